@@ -1,0 +1,137 @@
+// pulse-load's command line (see cli.h). Flags take their value either as
+// `--flag VALUE` or `--flag=VALUE`; unknown flags are usage errors.
+#include "core/cli.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <set>
+
+namespace pulse::load {
+namespace {
+
+struct FlagSpec {
+  bool takes_value;
+};
+
+const std::map<std::string, FlagSpec>& common_flags() {
+  static const std::map<std::string, FlagSpec> flags = {
+      {"db", {true}},          {"stream", {true}},      {"batch-rows", {true}},
+      {"batch-bytes", {true}}, {"flush-interval", {true}}, {"log-format", {true}},
+      {"quiet", {false}},      {"api-url", {true}},     {"file", {true}},
+      {"follow", {false}},     {"insecure", {false}},   {"help", {false}},
+  };
+  return flags;
+}
+
+const std::map<std::string, std::map<std::string, FlagSpec>>& command_flags() {
+  static const std::map<std::string, std::map<std::string, FlagSpec>> flags = {
+      {"candles",
+       {{"exchange", {true}}, {"market", {true}}, {"period", {true}}, {"since", {true}}, {"until", {true}}}},
+      {"tweets", {{"source", {true}}, {"query", {true}}, {"format", {true}}}},
+  };
+  return flags;
+}
+
+}  // namespace
+
+std::optional<std::string> Options::get(const std::string& flag) const {
+  auto it = values.find(flag);
+  if (it == values.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Options::get_or(const std::string& flag, const std::string& fallback) const {
+  auto v = get(flag);
+  return v ? *v : fallback;
+}
+
+long long Options::get_int(const std::string& flag, long long fallback, long long min, long long max) const {
+  auto v = get(flag);
+  if (!v) return fallback;
+  errno = 0;
+  char* end = nullptr;
+  long long n = std::strtoll(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0' || errno == ERANGE || n < min || n > max) {
+    throw UsageError("--" + flag + " must be an integer between " + std::to_string(min) + " and " +
+                     std::to_string(max) + ", got \"" + *v + "\"");
+  }
+  return n;
+}
+
+std::optional<Options> parse_args(const std::vector<std::string>& args) {
+  if (args.empty()) throw UsageError("missing command: candles or tweets (see --help)");
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") return std::nullopt;
+  Options opts;
+  opts.command = args[0];
+  auto cmd = command_flags().find(opts.command);
+  if (cmd == command_flags().end()) throw UsageError("unknown command \"" + opts.command + "\": expected candles or tweets");
+
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h") return std::nullopt;
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2) throw UsageError("unexpected argument \"" + arg + "\"");
+    std::string name = arg.substr(2);
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    const FlagSpec* spec = nullptr;
+    if (auto it = common_flags().find(name); it != common_flags().end()) spec = &it->second;
+    if (auto it = cmd->second.find(name); it != cmd->second.end()) spec = &it->second;
+    if (spec == nullptr) throw UsageError("unknown flag --" + name + " for " + opts.command);
+    if (name == "help") return std::nullopt;
+    if (!spec->takes_value) {
+      if (inline_value) throw UsageError("--" + name + " takes no value");
+      opts.values[name] = "";
+      continue;
+    }
+    if (inline_value) {
+      opts.values[name] = *inline_value;
+    } else {
+      if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value");
+      opts.values[name] = args[++i];
+    }
+  }
+  return opts;
+}
+
+std::string usage_text() {
+  return R"(pulse-load: stream tweets and exchange candles into the pulse extension
+
+usage:
+  pulse-load candles --exchange upbit|coinone|binance --market M [--period 1m]
+                     [--since T] [--until T] [--follow] [--api-url URL]
+                     [--file PATH|-]
+  pulse-load tweets  --source stream|search|file [--query Q] [--file PATH|-]
+                     [--format twitter_v2|twitter_v1] [--follow] [--api-url URL]
+
+candles   1-minute (or --period 1m|3m|5m|15m|30m|1h) candles from an exchange's
+          public API; --since/--until backfill a range, --follow polls each
+          period; --file replays a saved response instead of calling the API.
+tweets    X API v2 filtered stream (--source stream, --query ensures a rule),
+          recent search (--source search), or archived v2/v1.1 JSON files
+          (--source file, JSON Lines or a JSON array, - for stdin).
+
+common options:
+  --db CONNINFO          libpq connection string or URI (default: PG* variables,
+                         service file, .pgpass)
+  --stream NAME          checkpoint name (default derived from the source)
+  --batch-rows N         flush a batch after N records
+  --batch-bytes N        flush a batch after N bytes
+  --flush-interval MS    flush a batch at least every MS milliseconds
+  --log-format text|json log lines as text or JSON objects (stderr)
+  --quiet                no progress, only errors and the summary
+  --insecure             skip TLS certificate verification (never by default)
+  --help                 this text
+
+environment:
+  PULSE_TWITTER_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)  X API bearer token;
+                         never read from argv, never printed or logged
+
+exit codes: 0 done, 2 usage or configuration error, 3 fatal upstream error,
+            4 database error
+)";
+}
+
+}  // namespace pulse::load

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Pulse needs, only those missing. Sourced by
+# scripts/test and scripts/demo; works as root or through sudo; safe to rerun.
+pulse_install_deps() {
+  local pkgs=(
+    postgresql-15 postgresql-server-dev-15 libpq-dev
+    libcurl4-openssl-dev libjansson-dev
+    g++ make cmake pkg-config
+    libgtest-dev libgmock-dev libbenchmark-dev
+    python3 "$@"
+  )
+  local missing=()
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "need root or sudo to install: ${missing[*]}" >&2; return 1; }
+    sudo="sudo"
+  fi
+  echo "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
