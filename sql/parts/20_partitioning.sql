@@ -543,7 +543,8 @@ BEGIN
     RAISE EXCEPTION 'table % is not managed by pulse', only_parent
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  -- Forget partitions that no longer exist.
+  -- Forget tables and partitions that no longer exist.
+  DELETE FROM pulse.managed_tables m WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = m.parent::oid);
   DELETE FROM pulse.clustered_partitions cp
    WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cp.partition::oid);
   -- One order for every run: by table OID.
