@@ -30,7 +30,13 @@ INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES ('role
 SELECT count(*) FROM pulse.landing WHERE stream = 'roles-test';
 INSERT INTO pulse.rejects (stream, raw, reason) VALUES ('roles-test', '\x00ff', 'probe');
 -- a loader may create the partitions of the tables it writes
-SELECT pulse.ensure_partitions('pulse.landing', now(), now() + interval '1 hour');
+SELECT pulse.ensure_partitions('pulse.landing', now() - interval '2 days', now());
+RESET ROLE;
+-- owned by the table's owner, not by whoever asked
+SELECT count(*) AS landing_partitions, bool_and(c.relowner = (SELECT relowner FROM pg_class WHERE oid = 'pulse.landing'::regclass)) AS same_owner
+  FROM pulse.partitions p JOIN pg_class c ON c.oid = p.partition
+ WHERE p.parent = 'pulse.landing'::regclass AND upper(p.range) > now() - interval '2 days';
+SET ROLE pulse_writer;
 \set VERBOSITY sqlstate
 SELECT * FROM pulse.tweets LIMIT 1;
 SELECT * FROM pulse.rejects LIMIT 1;
