@@ -181,8 +181,9 @@ END $$;
 
 -- Creates the missing partitions covering [from, until). `nowait` is for
 -- maintenance (never queue for the parent's lock); backfills wait normally.
+-- `dry_run` only counts the missing ones, without any lock.
 CREATE FUNCTION pulse._create_partitions(parent regclass, from_ts timestamptz, until_ts timestamptz,
-                                         nowait boolean DEFAULT false)
+                                         nowait boolean DEFAULT false, dry_run boolean DEFAULT false)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -250,6 +251,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM unnest(todo) x(r)
                     WHERE NOT EXISTS (SELECT 1 FROM unnest(existing) y(r) WHERE y.r && x.r)) THEN
       RETURN 0;
+    END IF;
+    IF dry_run THEN
+      RETURN (SELECT count(*) FROM unnest(todo) x(r)
+               WHERE NOT EXISTS (SELECT 1 FROM unnest(existing) y(r) WHERE y.r && x.r));
     END IF;
     EXIT WHEN pass = 2;
     -- Serialize creators of this table's partitions, then look again.
@@ -594,6 +599,13 @@ BEGIN
     now_slot := pulse._slot_start(now(), t.every);
     premake_until := pulse._slot_next(now_slot, t.every * (t.premake + 1));
     cutoff := CASE WHEN t.retain IS NULL THEN NULL ELSE now() - t.retain END;
+    -- Nothing to swap, drop or create: leave the table alone (no lock).
+    IF NOT t.parent = ANY (pend_parent)
+       AND NOT EXISTS (SELECT 1 FROM pulse._partitions_of(t.parent) x WHERE upper(x.range) <= cutoff)
+       AND pulse._create_partitions(t.parent, now_slot, premake_until, dry_run => true) = 0 THEN
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
     BEGIN
       IF NOT pulse._lock_polling(t.parent, 'ACCESS EXCLUSIVE') THEN
         note := 'deferred: table busy, will retry';
@@ -661,7 +673,7 @@ REVOKE EXECUTE ON FUNCTION pulse.partition_by_time(regclass, name, interval, int
                            pulse.run_maintenance(regclass),
                            pulse._run_maintenance(regclass),
                            pulse.ensure_partitions(regclass, timestamptz, timestamptz),
-                           pulse._create_partitions(regclass, timestamptz, timestamptz, boolean),
+                           pulse._create_partitions(regclass, timestamptz, timestamptz, boolean, boolean),
                            pulse._cluster_prepare(pulse.managed_tables, regclass),
                            pulse._cluster_swap(pulse.managed_tables, regclass, regclass),
                            pulse._lock_polling(regclass, text, interval)

@@ -2,6 +2,7 @@
 -- Ranges that depend on the clock are checked against values computed in the
 -- same query; fixed 2024 ranges are printed.
 SET client_min_messages = warning;
+\set SHOW_CONTEXT never
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';
