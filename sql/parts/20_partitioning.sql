@@ -549,9 +549,13 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   -- Forget tables and partitions that no longer exist.
-  DELETE FROM pulse.managed_tables m WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = m.parent::oid);
-  DELETE FROM pulse.clustered_partitions cp
-   WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cp.partition::oid);
+  -- (SKIP LOCKED: a concurrent run may be deleting the same rows; never wait.)
+  DELETE FROM pulse.managed_tables WHERE ctid IN (
+    SELECT m.ctid FROM pulse.managed_tables m
+     WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = m.parent::oid) FOR UPDATE SKIP LOCKED);
+  DELETE FROM pulse.clustered_partitions WHERE ctid IN (
+    SELECT cp.ctid FROM pulse.clustered_partitions cp
+     WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cp.partition::oid) FOR UPDATE SKIP LOCKED);
   -- One order for every run: by table OID.
   SELECT coalesce(array_agg(m ORDER BY m.parent::oid), '{}') INTO tables
     FROM pulse.managed_tables m
