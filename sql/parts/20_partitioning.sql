@@ -569,6 +569,10 @@ BEGIN
       busy := busy || t.parent;
       CONTINUE;
     END IF;
+    -- A partition that other tables' foreign keys point into cannot be
+    -- detached while referenced: such tables are not clustered.
+    CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint con
+                           WHERE con.contype = 'f' AND con.confrelid = t.parent::oid);
     FOR p IN
       SELECT x.part, x.range FROM pulse._partitions_of(t.parent) x
         JOIN pg_class c ON c.oid = x.part AND c.relkind = 'r'
@@ -647,6 +651,12 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
       RAISE WARNING 'pulse: maintenance of % failed: %', t.parent, msg;
+      -- the sorted copies of phase 1 are outside this block: drop them too
+      FOR k IN 1..coalesce(cardinality(pend_part), 0) LOOP
+        IF pend_parent[k] = t.parent AND to_regclass(pend_copy[k]::text) IS NOT NULL THEN
+          EXECUTE format('DROP TABLE %s', pend_copy[k]);
+        END IF;
+      END LOOP;
       created := 0; dropped := 0; clustered := 0;
       note := 'error: ' || msg;
     END;

@@ -186,3 +186,14 @@ SELECT parent, count(*) AS current_and_premade FROM pulse.partitions
 SELECT count(*) AS member_partitions FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass AND c.relispartition;
 SELECT e.extconfig::regclass[] AS config_tables, e.extcondition FROM pg_extension e WHERE e.extname = 'pulse';
+
+-- A table other tables reference by foreign key is not clustered (its partitions
+-- cannot be detached while referenced), but still premade and maintained.
+CREATE TABLE fk_t (k int NOT NULL, ts timestamptz NOT NULL, PRIMARY KEY (k, ts)) PARTITION BY RANGE (ts);
+SELECT pulse.partition_by_time('fk_t', 'ts', cluster_by => '{k}', premake => 1) AS created;
+SELECT pulse.ensure_partitions('fk_t', '2024-01-01', '2024-01-02') AS backfilled;
+INSERT INTO fk_t VALUES (1, '2024-01-01 10:00');
+CREATE TABLE fk_ref (k int, ts timestamptz, FOREIGN KEY (k, ts) REFERENCES fk_t);
+INSERT INTO fk_ref VALUES (1, '2024-01-01 10:00');
+SELECT * FROM pulse.run_maintenance('fk_t');
+SELECT count(*) AS leftover_copies FROM pg_class WHERE relname LIKE '%\_pulse\_%' AND relkind = 'r';
