@@ -313,7 +313,9 @@ BEGIN
     RAISE EXCEPTION 'parent must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   -- Runs as the extension owner so that loaders may create the partitions of
-  -- tables they write: require the caller's right to insert into the table.
+  -- tables they write: require the right to insert into the table. Checked
+  -- for session_user (here current_user is the owner): a SET ROLE never gets
+  -- more than its login role already has.
   IF NOT has_table_privilege(session_user, parent, 'INSERT')
      AND NOT pg_has_role(session_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = parent), 'USAGE') THEN
     RAISE EXCEPTION 'permission denied to create partitions of %', parent
