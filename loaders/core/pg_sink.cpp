@@ -83,7 +83,11 @@ PgSink::PgSink(std::string conninfo, std::string stream, Logger& log)
 }
 
 void PgSink::connect() {
-  conn_.reset(PQconnectdb(conninfo_.c_str()));
+  // expand_dbname: --db may be a full conninfo or URI; empty means libpq's
+  // defaults (PG* variables, service file, .pgpass).
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* vals[] = {conninfo_.c_str(), "pulse-load", nullptr};
+  conn_.reset(PQconnectdbParams(keys, vals, 1));
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(conn_.get());
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
