@@ -12,13 +12,29 @@
 namespace pulse::load {
 namespace {
 
+// libpq messages span lines ("...failed: ...\n\tIs the server running...");
+// a log line is one line.
+std::string one_line(std::string msg) {
+  std::string out;
+  bool space = false;
+  for (char c : msg) {
+    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 std::string result_error(PGconn* c, PGresult* r, std::string* sqlstate) {
   const char* st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   if (sqlstate) *sqlstate = st ? st : "";
   std::string msg = r ? PQresultErrorMessage(r) : "";
   if (msg.empty()) msg = PQerrorMessage(c);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  return msg;
+  return one_line(msg);
 }
 
 // Sends one COPY FROM STDIN with already formatted text rows.
@@ -89,8 +105,7 @@ void PgSink::connect() {
   const char* vals[] = {conninfo_.c_str(), "pulse-load", nullptr};
   conn_.reset(PQconnectdbParams(keys, vals, 1));
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(conn_.get());
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string msg = one_line(PQerrorMessage(conn_.get()));
     conn_.reset();
     throw DbError("cannot connect to the database: " + msg);
   }

@@ -81,6 +81,10 @@ class ReplayServer:
             self.seen = {}
 
     def pick_fault(self, path):
+        # Every rule counts every request matching its path, so "skip" means
+        # the same thing whatever the other rules do; the first rule whose
+        # window holds this request applies.
+        chosen = None
         with self.lock:
             for i, rule in enumerate(self.rules):
                 if not re.search(rule.get("path", ""), path):
@@ -89,9 +93,9 @@ class ReplayServer:
                 self.seen[i] = n + 1
                 skip = rule.get("skip", 0)
                 count = rule.get("count", 1)
-                if n >= skip and (count < 0 or n < skip + count):
-                    return rule
-        return None
+                if chosen is None and n >= skip and (count < 0 or n < skip + count):
+                    chosen = rule
+        return chosen
 
     def dispatch(self, method, path, query, headers, body):
         for m, rx, handler in self.routes:
