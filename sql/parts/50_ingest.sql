@@ -144,7 +144,11 @@ COMMENT ON FUNCTION pulse._candle_coinone(jsonb) IS 'Internal: projects one Coin
 -- batch on the loaders' hot path.
 CREATE FUNCTION pulse._apply_candles(stream text, batch_id bigint, exchange text)
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- The planner's estimate for this statement is high enough to trigger JIT,
+-- whose compile time exceeds the work of a typical batch.
+SET jit = off
+AS $$
 #variable_conflict use_column
 DECLARE
   proj text := format('pulse.%I', '_candle_' || exchange);
@@ -177,18 +181,25 @@ BEGIN
       SELECT DISTINCT ON (market, period, bucket_start) *
         FROM proj WHERE reason IS NULL
        ORDER BY market, period, bucket_start, observed_at DESC, seq DESC),
-    -- xmax cannot be returned from a partitioned table, so tell inserts from
-    -- updates by whether the key existed in the statement's snapshot.
-    known AS (
-      SELECT g.market, g.period, g.bucket_start FROM good g
-       WHERE EXISTS (SELECT 1 FROM pulse.candles c
-                      WHERE c.exchange = $3 AND c.market = g.market AND c.period = g.period
-                        AND c.bucket_start = g.bucket_start)),
+    -- Only rows that will change reach the INSERT: an unchanged row hit by
+    -- ON CONFLICT would still be locked, which writes WAL. The ON CONFLICT
+    -- condition repeats the test for rows a concurrent batch just wrote.
+    -- (xmax cannot be returned from a partitioned table, so inserts and
+    -- updates are told apart by whether the key existed in this snapshot.)
+    todo AS (
+      SELECT g.*, (c.exchange IS NOT NULL) AS existed
+        FROM good g
+        LEFT JOIN pulse.candles c
+          ON c.exchange = $3 AND c.market = g.market AND c.period = g.period AND c.bucket_start = g.bucket_start
+       WHERE c.exchange IS NULL
+          OR (g.observed_at >= c.observed_at
+              AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
+                  IS DISTINCT FROM (g.open, g.high, g.low, g.close, g.volume, g.quote_volume))),
     up AS (
       INSERT INTO pulse.candles AS c
              (exchange, market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
-      SELECT $3, g.market, g.period, g.bucket_start, g.open, g.high, g.low, g.close, g.volume, g.quote_volume, g.observed_at
-        FROM good g
+      SELECT $3, t.market, t.period, t.bucket_start, t.open, t.high, t.low, t.close, t.volume, t.quote_volume, t.observed_at
+        FROM todo t
       ON CONFLICT (exchange, market, period, bucket_start) DO UPDATE
          SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
              volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
@@ -198,9 +209,8 @@ BEGIN
              IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, EXCLUDED.quote_volume)
       RETURNING c.market, c.period, c.bucket_start),
     counted AS (
-      SELECT count(*) AS total,
-             count(*) FILTER (WHERE (u.market, u.period, u.bucket_start) IN (SELECT * FROM known)) AS upd
-        FROM up u)
+      SELECT count(*) AS total, count(*) FILTER (WHERE t.existed) AS upd
+        FROM up u JOIN todo t USING (market, period, bucket_start))
     SELECT (SELECT total - upd FROM counted),
            (SELECT upd FROM counted),
            (SELECT count(*) FROM good) - (SELECT total FROM counted),

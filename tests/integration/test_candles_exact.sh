@@ -87,4 +87,18 @@ want=$(md5sum <"$work/broken.json" | cut -d' ' -f1)
 [ "$(q "SELECT md5(raw) FROM pulse.rejects WHERE reason LIKE 'response is not a JSON array%' ORDER BY id DESC LIMIT 1")" = "$want" ] \
   || fail "rejected bytes are not the bytes received"
 [ "$(q "SELECT count(*) FROM pulse.rejects WHERE format = 'upbit'")" = 3 ] || fail "expected 3 upbit rejects"
-echo "ok: exact decimals, idempotent re-run, rejects"
+# A number jsonb cannot hold (beyond numeric's range) passes the loader's
+# JSON check but not PostgreSQL: that record is rejected, its batch lands.
+printf '[{"market":"KRW-BTC","candle_date_time_utc":"2020-02-22T00:00:00","opening_price":1e200000,"high_price":2,"low_price":1,"trade_price":1,"timestamp":1582329600000,"candle_acc_trade_price":1,"candle_acc_trade_volume":1,"unit":1},{"market":"KRW-BTC","candle_date_time_utc":"2020-02-22T00:01:00","opening_price":1,"high_price":2,"low_price":1,"trade_price":1,"timestamp":1582329660000,"candle_acc_trade_price":1,"candle_acc_trade_volume":1,"unit":1}]' >"$work/huge.json"
+load --exchange upbit --market KRW-BTC --file "$work/huge.json" --quiet
+[ "$rc" = 0 ] && [ "$(summary_field inserted)" = 1 ] && [ "$(summary_field rejected)" = 1 ] || { cat "$work/err"; fail "out-of-range number"; }
+[ "$(q "SELECT count(*) FROM pulse.rejects WHERE reason LIKE '%overflows numeric%' AND convert_from(raw, 'UTF8') LIKE '%1e200000%'")" = 1 ] \
+  || fail "out-of-range record not in rejects"
+
+# The loader needs no more than pulse_writer's rights.
+psql -X -q -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS pulse_it_writer" -c "CREATE ROLE pulse_it_writer LOGIN IN ROLE pulse_writer" || fail "create writer role"
+PGUSER=pulse_it_writer load --exchange binance --market BTCUSDT --since 2021-06-25T19:00:00Z --until 2021-06-25T20:00:00Z --api-url "$api" --quiet --stream as_writer
+[ "$rc" = 0 ] && [ "$(summary_field inserted)" = 60 ] || { cat "$work/err"; fail "loading as a pulse_writer member"; }
+PGUSER=pulse_it_writer psql -X -At -c "SELECT count(*) FROM pulse.candles" >/dev/null 2>&1 && fail "pulse_writer can read pulse.candles"
+q "DROP OWNED BY pulse_it_writer; DROP ROLE pulse_it_writer" >/dev/null
+echo "ok: exact decimals, idempotent re-run, rejects, writer rights"
