@@ -29,6 +29,7 @@ check 2 --db "$nodb" --exchange upbit --market KRW-BTC --batch-rows 0 >/dev/null
 check 2 --db "$nodb" --exchange upbit --market KRW-BTC --log-format yaml >/dev/null
 check 2 --db "$nodb" --exchange upbit --market KRW-BTC --api-url ftp://x >/dev/null
 check 2 --db "$nodb" --exchange upbit --market KRW-BTC --file x --follow >/dev/null
+check 2 --db "$nodb" --exchange upbit --market KRW-BTC --file /nonexistent/x.json | grep -q "cannot read --file" || fail "missing file message"
 # Unreachable database: exit 4, one line naming the problem.
 check 4 --db "$nodb" --exchange upbit --market KRW-BTC --file /dev/null | grep -q "cannot connect to the database" || fail "db message"
 

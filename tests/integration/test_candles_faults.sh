@@ -66,4 +66,23 @@ scenario '[]'
 load --exchange binance --market NOSUCHCOIN --api-url "$api" --quiet
 [ "$rc" = 2 ] || { cat "$work/err"; fail "unknown binance symbol exited $rc, expected 2"; }
 grep -q "Invalid symbol" "$work/err" || fail "unknown symbol message unclear"
+# SIGINT while a request hangs: the transfer is cut, what was read is
+# committed, exit 0 at once (not after the 30 s low-speed timeout).
+new_db pulse_it_candles_faults
+scenario '[{"path": "^/v1/candles", "skip": 1, "count": -1, "fault": "delay", "delay_ms": 20000}]'
+"$bin" candles --exchange upbit --market KRW-BTC "${range[@]}" --api-url "$api" --quiet 2>"$work/err" &
+pid=$!
+for _ in $(seq 100); do
+  [ "$(requests | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" -ge 1 ] && break
+  sleep 0.05
+done
+sleep 0.5
+t0=$(date +%s%N)
+kill -INT $pid; wait $pid; rc=$?
+elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$rc" = 0 ] || { cat "$work/err"; fail "SIGINT during a hanging request exited $rc"; }
+[ "$elapsed_ms" -lt 5000 ] || fail "SIGINT took ${elapsed_ms} ms to stop a hanging request"
+[ "$(q "SELECT count(*) FROM pulse.candles")" = 200 ] || fail "the page read before SIGINT was not committed"
+scenario '[]'
+
 echo "ok: 429/Retry-After, 5xx, dropped connection, gzip, Remaining-Req, 418, unknown symbol"
