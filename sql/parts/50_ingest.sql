@@ -188,15 +188,15 @@ BEGIN
   IF to_regprocedure(proj || '(jsonb)') IS NULL THEN
     RAISE EXCEPTION 'no candle projection for exchange %', exchange USING ERRCODE = '22023';
   END IF;
-  -- Backfills may reach before the premade partitions: let the partitioning
-  -- code create what this batch needs when it is installed.
-  IF to_regprocedure('pulse.ensure_partitions(regclass,timestamptz,timestamptz)') IS NOT NULL THEN
-    EXECUTE format('SELECT min(p.bucket_start), max(p.bucket_start) FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
-                     WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3 AND p.reason IS NULL', proj)
-      INTO lo, hi USING stream, batch_id, exchange;
-    IF lo IS NOT NULL THEN
-      EXECUTE 'SELECT pulse.ensure_partitions($1, $2, $3)' USING 'pulse.candles'::regclass, lo, hi + interval '1 microsecond';
-    END IF;
+  -- Backfills may reach before the premade partitions: create what this batch
+  -- needs. This function runs as the extension owner (apply_batch is SECURITY
+  -- DEFINER), so it calls the unchecked internal: pulse.ensure_partitions
+  -- checks the session user, a pulse_writer member without INSERT on candles.
+  EXECUTE format('SELECT min(p.bucket_start), max(p.bucket_start) FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
+                   WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3 AND p.reason IS NULL', proj)
+    INTO lo, hi USING stream, batch_id, exchange;
+  IF lo IS NOT NULL THEN
+    PERFORM pulse._create_partitions('pulse.candles'::regclass, lo, hi + interval '1 microsecond');
   END IF;
   RETURN QUERY EXECUTE format($q$
     WITH proj AS MATERIALIZED (
