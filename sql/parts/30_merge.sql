@@ -79,6 +79,8 @@ DECLARE
   n_upd bigint;
   i int;
   msg text;
+  leaf oid;
+  tids tid[];
 BEGIN
   -- Arguments.
   IF target IS NULL OR source IS NULL OR key IS NULL THEN
@@ -361,17 +363,17 @@ BEGIN
              (SELECT string_agg(format('excluded.%I', c), ', ' ORDER BY o) FROM unnest(nk_cols) WITH ORDINALITY AS u(c, o))));
   END IF;
 
+  -- Inserted or updated: a tuple written by ON CONFLICT DO UPDATE keeps our
+  -- row lock in its xmax, a fresh insert has none. A partitioned table cannot
+  -- return xmax, so for it we return each written tuple's partition and ctid
+  -- and read xmax back from the partition (a TID scan, only written rows).
   q := format(
-    'WITH w AS ('
-      'INSERT INTO %s AS t (%s) '
-      'SELECT %s FROM (%s) AS s '
-      'LEFT JOIN LATERAL (SELECT (%s) AS apply FROM %s AS t WHERE %s LIMIT 1) AS o ON true '
-      'WHERE o.apply IS NULL OR o.apply '
-      'ORDER BY %s '
-      'ON CONFLICT (%s) %s '
-      'RETURNING t.xmax) '
-    'SELECT count(*) FILTER (WHERE w.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid), '
-           'count(*) FILTER (WHERE NOT w.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid) FROM w',
+    'INSERT INTO %s AS t (%s) '
+    'SELECT %s FROM (%s) AS s '
+    'LEFT JOIN LATERAL (SELECT (%s) AS apply FROM %s AS t WHERE %s LIMIT 1) AS o ON true '
+    'WHERE o.apply IS NULL OR o.apply '
+    'ORDER BY %s '
+    'ON CONFLICT (%s) %s ',
     t_name,
     (SELECT string_agg(format('%I', c), ', ' ORDER BY o) FROM unnest(s_cols) WITH ORDINALITY AS u(c, o)),
     (SELECT string_agg(format('s.%I', c), ', ' ORDER BY o) FROM unnest(s_cols) WITH ORDINALITY AS u(c, o)),
@@ -380,7 +382,23 @@ BEGIN
     (SELECT string_agg(format('s.%I', k), ', ' ORDER BY o) FROM unnest(k_cols) WITH ORDINALITY AS u(k, o)),
     (SELECT string_agg(format('%I', k), ', ' ORDER BY o) FROM unnest(k_cols) WITH ORDINALITY AS u(k, o)),
     conflict_action);
-  EXECUTE q INTO n_ins, n_upd;
+  IF t_kind = 'r' THEN
+    EXECUTE 'WITH w AS (' || q || 'RETURNING t.xmax) '
+            'SELECT count(*) FILTER (WHERE w.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid), '
+            'count(*) FILTER (WHERE NOT w.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid) FROM w'
+      INTO n_ins, n_upd;
+  ELSE
+    n_ins := 0;
+    n_upd := 0;
+    FOR leaf, tids IN EXECUTE 'WITH w AS (' || q || 'RETURNING t.tableoid, t.ctid) '
+                              'SELECT w.tableoid, array_agg(w.ctid) FROM w GROUP BY w.tableoid' LOOP
+      EXECUTE format('SELECT count(*) FROM ONLY %s AS t WHERE t.ctid OPERATOR(pg_catalog.=) ANY ($1) '
+                     'AND t.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid', leaf::regclass)
+        INTO i USING tids;
+      n_ins := n_ins + i;
+      n_upd := n_upd + cardinality(tids) - i;
+    END LOOP;
+  END IF;
 
   RETURN QUERY SELECT n_ins, n_upd, n_keys - n_ins - n_upd;
 END
