@@ -392,8 +392,11 @@ BEGIN
     n_upd := 0;
     FOR leaf, tids IN EXECUTE 'WITH w AS (' || q || 'RETURNING t.tableoid, t.ctid) '
                               'SELECT w.tableoid, array_agg(w.ctid) FROM w GROUP BY w.tableoid' LOOP
-      EXECUTE format('SELECT count(*) FROM ONLY %s AS t WHERE t.ctid OPERATOR(pg_catalog.=) ANY ($1) '
-                     'AND t.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid', leaf::regclass)
+      -- (a lateral with OFFSET 0: one TID fetch per written row, never a
+      -- scan of the partition, whatever the planner thinks of the array)
+      EXECUTE format('SELECT count(*) FROM pg_catalog.unnest($1) AS u(tid) CROSS JOIN LATERAL '
+                     '(SELECT t.xmax FROM ONLY %s AS t WHERE t.ctid OPERATOR(pg_catalog.=) u.tid OFFSET 0) AS x '
+                     'WHERE x.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid', leaf::regclass)
         INTO i USING tids;
       n_ins := n_ins + i;
       n_upd := n_upd + cardinality(tids) - i;
