@@ -40,6 +40,11 @@ CREATE FUNCTION pulse.merge(target regclass, source regclass, key name[], versio
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+-- The per-row index probes make the planner's cost estimate large (it cannot
+-- count on run-time partition pruning), which triggers JIT compilation that
+-- costs more than the whole merge of a typical batch (measured: 0.6 s of
+-- 0.85 s for a 100k-row no-op merge).
+SET jit = off
 AS $fn$
 DECLARE
   t_kind "char";
