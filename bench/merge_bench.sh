@@ -29,9 +29,10 @@ q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 q -c "CREATE EXTENSION pulse"
 now() { date +%s.%N; }
 # secs SQL...: runs the statements in one psql session, prints elapsed seconds
+out=$(mktemp)
 secs() {
   local t0 t1
-  t0=$(now); q "$@" >/dev/null; t1=$(now)
+  t0=$(now); q "$@" >"$out"; t1=$(now)
   echo "$t1 - $t0" | bc -l | xargs printf '%.3f'
 }
 
@@ -99,25 +100,29 @@ make_table h1 10
 q -c "CREATE TABLE src1 AS $(fill_sql "$rows" 10 1)"
 q -c "ANALYZE src1"
 m_first=$(secs -c "SELECT * FROM pulse.merge('m1', 'src1', '{id,ts}', 'v')")
+counts_first=$(cat "$out")
 h_first=$(secs -c "$(by_hand_sql h1 src1)")
 q -c "VACUUM ANALYZE m1" -c "VACUUM ANALYZE h1"
 report "1. first merge, $rows rows into empty" "$m_first" "$h_first"
+echo "   merge counts (inserted|updated|unchanged): $counts_first"
 
 lsn0=$(q -c "SELECT pg_current_wal_insert_lsn()")
 m_again=$(secs -c "SELECT * FROM pulse.merge('m1', 'src1', '{id,ts}', 'v')")
+counts=$(cat "$out")
 wal=$(q -c "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$lsn0')")
 h_again=$(secs -c "$(by_hand_sql h1 src1)")
 report "2. same $rows rows again (no change)" "$m_again" "$h_again"
-echo "   merge re-run: counts $(q -c "SELECT row(m.*) FROM pulse.merge('m1', 'src1', '{id,ts}', 'v') m"), WAL written by the first re-run: $wal bytes (other backends included)"
+echo "   merge counts: $counts; WAL written by the whole cluster during the merge: $wal bytes"
 q -c "SELECT 'tables equal: ' || ((SELECT count(*) FROM (SELECT * FROM m1 EXCEPT SELECT * FROM h1) d) = 0)"
 
 # --- 3. a $batch-row batch into the $rows-row table
 q -c "CREATE TABLE b1 AS $(batch_sql "$rows" 10)"
 q -c "ANALYZE b1"
 m_b1=$(secs -c "SELECT * FROM pulse.merge('m1', 'b1', '{id,ts}', 'v')")
+counts=$(cat "$out")
 h_b1=$(secs -c "$(by_hand_sql h1 b1)")
 report "3. $batch-row batch into $rows rows" "$m_b1" "$h_b1"
-echo "   counts of that merge, re-run: $(q -c "SELECT row(m.*) FROM pulse.merge('m1', 'b1', '{id,ts}', 'v') m")"
+echo "   merge counts: $counts; re-run: $(q -c "SELECT * FROM pulse.merge('m1', 'b1', '{id,ts}', 'v')")"
 q -c "SELECT 'tables equal: ' || ((SELECT count(*) FROM (SELECT * FROM m1 EXCEPT SELECT * FROM h1) d) = 0)"
 q -c "DROP TABLE m1, h1, src1"
 
@@ -132,9 +137,12 @@ q -c "VACUUM ANALYZE h2"
 q -c "CREATE TABLE b2 AS $(batch_sql "$big" "$big_days")"
 q -c "ANALYZE b2"
 m_b2=$(secs -c "SELECT * FROM pulse.merge('m2', 'b2', '{id,ts}', 'v')")
+counts=$(cat "$out")
 h_b2=$(secs -c "$(by_hand_sql h2 b2)")
 report "4. $batch-row batch into $big rows" "$m_b2" "$h_b2"
+echo "   merge counts: $counts"
 echo "   merge cost, $big-row vs $rows-row table: $(echo "$m_b2 / $m_b1" | bc -l | xargs printf '%.2f')x (the batch is the same size)"
 q -c "SELECT 'tables equal: ' || ((SELECT count(*) FROM (SELECT * FROM m2 EXCEPT SELECT * FROM h2) d) = 0)"
 
 psql -qX -d postgres -c "DROP DATABASE $db" >/dev/null
+rm -f "$out"
