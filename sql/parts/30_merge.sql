@@ -231,7 +231,16 @@ BEGIN
             DETAIL = CASE WHEN part_cols IS NOT NULL
                           THEN format('%s is partitioned: a unique index, and so the key, must include its partition key column(s) %s.', t_name, part_cols)
                           ELSE 'ON CONFLICT needs a unique index (or primary key) whose columns are exactly the key columns, without predicate or expressions, not deferrable.' END,
-            HINT = 'Create a unique index or primary key on the key columns, or pass the columns of an existing one.';
+            HINT = coalesce('Usable unique keys of ' || t_name || ': ' ||
+                            (SELECT string_agg(u.cols, ', ' ORDER BY u.cols)
+                               FROM (SELECT '{' || string_agg(quote_ident(a.attname), ',' ORDER BY k.ord) || '}' AS cols
+                                       FROM pg_index ix
+                                       CROSS JOIN LATERAL unnest((ix.indkey::int2[])[0:ix.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
+                                       JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
+                                      WHERE ix.indrelid = target AND ix.indisunique AND ix.indimmediate AND ix.indisvalid
+                                        AND ix.indpred IS NULL AND ix.indexprs IS NULL
+                                      GROUP BY ix.indexrelid) AS u) || '.',
+                            'Create a unique index or primary key on the key columns.');
   END IF;
 
   -- Key columns in the index's order (deterministic insert order whatever the
