@@ -36,6 +36,19 @@ $$;
 COMMENT ON FUNCTION pulse._merge_operator(regtype, text) IS
   'Internal to pulse.merge: the schema-qualified operator to compare values of a type';
 
+-- The time column of a managed table (NULL if the table is not managed). A
+-- merge needs it whoever calls it, and the registry itself is not readable
+-- by every role, so this one fact is read with the extension owner's rights.
+CREATE FUNCTION pulse._managed_time_column(parent regclass)
+RETURNS name
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT m.time_column FROM pulse.managed_tables m WHERE m.parent = $1
+$$;
+COMMENT ON FUNCTION pulse._managed_time_column(regclass) IS
+  'Internal to pulse.merge: the time column of a table registered with pulse.partition_by_time, else NULL';
+
 CREATE FUNCTION pulse.merge(target regclass, source regclass, key name[], version name DEFAULT NULL)
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint)
 LANGUAGE plpgsql
@@ -66,6 +79,7 @@ DECLARE
   v_le text;                   -- OPERATOR(schema.<=) for the version type
   k_eq text[] := '{}';         -- OPERATOR(schema.=) per key column
   time_col name;
+  time_expr text;              -- format() pattern: a time column value as timestamptz
   n_rows bigint;
   n_keys bigint;
   has_null_key boolean;
@@ -84,8 +98,8 @@ DECLARE
   n_upd bigint;
   i int;
   msg text;
-  leaf oid;
-  tids tid[];
+  n_written bigint;
+  written text[];              -- 2-D: ctids, then each key column, as text
 BEGIN
   -- Arguments.
   IF target IS NULL OR source IS NULL OR key IS NULL THEN
@@ -276,11 +290,21 @@ BEGIN
   END IF;
 
   -- Managed (time-partitioned) target: its time column, to create partitions.
-  IF to_regclass('pulse.managed_tables') IS NOT NULL THEN
-    EXECUTE 'SELECT m.time_column FROM pulse.managed_tables m WHERE m.parent = $1'
-      INTO time_col USING target;
-    IF time_col IS NOT NULL AND NOT time_col = ANY (s_cols) THEN
-      time_col := NULL;   -- rows take the target's default: nothing to backfill from
+  time_col := pulse._managed_time_column(target);
+  IF time_col IS NOT NULL AND NOT time_col = ANY (s_cols) THEN
+    time_col := NULL;   -- rows take the target's default: nothing to backfill from
+  END IF;
+  IF time_col IS NOT NULL THEN
+    -- The batch's time range as timestamptz, read in the target column's
+    -- type; timestamp and date columns of managed tables hold UTC
+    -- wall-clock values (see 20_partitioning.sql).
+    time_expr := CASE cast_to[array_position(s_cols, time_col)]
+                   WHEN 'timestamp with time zone' THEN '%s'
+                   WHEN 'timestamp without time zone' THEN '(%s AT TIME ZONE ''UTC'')'
+                   WHEN 'date' THEN '(%s::timestamp AT TIME ZONE ''UTC'')'
+                 END;
+    IF time_expr IS NULL THEN
+      time_col := NULL;   -- not a type partition_by_time accepts
     END IF;
   END IF;
 
@@ -288,10 +312,12 @@ BEGIN
   key_list := (SELECT string_agg(format('src.%I', k), ', ' ORDER BY o) FROM unnest(k_cols) WITH ORDINALITY AS u(k, o));
   q := format('SELECT count(*), coalesce(sum(g.n), 0), coalesce(bool_or(g.null_key), false), coalesce(bool_or(g.n > 1), false), %s, %s '
               'FROM (SELECT count(*) AS n, (%s) AS null_key%s FROM %s AS src GROUP BY %s) AS g',
-              CASE WHEN time_col IS NULL THEN 'NULL::timestamptz' ELSE 'min(g.tmin)::timestamptz' END,
-              CASE WHEN time_col IS NULL THEN 'NULL::timestamptz' ELSE 'max(g.tmax)::timestamptz' END,
+              CASE WHEN time_col IS NULL THEN 'NULL::timestamptz' ELSE format(time_expr, 'min(g.tmin)') END,
+              CASE WHEN time_col IS NULL THEN 'NULL::timestamptz' ELSE format(time_expr, 'max(g.tmax)') END,
               (SELECT string_agg(format('src.%I IS NULL', k), ' OR ') FROM unnest(k_cols) AS k),
-              CASE WHEN time_col IS NULL THEN '' ELSE format(', min(src.%I) AS tmin, max(src.%I) AS tmax', time_col, time_col) END,
+              CASE WHEN time_col IS NULL THEN '' ELSE format(', min(src.%I::%s) AS tmin, max(src.%I::%s) AS tmax',
+                                                             time_col, cast_to[array_position(s_cols, time_col)],
+                                                             time_col, cast_to[array_position(s_cols, time_col)]) END,
               s_name, key_list);
   EXECUTE q INTO n_keys, n_rows, has_null_key, has_dups, t_min, t_max;
   IF n_rows = 0 THEN
@@ -329,9 +355,11 @@ BEGIN
     END IF;
   END IF;
 
-  -- Backfill: create the partitions this batch needs, and only those.
-  IF time_col IS NOT NULL AND t_min IS NOT NULL THEN
-    PERFORM pulse.ensure_partitions(target, t_min, t_max);
+  -- Backfill: create the partitions this batch needs, and only those
+  -- (ensure_partitions covers [from, until), so until is just past the
+  -- newest row). Infinite times fit no partition: the insert will say so.
+  IF time_col IS NOT NULL AND isfinite(t_min) AND isfinite(t_max) THEN
+    PERFORM pulse.ensure_partitions(target, t_min, t_max + interval '1 microsecond');
   END IF;
 
   -- The deduplicated batch, in key order.
@@ -379,8 +407,8 @@ BEGIN
 
   -- Inserted or updated: a tuple written by ON CONFLICT DO UPDATE keeps our
   -- row lock in its xmax, a fresh insert has none. A partitioned table cannot
-  -- return xmax, so for it we return each written tuple's partition and ctid
-  -- and read xmax back from the partition (a TID scan, only written rows).
+  -- return xmax, so for it we return each written tuple's ctid and key and
+  -- read xmax back in a second statement (which sees this one's writes).
   q := format(
     'INSERT INTO %s AS t (%s) '
     'SELECT %s FROM (%s) AS s '
@@ -402,19 +430,32 @@ BEGIN
             'count(*) FILTER (WHERE NOT w.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid) FROM w'
       INTO n_ins, n_upd;
   ELSE
+    -- Read back through the parent (the caller may have no rights on the
+    -- partitions themselves), by key, so run-time pruning goes straight to
+    -- the right partition, and by ctid: a lateral with OFFSET 0 stays a
+    -- per-row look-up whatever the planner thinks of the batch size. The
+    -- keys travel as text, one row of a 2-D array per column.
+    EXECUTE 'WITH w AS (' || q || 'RETURNING t.ctid' ||
+            (SELECT string_agg(format(', t.%I', k), '' ORDER BY o) FROM unnest(k_cols) WITH ORDINALITY AS u(k, o)) || ') ' ||
+            'SELECT count(*), ARRAY[array_agg(w.ctid::text)' ||
+            (SELECT string_agg(format(', array_agg(w.%I::text)', k), '' ORDER BY o) FROM unnest(k_cols) WITH ORDINALITY AS u(k, o)) ||
+            '] FROM w'
+      INTO n_written, written;
     n_ins := 0;
-    n_upd := 0;
-    FOR leaf, tids IN EXECUTE 'WITH w AS (' || q || 'RETURNING t.tableoid, t.ctid) '
-                              'SELECT w.tableoid, array_agg(w.ctid) FROM w GROUP BY w.tableoid' LOOP
-      -- (a lateral with OFFSET 0: one TID fetch per written row, never a
-      -- scan of the partition, whatever the planner thinks of the array)
-      EXECUTE format('SELECT count(*) FROM pg_catalog.unnest($1) AS u(tid) CROSS JOIN LATERAL '
-                     '(SELECT t.xmax FROM ONLY %s AS t WHERE t.ctid OPERATOR(pg_catalog.=) u.tid OFFSET 0) AS x '
-                     'WHERE x.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid', leaf::regclass)
-        INTO i USING tids;
-      n_ins := n_ins + i;
-      n_upd := n_upd + cardinality(tids) - i;
-    END LOOP;
+    IF n_written > 0 THEN
+      EXECUTE format('SELECT count(*) FROM ROWS FROM (%s) AS u(tid%s) CROSS JOIN LATERAL '
+                     '(SELECT t.xmax FROM %s AS t WHERE %s AND t.ctid OPERATOR(pg_catalog.=) u.tid::pg_catalog.tid OFFSET 0) AS x '
+                     'WHERE x.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid',
+                     (SELECT string_agg(format('pg_catalog.unnest($1[%s:%s])', j, j), ', ' ORDER BY j)
+                        FROM generate_series(1, cardinality(k_cols) + 1) AS j),
+                     (SELECT string_agg(format(', %I', 'k' || o), '' ORDER BY o) FROM generate_series(1, cardinality(k_cols)) AS o),
+                     t_name,
+                     (SELECT string_agg(format('t.%I %s u.%I::%s', k_cols[j], k_eq[j], 'k' || j,
+                                               cast_to[array_position(s_cols, k_cols[j])]), ' AND ' ORDER BY j)
+                        FROM generate_subscripts(k_cols, 1) AS j))
+        INTO n_ins USING written;
+    END IF;
+    n_upd := n_written - n_ins;
   END IF;
 
   RETURN QUERY SELECT n_ins, n_upd, n_keys - n_ins - n_upd;
