@@ -6,6 +6,7 @@ extern "C" {
 }
 
 #include "entry/boundary.h"
+#include "pg/maintenance_worker.h"
 
 // PostgreSQL 15's PGDLLEXPORT is empty on Linux; we build with hidden
 // visibility, so declare the magic function exported before defining it.
@@ -15,4 +16,4 @@ PG_MODULE_MAGIC;
 PULSE_EXPORT void _PG_init(void);
 }
 
-void _PG_init(void) {}
+void _PG_init(void) { pulse::maintenance::init(); }

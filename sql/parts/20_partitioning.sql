@@ -181,8 +181,9 @@ END $$;
 
 -- Creates the missing partitions covering [from, until). `nowait` is for
 -- maintenance (never queue for the parent's lock); backfills wait normally.
+-- `dry_run` only counts the missing ones, without any lock.
 CREATE FUNCTION pulse._create_partitions(parent regclass, from_ts timestamptz, until_ts timestamptz,
-                                         nowait boolean DEFAULT false)
+                                         nowait boolean DEFAULT false, dry_run boolean DEFAULT false)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -251,6 +252,10 @@ BEGIN
                     WHERE NOT EXISTS (SELECT 1 FROM unnest(existing) y(r) WHERE y.r && x.r)) THEN
       RETURN 0;
     END IF;
+    IF dry_run THEN
+      RETURN (SELECT count(*) FROM unnest(todo) x(r)
+               WHERE NOT EXISTS (SELECT 1 FROM unnest(existing) y(r) WHERE y.r && x.r));
+    END IF;
     EXIT WHEN pass = 2;
     -- Serialize creators of this table's partitions, then look again.
     IF nowait THEN
@@ -308,7 +313,9 @@ BEGIN
     RAISE EXCEPTION 'parent must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   -- Runs as the extension owner so that loaders may create the partitions of
-  -- tables they write: require the caller's right to insert into the table.
+  -- tables they write: require the right to insert into the table. Checked
+  -- for session_user (here current_user is the owner): a SET ROLE never gets
+  -- more than its login role already has.
   IF NOT has_table_privilege(session_user, parent, 'INSERT')
      AND NOT pg_has_role(session_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = parent), 'USAGE') THEN
     RAISE EXCEPTION 'permission denied to create partitions of %', parent
@@ -416,6 +423,277 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pulse.partition_by_time(regclass, name, interval, integer, interval, name[], interval) IS
   'Registers a table partitioned by range on a time column with Pulse maintenance and creates partitions from the current UTC period to premake periods ahead; returns how many were created';
+
+-- Builds a copy of a sealed partition in (cluster_by..., time) order, with
+-- the partition's indexes and bound constraint, ready to be swapped in.
+-- Writers of that partition wait (SHARE lock) so no row can be missed;
+-- readers are not blocked. Returns NULL when the partition is busy.
+CREATE FUNCTION pulse._cluster_prepare(t pulse.managed_tables, part regclass) RETURNS regclass
+LANGUAGE plpgsql AS $$
+DECLARE
+  nsp name;
+  rel name;
+  opts text[];
+  spc name;
+  copy_name text;
+  copy regclass;
+  cols text;
+  order_cols text;
+  ix record;
+  prefix text;
+  def text;
+BEGIN
+  IF NOT pulse._lock_polling(part, 'SHARE', '1 second') THEN
+    RETURN NULL;
+  END IF;
+  SELECT n.nspname, c.relname, c.reloptions, ts.spcname INTO nsp, rel, opts, spc
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
+   WHERE c.oid = part;
+  copy_name := left(rel, 40) || '_pulse_' || part::oid;
+  EXECUTE format('CREATE TABLE %I.%I (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE'
+                 ' INCLUDING COMPRESSION INCLUDING GENERATED)%s%s',
+                 nsp, copy_name, part,
+                 CASE WHEN opts IS NULL THEN '' ELSE format(' WITH (%s)', array_to_string(opts, ', ')) END,
+                 CASE WHEN spc IS NULL THEN '' ELSE format(' TABLESPACE %I', spc) END);
+  copy := format('%I.%I', nsp, copy_name)::regclass;
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
+    FROM pg_attribute a WHERE a.attrelid = part AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+  SELECT string_agg(quote_ident(c), ', ' ORDER BY ord) INTO order_cols
+    FROM unnest(t.cluster_by || t.time_column) WITH ORDINALITY o(c, ord);
+  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s ORDER BY %s', copy, cols, cols, part, order_cols);
+  -- Lets ATTACH PARTITION skip its validation scan under the strong lock.
+  EXECUTE format('ALTER TABLE %s ADD CONSTRAINT pulse_partition_bound CHECK (%s)',
+                 copy, pg_get_partition_constraintdef(part));
+  FOR ix IN
+    SELECT i.indexrelid, ic.relname AS idxname, i.indisunique, con.oid AS conoid
+      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+      LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = part
+                                 AND con.contype IN ('p', 'u', 'x')
+     WHERE i.indrelid = part ORDER BY i.indexrelid
+  LOOP
+    IF ix.conoid IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', copy, 'pulse_tmp_' || ix.indexrelid,
+                     pg_get_constraintdef(ix.conoid));
+    ELSE
+      def := pg_get_indexdef(ix.indexrelid);
+      prefix := format('CREATE %sINDEX %I ON %I.%I ', CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END,
+                       ix.idxname, nsp, rel);
+      IF NOT starts_with(def, prefix) THEN
+        RAISE EXCEPTION 'cannot rebuild index % of %: unexpected definition', ix.idxname, part;
+      END IF;
+      EXECUTE format('CREATE %sINDEX %I ON %s ', CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END,
+                     'pulse_tmp_' || ix.indexrelid, copy) || substr(def, length(prefix) + 1);
+    END IF;
+  END LOOP;
+  EXECUTE format('ANALYZE %s', copy);
+  RETURN copy;
+END $$;
+
+-- Swaps the sorted copy in for the partition. The caller holds the parent's
+-- ACCESS EXCLUSIVE lock; everything here is catalog work, no data is moved.
+CREATE FUNCTION pulse._cluster_swap(t pulse.managed_tables, part regclass, copy regclass) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+  bound text;
+  nsp name;
+  rel name;
+  owner name;
+  names text[];
+  k integer;
+BEGIN
+  IF NOT pulse._lock_polling(part, 'ACCESS EXCLUSIVE', '1 second') THEN
+    RETURN false;
+  END IF;
+  SELECT pg_get_expr(c.relpartbound, c.oid), n.nspname, c.relname, pg_get_userbyid(c.relowner)
+    INTO bound, nsp, rel, owner
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = part;
+  EXECUTE format('ALTER TABLE %s OWNER TO %I', copy, owner);
+  EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', t.parent, part);
+  EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', t.parent, copy, bound);
+  SELECT coalesce(array_agg(ARRAY['pulse_tmp_' || i.indexrelid, ic.relname::text]), '{}') INTO names
+    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = part;
+  EXECUTE format('DROP TABLE %s', part);
+  DELETE FROM pulse.clustered_partitions cp WHERE cp.partition::oid = part::oid;
+  EXECUTE format('ALTER TABLE %s DROP CONSTRAINT pulse_partition_bound', copy);
+  EXECUTE format('ALTER TABLE %s RENAME TO %I', copy, rel);
+  FOR k IN 1..coalesce(array_length(names, 1), 0) LOOP
+    IF to_regclass(format('%I.%I', nsp, names[k][1])) IS NOT NULL THEN
+      EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', nsp, names[k][1], names[k][2]);
+    END IF;
+  END LOOP;
+  INSERT INTO pulse.clustered_partitions (partition, parent) VALUES (copy, t.parent);
+  RETURN true;
+END $$;
+
+CREATE FUNCTION pulse._run_maintenance(only_parent regclass)
+RETURNS TABLE(parent regclass, created integer, dropped integer, clustered integer, note text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  t pulse.managed_tables;
+  tables pulse.managed_tables[];
+  busy regclass[] := '{}';
+  pend_part regclass[] := '{}';
+  pend_copy regclass[] := '{}';
+  pend_parent regclass[] := '{}';
+  p record;
+  copy regclass;
+  now_slot timestamptz;
+  premake_until timestamptz;
+  cutoff timestamptz;
+  k integer;
+  msg text;
+  problems text;
+BEGIN
+  IF only_parent IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM pulse.managed_tables m WHERE m.parent = only_parent) THEN
+    RAISE EXCEPTION 'table % is not managed by pulse', only_parent
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  -- Forget tables and partitions that no longer exist.
+  -- (SKIP LOCKED: a concurrent run may be deleting the same rows; never wait.)
+  DELETE FROM pulse.managed_tables WHERE ctid IN (
+    SELECT m.ctid FROM pulse.managed_tables m
+     WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = m.parent::oid) FOR UPDATE SKIP LOCKED);
+  DELETE FROM pulse.clustered_partitions WHERE ctid IN (
+    SELECT cp.ctid FROM pulse.clustered_partitions cp
+     WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cp.partition::oid) FOR UPDATE SKIP LOCKED);
+  -- One order for every run: by table OID.
+  SELECT coalesce(array_agg(m ORDER BY m.parent::oid), '{}') INTO tables
+    FROM pulse.managed_tables m
+   WHERE (only_parent IS NULL OR m.parent = only_parent)
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = m.parent::oid);
+
+  -- Phase 1: the slow part, sorted copies of sealed partitions, while only
+  -- writers of those partitions wait.
+  FOREACH t IN ARRAY tables LOOP
+    IF NOT pg_try_advisory_xact_lock(pulse._lock_key(t.parent)) THEN
+      busy := busy || t.parent;
+      CONTINUE;
+    END IF;
+    -- A partition that other tables' foreign keys point into cannot be
+    -- detached while referenced: such tables are not clustered.
+    CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint con
+                           WHERE con.contype = 'f' AND con.confrelid = t.parent::oid);
+    FOR p IN
+      SELECT x.part, x.range FROM pulse._partitions_of(t.parent) x
+        JOIN pg_class c ON c.oid = x.part AND c.relkind = 'r'
+       WHERE upper(x.range) <= now() - t.lateness
+         AND (t.retain IS NULL OR upper(x.range) > now() - t.retain)
+         AND NOT EXISTS (SELECT 1 FROM pulse.clustered_partitions cp WHERE cp.partition::oid = x.part::oid)
+       ORDER BY lower(x.range)
+    LOOP
+      BEGIN
+        copy := pulse._cluster_prepare(t, p.part);
+        IF copy IS NOT NULL THEN
+          pend_part := pend_part || p.part;
+          pend_copy := pend_copy || copy;
+          pend_parent := pend_parent || t.parent;
+        END IF;
+      EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE WARNING 'pulse: could not cluster %: %', p.part, msg;
+      END;
+    END LOOP;
+  END LOOP;
+
+  -- Phase 2: short catalog work under the parent's lock, table by table.
+  FOREACH t IN ARRAY tables LOOP
+    parent := t.parent;
+    created := 0; dropped := 0; clustered := 0; note := 'ok'; problems := NULL;
+    IF t.parent = ANY (busy) THEN
+      note := 'skipped: another maintenance or backfill holds this table';
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
+    now_slot := pulse._slot_start(now(), t.every);
+    premake_until := pulse._slot_next(now_slot, t.every * (t.premake + 1));
+    cutoff := CASE WHEN t.retain IS NULL THEN NULL ELSE now() - t.retain END;
+    -- Nothing to swap, drop or create: leave the table alone (no lock).
+    IF NOT t.parent = ANY (pend_parent)
+       AND NOT EXISTS (SELECT 1 FROM pulse._partitions_of(t.parent) x WHERE upper(x.range) <= cutoff)
+       AND pulse._create_partitions(t.parent, now_slot, premake_until, dry_run => true) = 0 THEN
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
+    BEGIN
+      IF NOT pulse._lock_polling(t.parent, 'ACCESS EXCLUSIVE') THEN
+        note := 'deferred: table busy, will retry';
+        FOR k IN 1..coalesce(cardinality(pend_part), 0) LOOP
+          IF pend_parent[k] = t.parent THEN
+            EXECUTE format('DROP TABLE %s', pend_copy[k]);
+          END IF;
+        END LOOP;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      FOR k IN 1..coalesce(cardinality(pend_part), 0) LOOP
+        CONTINUE WHEN pend_parent[k] <> t.parent;
+        IF pulse._cluster_swap(t, pend_part[k], pend_copy[k]) THEN
+          clustered := clustered + 1;
+        ELSE
+          EXECUTE format('DROP TABLE %s', pend_copy[k]);
+          problems := 'some partitions busy, clustering deferred';
+        END IF;
+      END LOOP;
+      IF cutoff IS NOT NULL THEN
+        FOR p IN SELECT x.part FROM pulse._partitions_of(t.parent) x
+                  WHERE upper(x.range) <= cutoff ORDER BY lower(x.range) LOOP
+          IF pulse._lock_polling(p.part, 'ACCESS EXCLUSIVE', '1 second') THEN
+            EXECUTE format('DROP TABLE %s', p.part);
+            DELETE FROM pulse.clustered_partitions cp WHERE cp.partition::oid = p.part::oid;
+            dropped := dropped + 1;
+          ELSE
+            problems := 'some expired partitions busy, drop deferred';
+          END IF;
+        END LOOP;
+      END IF;
+      created := pulse._create_partitions(t.parent, now_slot, premake_until, true);
+      note := coalesce(problems, 'ok');
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+      RAISE WARNING 'pulse: maintenance of % failed: %', t.parent, msg;
+      -- the sorted copies of phase 1 are outside this block: drop them too
+      FOR k IN 1..coalesce(cardinality(pend_part), 0) LOOP
+        IF pend_parent[k] = t.parent AND to_regclass(pend_copy[k]::text) IS NOT NULL THEN
+          EXECUTE format('DROP TABLE %s', pend_copy[k]);
+        END IF;
+      END LOOP;
+      created := 0; dropped := 0; clustered := 0;
+      note := 'error: ' || msg;
+    END;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+-- SQL wrapper: PL/pgSQL cannot name an argument like a result column.
+CREATE FUNCTION pulse.run_maintenance(parent regclass DEFAULT NULL)
+RETURNS TABLE(parent regclass, created integer, dropped integer, clustered integer, note text)
+LANGUAGE sql VOLATILE AS 'SELECT * FROM pulse._run_maintenance($1)';
+COMMENT ON FUNCTION pulse.run_maintenance(regclass) IS
+  'Maintains one managed table (or all): premakes partitions from the clock, drops partitions wholly older than retain, rewrites sealed partitions in cluster order once; returns what it did per table. Safe to schedule with pg_cron.';
+
+CREATE VIEW pulse.partitions AS
+SELECT m.parent,
+       x.part AS partition,
+       x.range,
+       CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END AS row_estimate,
+       pg_total_relation_size(x.part) AS bytes,
+       coalesce(upper(x.range) <= now() - m.lateness, false) AS sealed,
+       EXISTS (SELECT 1 FROM pulse.clustered_partitions cp WHERE cp.partition::oid = x.part::oid) AS clustered
+  FROM pulse.managed_tables m
+ CROSS JOIN LATERAL pulse._partitions_of(m.parent) x
+  JOIN pg_class c ON c.oid = x.part;
+COMMENT ON VIEW pulse.partitions IS 'Partitions of the managed tables: time range (UTC), row estimate, total bytes, whether sealed (older than now() - lateness) and clustered';
+
+REVOKE EXECUTE ON FUNCTION pulse.partition_by_time(regclass, name, interval, integer, interval, name[], interval),
+                           pulse.run_maintenance(regclass),
+                           pulse._run_maintenance(regclass),
+                           pulse.ensure_partitions(regclass, timestamptz, timestamptz),
+                           pulse._create_partitions(regclass, timestamptz, timestamptz, boolean, boolean),
+                           pulse._cluster_prepare(pulse.managed_tables, regclass),
+                           pulse._cluster_swap(pulse.managed_tables, regclass, regclass),
+                           pulse._lock_polling(regclass, text, interval)
+  FROM PUBLIC;
 
 -- The built-in tables are managed like any other.
 SELECT pulse.partition_by_time('pulse.tweets', 'created_at');
