@@ -360,8 +360,18 @@ BEGIN
   -- Backfill: create the partitions this batch needs, and only those
   -- (ensure_partitions covers [from, until), so until is just past the
   -- newest row). Infinite times fit no partition: the insert will say so.
+  -- ensure_partitions is not for every role (pulse_writer has it): without
+  -- it, a batch whose time range the existing partitions cover still merges,
+  -- and any other is refused up front with the reason.
   IF time_col IS NOT NULL AND isfinite(t_min) AND isfinite(t_max) THEN
-    PERFORM pulse.ensure_partitions(target, t_min, t_max + interval '1 microsecond');
+    IF has_function_privilege('pulse.ensure_partitions(regclass, timestamptz, timestamptz)', 'EXECUTE') THEN
+      PERFORM pulse.ensure_partitions(target, t_min, t_max + interval '1 microsecond');
+    ELSIF NOT coalesce((SELECT range_agg(x.range) FROM pulse._partitions_of(target) AS x WHERE x.range IS NOT NULL)
+                       @> tstzrange(t_min, t_max, '[]'), false) THEN
+      RAISE EXCEPTION 'pulse.merge: % has no partition for part of the batch''s time range [%, %]', t_name, t_min, t_max
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Creating the partitions a batch needs takes EXECUTE on pulse.ensure_partitions (role pulse_writer has it).';
+    END IF;
   END IF;
 
   -- The deduplicated batch, in key order.

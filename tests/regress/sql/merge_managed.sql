@@ -77,10 +77,21 @@ CREATE ROLE merge_m_writer;
 GRANT USAGE ON SCHEMA merge_m, pulse TO merge_m_writer;
 GRANT SELECT, INSERT, UPDATE ON ev TO merge_m_writer;
 GRANT SELECT ON ev_batch TO merge_m_writer;
-UPDATE ev_batch SET ts = ts + interval '10 days', v = 3;
+-- Without EXECUTE on pulse.ensure_partitions (pulse_writer has it) a batch
+-- within existing partitions merges, one that needs new ones is refused.
+UPDATE ev_batch SET v = 3;
 SET ROLE merge_m_writer;
 SELECT * FROM pulse.merge('ev', 'ev_batch', '{id,ts}', 'v');
 RESET ROLE;
+UPDATE ev_batch SET ts = ts + interval '10 days';
+SET ROLE merge_m_writer;
+SELECT pg_temp.try($$SELECT * FROM pulse.merge('ev', 'ev_batch', '{id,ts}', 'v')$$);
+RESET ROLE;
+GRANT pulse_writer TO merge_m_writer;
+SET ROLE merge_m_writer;
+SELECT * FROM pulse.merge('ev', 'ev_batch', '{id,ts}', 'v');
+RESET ROLE;
+REVOKE pulse_writer FROM merge_m_writer;
 SELECT tableoid::regclass AS part, count(*) FROM ev WHERE ts >= '2024-03-10 00:00+00' GROUP BY 1 ORDER BY 1;
 REVOKE ALL ON ev, ev_batch FROM merge_m_writer;
 REVOKE ALL ON SCHEMA merge_m, pulse FROM merge_m_writer;
