@@ -178,6 +178,20 @@ SELECT * FROM pulse.merge('"we""ird; schema"."t a""b;le"', '"we""ird; schema"."s
                           ARRAY['id; DROP TABLE x'], 'Vér sion');
 SELECT * FROM "we""ird; schema"."t a""b;le" ORDER BY 1;
 
+-- Names that collide with the SQL merge writes (excluded, aliases, ctid-ish)
+CREATE TABLE excluded (t int, tid int, s text, excluded text, apply int, k text, PRIMARY KEY (t, tid));
+CREATE TABLE "s" (k text, apply int, tid int, t int, excluded text, s text);
+INSERT INTO "s" VALUES ('a', 1, 1, 1, 'e', 's'), ('b', 2, 1, 1, 'e2', 's2'), ('c', 1, 2, 1, 'x', 'y');
+SELECT * FROM pulse.merge('excluded', 's', '{tid,t}', 'apply');
+SELECT * FROM pulse.merge('excluded', 's', '{tid,t}', 'apply');
+SELECT * FROM excluded ORDER BY 1, 2;
+CREATE TABLE "o" (t int, tid int, ts timestamptz, excluded text, PRIMARY KEY (t, tid, ts)) PARTITION BY RANGE (ts);
+CREATE TABLE "o 1" PARTITION OF "o" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE "w" AS SELECT 1 AS t, g AS tid, timestamptz '2024-06-01' AS ts, 'x' AS excluded FROM generate_series(1, 3) g;
+SELECT * FROM pulse.merge('o', 'w', '{t,tid,ts}');
+UPDATE "w" SET excluded = 'y' WHERE tid = 2;
+SELECT * FROM pulse.merge('o', 'w', '{t,tid,ts}');
+
 -- The caller's search_path cannot hijack an operator or function: a
 -- schema placed before pg_catalog holding traps for int equality and count.
 CREATE SCHEMA trap;
