@@ -12,7 +12,8 @@
 --   never moved by a later record without one;
 -- * the version is observed_at, the landing record's received_at: the newest
 --   observation of a tweet wins, and a field it lacks (a default-fields search
---   has no metrics or entities) keeps the value already stored;
+--   has no metrics or entities) keeps the value already stored; a newer
+--   observation that changes nothing is `unchanged` and writes nothing;
 -- * matched_rules accumulate over observations (a tweet found by the gap-fill
 --   search keeps the rules the stream matched it with).
 
@@ -305,6 +306,19 @@ BEGIN
                          bool_or(s.mentions IS NOT NULL) AS mentions, bool_or(s.is_retweet IS NOT NULL) AS is_retweet
                     FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL AND s.id = t.id) AS k
    WHERE t.id = d.id AND t.created_at = d.created_at AND t.observed_at <= d.observed_at;
+
+  -- An observation that changes nothing keeps the stored observed_at, so
+  -- re-reading the same tweets writes nothing (observed_at is the time of the
+  -- newest observation that changed the row).
+  UPDATE pg_temp.pulse_tweet_src d
+     SET observed_at = t.observed_at
+    FROM pulse.tweets t
+   WHERE t.id = d.id AND t.created_at = d.created_at AND t.observed_at <= d.observed_at
+     AND (d.author_id, d.text, d.lang, d.hashtags, d.cashtags, d.mentions, d.is_retweet, d.retweeted_id,
+          d.retweet_count, d.like_count, d.reply_count, d.quote_count, d.matched_rules)
+         IS NOT DISTINCT FROM
+         (t.author_id, t.text, t.lang, t.hashtags, t.cashtags, t.mentions, t.is_retweet, t.retweeted_id,
+          t.retweet_count, t.like_count, t.reply_count, t.quote_count, t.matched_rules);
 
   SELECT m.inserted, m.updated, m.unchanged INTO inserted, updated, unchanged
     FROM pulse.merge('pulse.tweets', 'pg_temp.pulse_tweet_src', ARRAY['id', 'created_at']::name[], 'observed_at') AS m;
