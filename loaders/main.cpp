@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/cli.h"
+#include "sources/candles.h"
 
 using namespace pulse::load;
 
@@ -16,10 +17,14 @@ int main(int argc, char** argv) {
       std::cout << usage_text();
       return kExitOk;
     }
+    if (opts->command == "candles") return run_candles(*opts);
     std::cerr << "pulse-load: the " << opts->command << " sources are not built yet\n";
     return kExitUsage;
   } catch (const UsageError& e) {
     std::cerr << "pulse-load: " << e.what() << "\n";
     return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "pulse-load: " << e.what() << "\n";
+    return kExitUpstream;
   }
 }
