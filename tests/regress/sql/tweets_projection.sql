@@ -91,7 +91,8 @@ SELECT land('s3', 'twitter_v2', 3, 1, 20, '{"data":{"id":"1600000000000000000","
 SELECT * FROM pulse._apply_twitter_v2('s3', 3);
 SELECT id, rt, likes, replies, quotes, hashtags, matched_rules FROM t WHERE id = 1600000000000000000;
 -- a newer default-fields observation (search without tweet.fields): it has no
--- created_at, metrics or entities; the stored row keeps them
+-- created_at, metrics or entities; the stored row keeps them, and as it
+-- changes nothing else it is unchanged (not written)
 SELECT land('s3', 'twitter_v2', 4, 1, 30, '{"data":[{"id":"1600000000000000000","text":"gm #btc"}],"meta":{"result_count":1}}');
 SELECT * FROM pulse._apply_twitter_v2('s3', 4);
 SELECT id, created_at, rt, likes, replies, quotes, hashtags, matched_rules FROM t WHERE id = 1600000000000000000;
