@@ -211,7 +211,13 @@ COMMENT ON FUNCTION pulse._tweets_stage() IS
 CREATE FUNCTION pulse._tweets_merge_stage(stream text, batch_id bigint, format text,
   OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
 LANGUAGE plpgsql
+-- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
+-- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+SET jit = off
 AS $fn$
+DECLARE
+  n_valid bigint;
+  n_ids bigint;
 BEGIN
   INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
   SELECT _tweets_merge_stage.stream, _tweets_merge_stage.batch_id, _tweets_merge_stage.format,
@@ -229,6 +235,7 @@ BEGIN
      AND t.id = s.id AND t.created_at <> s.created_at;
 
   -- The newest observation of each id (later records of a batch are newer).
+  SELECT count(*) INTO n_valid FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL;
   INSERT INTO pg_temp.pulse_tweet_src
   SELECT DISTINCT ON (s.id) s.id, s.created_at, s.author_id, s.text, s.lang,
          coalesce(s.hashtags, '{}'), coalesce(s.cashtags, '{}'), coalesce(s.mentions, '{}'),
@@ -238,9 +245,11 @@ BEGIN
     FROM pg_temp.pulse_tweet_stage s
    WHERE s.problem IS NULL
    ORDER BY s.id, s.observed_at DESC, s.seq DESC, s.ord DESC;
+  GET DIAGNOSTICS n_ids = ROW_COUNT;
 
   -- Ids seen more than once in the batch: created_at from a record that had
   -- one, fields the newest lacks from the newest that has them, rules unioned.
+  IF n_ids < n_valid THEN
   UPDATE pg_temp.pulse_tweet_src d
      SET created_at   = coalesce(a.created_at, d.created_at),
          author_id    = coalesce(a.author_id, d.author_id),
@@ -284,6 +293,7 @@ BEGIN
                  (SELECT ARRAY(SELECT DISTINCT r FROM pg_temp.pulse_tweet_stage s, unnest(s.matched_rules) AS r
                                 WHERE s.problem IS NULL AND s.id = a0.id ORDER BY 1)) AS matched_rules) AS a
    WHERE d.id = a0.id;
+  END IF;
 
   -- What the stored row already knows and this observation lacks is kept, when
   -- this observation is not older (an older one changes nothing anyway).
@@ -330,6 +340,9 @@ COMMENT ON FUNCTION pulse._tweets_merge_stage(text, bigint, text) IS
 CREATE FUNCTION pulse._apply_twitter_v2(stream text, batch_id bigint,
   OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
 LANGUAGE plpgsql
+-- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
+-- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+SET jit = off
 AS $fn$
 BEGIN
   PERFORM pulse._tweets_stage();
@@ -402,6 +415,9 @@ COMMENT ON FUNCTION pulse._apply_twitter_v2(text, bigint) IS
 CREATE FUNCTION pulse._apply_twitter_v1(stream text, batch_id bigint,
   OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
 LANGUAGE plpgsql
+-- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
+-- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+SET jit = off
 AS $fn$
 BEGIN
   PERFORM pulse._tweets_stage();
