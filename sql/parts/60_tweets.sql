@@ -17,25 +17,17 @@
 -- * matched_rules accumulate over observations (a tweet found by the gap-fill
 --   search keeps the rules the stream matched it with).
 
--- A JSON number or string that holds a 64-bit integer, else NULL.
+-- Per-field helpers in C++ (extension/entry/tweets.cpp): the SQL forms of
+-- these dominated the projection's cost.
 CREATE FUNCTION pulse._tweet_bigint(v jsonb) RETURNS bigint
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT CASE WHEN (v #>> '{}') ~ '^[0-9]{1,18}$'
-                OR ((v #>> '{}') ~ '^[0-9]{19}$' AND (v #>> '{}') COLLATE "C" <= '9223372036854775807')
-              THEN (v #>> '{}')::bigint END
-$$;
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pulse_tweet_bigint';
 COMMENT ON FUNCTION pulse._tweet_bigint(jsonb) IS
   'Internal to the tweet projections: a JSON string or number holding a non-negative 64-bit integer, else NULL';
 
--- A JSON number (or digit string) that fits an integer count, else NULL.
 CREATE FUNCTION pulse._tweet_count(v jsonb) RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT CASE WHEN (v #>> '{}') ~ '^[0-9]{1,9}$'
-                OR ((v #>> '{}') ~ '^[0-9]{10}$' AND (v #>> '{}') COLLATE "C" <= '2147483647')
-              THEN (v #>> '{}')::integer END
-$$;
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pulse_tweet_count';
 COMMENT ON FUNCTION pulse._tweet_count(jsonb) IS
   'Internal to the tweet projections: a JSON count that fits integer, else NULL';
 
@@ -64,18 +56,11 @@ COMMENT ON FUNCTION pulse._tweet_array(jsonb) IS
   'Internal to the tweet projections: v if it is a JSON array, else []';
 
 -- The `field` of each object in an entity list, lower case, without the
--- leading sigils in `strip`, deduplicated in order of first appearance.
+-- leading sigils in `strip`, deduplicated in order of first appearance; {}
+-- when `list` is not an array.
 CREATE FUNCTION pulse._tweet_tags(list jsonb, field text, strip text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT ARRAY(
-    SELECT t.tag
-      FROM (SELECT lower(ltrim(e ->> field, strip)) AS tag, min(o) AS first
-              FROM jsonb_array_elements(pulse._tweet_array(list)) WITH ORDINALITY AS x(e, o)
-             WHERE jsonb_typeof(e) = 'object' AND ltrim(e ->> field, strip) <> ''
-             GROUP BY 1) AS t
-     ORDER BY t.first)
-$$;
+LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pulse_tweet_tags';
 COMMENT ON FUNCTION pulse._tweet_tags(jsonb, text, text) IS
   'Internal to the tweet projections: lower-cased entity texts without sigils, deduplicated, in order';
 

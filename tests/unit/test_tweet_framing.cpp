@@ -184,3 +184,23 @@ TEST(TweetTime, ParsesBothSpellings) {
   EXPECT_FALSE(pulse::parse_tweet_time("Fri Jul 32 23:40:37 +0000 2019"));
   EXPECT_FALSE(pulse::parse_tweet_time("Fri Jul 12 23:40:37 +0000 2019\n"));
 }
+
+#include "core/tweet_fields.h"
+
+TEST(TweetFields, ParseDecimal) {
+  EXPECT_EQ(pulse::parse_decimal("9223372036854775807", INT64_MAX), INT64_MAX);
+  EXPECT_FALSE(pulse::parse_decimal("9223372036854775808", INT64_MAX));
+  EXPECT_FALSE(pulse::parse_decimal("99999999999999999999", INT64_MAX));
+  EXPECT_EQ(pulse::parse_decimal("2147483647", 2147483647), 2147483647);
+  EXPECT_FALSE(pulse::parse_decimal("2147483648", 2147483647));
+  for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1.0", "1e3", "0x1"})
+    EXPECT_FALSE(pulse::parse_decimal(bad, INT64_MAX)) << bad;
+}
+
+TEST(TweetFields, StripSigilsAndDedupe) {
+  EXPECT_EQ(pulse::strip_sigils("##tag", "#"), "tag");
+  EXPECT_EQ(pulse::strip_sigils("\xEF\xBC\x83tag", "#\xEF\xBC\x83"), "tag");  // U+FF03 fullwidth #
+  EXPECT_EQ(pulse::strip_sigils("\xEF\xBC\xA1x", "#\xEF\xBC\x83"), "\xEF\xBC\xA1x");  // another 3-byte char stays
+  EXPECT_EQ(pulse::strip_sigils("$", "$"), "");
+  EXPECT_EQ(pulse::dedupe_in_order({"b", "a", "b", "", "c", "a"}), (std::vector<std::string>{"b", "a", "c"}));
+}

@@ -171,3 +171,11 @@ SELECT sum(inserted) AS ins, sum(updated) AS upd, sum(unchanged) AS unch FROM (
   SELECT (pulse._apply_twitter_v2(stream, batch_id)).* FROM (SELECT DISTINCT stream, batch_id FROM pulse.landing WHERE format = 'twitter_v2') b
   UNION ALL
   SELECT (pulse._apply_twitter_v1(stream, batch_id)).* FROM (SELECT DISTINCT stream, batch_id FROM pulse.landing WHERE format = 'twitter_v1') b) x;
+
+-- 7. The per-field helpers: entity texts (sigils stripped, lower case in the
+-- database collation, first appearance kept), ids and counts.
+SELECT pulse._tweet_tags('[{"tag":"#ÄBC"},{"tag":"äbc"},{"tag":"＃Foo"},{"x":1},"s",{"tag":""},{"tag":"#"},{"tag":5},{"tag":"Bar"}]', 'tag', '#＃') AS tags,
+       pulse._tweet_tags(NULL, 'tag', '#') AS null_list, pulse._tweet_tags('{"tag":"x"}', 'tag', '#') AS not_array;
+SELECT v, pulse._tweet_bigint(v::jsonb) AS id, pulse._tweet_count(v::jsonb) AS count FROM (VALUES
+  ('"9223372036854775807"'), ('"9223372036854775808"'), ('9223372036854775807'), ('"2147483648"'), ('2147483647'),
+  ('"-1"'), ('"+1"'), ('" 1"'), ('1.0'), ('1e3'), ('"0"'), ('true'), ('null'), ('[1]'), ('""')) AS t(v);
