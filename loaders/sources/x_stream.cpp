@@ -167,7 +167,7 @@ std::optional<std::string> gap_query(RunContext& ctx, HttpClient& http, const st
 // Aborts the stream when no byte arrived for kStall (scaled) or on stop.
 class Watchdog {
  public:
-  Watchdog(HttpClient& http, const std::atomic<bool>& stop) : http_(http), stop_(stop), last_(Clock::now()) {
+  Watchdog(HttpClient& http, const std::atomic<bool>& stop) : http_(http), stop_(stop) {
     thread_ = std::thread([this] { loop(); });
   }
   ~Watchdog() {
@@ -200,7 +200,6 @@ class Watchdog {
   }
   HttpClient& http_;
   const std::atomic<bool>& stop_;
-  Clock::time_point last_;
   std::atomic<Clock::rep> last_ns_{0};
   std::atomic<bool> stalled_{false};
   std::mutex mu_;
