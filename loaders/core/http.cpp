@@ -41,7 +41,9 @@ struct Transfer {
   HttpResponse* resp;
   const std::function<bool(std::string_view)>* on_data;
   std::atomic<bool>* abort;
+  const std::atomic<bool>* stop;
   bool stopped_by_callback = false;
+  bool stopping() const { return abort->load() || (stop && stop->load()); }
 };
 
 size_t on_header(char* p, size_t size, size_t n, void* ud) {
@@ -53,7 +55,7 @@ size_t on_header(char* p, size_t size, size_t n, void* ud) {
 size_t on_body(char* p, size_t size, size_t n, void* ud) {
   auto* t = static_cast<Transfer*>(ud);
   size_t len = size * n;
-  if (t->abort->load()) return 0;
+  if (t->stopping()) return 0;
   if (t->on_data && *t->on_data) {
     if (!(*t->on_data)(std::string_view(p, len))) {
       t->stopped_by_callback = true;
@@ -67,7 +69,7 @@ size_t on_body(char* p, size_t size, size_t n, void* ud) {
 
 int on_progress(void* ud, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(ud);
-  return t->abort->load() ? 1 : 0;
+  return t->stopping() ? 1 : 0;
 }
 
 }  // namespace
@@ -130,7 +132,7 @@ HttpResponse HttpClient::perform(const std::string& url, const std::vector<std::
       return (*on_data)(chunk);
     };
   }
-  Transfer t{&resp, on_data ? &wrapped : nullptr, &abort_};
+  Transfer t{&resp, on_data ? &wrapped : nullptr, &abort_, opts_.stop};
   SlistPtr hdrs;
   for (const auto& h : headers) {
     curl_slist* n = curl_slist_append(hdrs.get(), h.c_str());
@@ -164,7 +166,7 @@ HttpResponse HttpClient::perform(const std::string& url, const std::vector<std::
   CURLcode rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   if (rc != CURLE_OK) {
-    if (t.stopped_by_callback || abort_.load()) return resp;  // a requested stop
+    if (t.stopped_by_callback || t.stopping()) return resp;  // a requested stop
     std::string msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     throw NetworkError(msg);
   }

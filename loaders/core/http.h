@@ -21,6 +21,9 @@ struct HttpOptions {
   long low_speed_time_s = 30;    // abort when slower than 1 byte/s this long
   long total_timeout_ms = 0;     // 0: none (streams)
   std::string user_agent = "pulse-load/0.1";
+  // When set and true, a running transfer stops soon (SIGINT/SIGTERM while
+  // a request hangs), as abort() does.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct HttpResponse {

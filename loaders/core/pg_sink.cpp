@@ -12,13 +12,29 @@
 namespace pulse::load {
 namespace {
 
+// libpq messages span lines ("...failed: ...\n\tIs the server running...");
+// a log line is one line.
+std::string one_line(std::string msg) {
+  std::string out;
+  bool space = false;
+  for (char c : msg) {
+    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 std::string result_error(PGconn* c, PGresult* r, std::string* sqlstate) {
   const char* st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   if (sqlstate) *sqlstate = st ? st : "";
   std::string msg = r ? PQresultErrorMessage(r) : "";
   if (msg.empty()) msg = PQerrorMessage(c);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  return msg;
+  return one_line(msg);
 }
 
 // Sends one COPY FROM STDIN with already formatted text rows.
@@ -83,10 +99,13 @@ PgSink::PgSink(std::string conninfo, std::string stream, Logger& log)
 }
 
 void PgSink::connect() {
-  conn_.reset(PQconnectdb(conninfo_.c_str()));
+  // expand_dbname: --db may be a full conninfo or URI; empty means libpq's
+  // defaults (PG* variables, service file, .pgpass).
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* vals[] = {conninfo_.c_str(), "pulse-load", nullptr};
+  conn_.reset(PQconnectdbParams(keys, vals, 1));
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(conn_.get());
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string msg = one_line(PQerrorMessage(conn_.get()));
     conn_.reset();
     throw DbError("cannot connect to the database: " + msg);
   }
@@ -108,17 +127,41 @@ std::optional<CheckpointRow> PgSink::read_checkpoint() {
   return row;
 }
 
-bool PgSink::try_write(const Batch& b, int64_t batch_id, ApplyCounts& out, std::string& err, std::string& sqlstate) {
+bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCounts& out, std::string& err,
+                       std::string& sqlstate) {
   PGconn* c = conn_.get();
   std::string id = std::to_string(batch_id);
   std::string landing, rejects;
   int64_t loader_rejects = 0;
-  int seq = 0;
   std::string stream_esc;
   copy_text_escape(stream_, stream_esc);
+  auto add_reject = [&](const Record& r, const std::string& reason) {
+    ++loader_rejects;
+    rejects += stream_esc;
+    rejects += '\t';
+    rejects += id;
+    rejects += '\t';
+    if (r.format.empty()) rejects += "\\N";
+    else copy_text_escape(r.format, rejects);
+    rejects += '\t';
+    copy_bytea_hex(r.payload, rejects);
+    rejects += '\t';
+    copy_text_escape(reason, rejects);
+    rejects += '\n';
+  };
+  if (!exec_ok(c, "BEGIN", err, sqlstate)) return false;
+  auto fail = [&] {
+    PgResultPtr rb(PQexec(c, "ROLLBACK"));
+    return false;
+  };
+  int seq = 0;
   for (const auto& r : b.records) {
     ++seq;
-    if (r.reject_reason.empty()) {
+    if (!r.reject_reason.empty()) {
+      add_reject(r, r.reject_reason);
+      continue;
+    }
+    if (!isolate) {
       landing += stream_esc;
       landing += '\t';
       copy_text_escape(r.format, landing);
@@ -129,26 +172,32 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, ApplyCounts& out, std::
       landing += '\t';
       copy_text_escape(r.payload, landing);
       landing += '\n';
-    } else {
-      ++loader_rejects;
-      rejects += stream_esc;
-      rejects += '\t';
-      rejects += id;
-      rejects += '\t';
-      if (r.format.empty()) rejects += "\\N";
-      else copy_text_escape(r.format, rejects);
-      rejects += '\t';
-      copy_bytea_hex(r.payload, rejects);
-      rejects += '\t';
-      copy_text_escape(r.reject_reason, rejects);
-      rejects += '\n';
+      continue;
+    }
+    // Isolating mode (after COPY failed on a value): one row at a time under
+    // a savepoint, so the record jsonb refuses becomes a reject and the rest
+    // of the batch still lands.
+    if (!exec_ok(c, "SAVEPOINT pulse_record", err, sqlstate)) return fail();
+    std::string seq_s = std::to_string(seq);
+    const char* params[5] = {stream_.c_str(), r.format.c_str(), id.c_str(), seq_s.c_str(), r.payload.c_str()};
+    PgResultPtr ins(PQexecParams(c,
+                                 "INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) "
+                                 "VALUES ($1, $2, $3::bigint, $4::integer, $5::jsonb)",
+                                 5, nullptr, params, nullptr, nullptr, 0));
+    if (!ins || PQresultStatus(ins.get()) != PGRES_COMMAND_OK) {
+      std::string st;
+      std::string msg = result_error(c, ins.get(), &st);
+      if (st.rfind("22", 0) != 0 && st.rfind("54", 0) != 0) {
+        err = msg;
+        sqlstate = st;
+        return fail();
+      }
+      if (!exec_ok(c, "ROLLBACK TO SAVEPOINT pulse_record", err, sqlstate)) return fail();
+      add_reject(r, "PostgreSQL refused the record as jsonb: " + msg);
+    } else if (!exec_ok(c, "RELEASE SAVEPOINT pulse_record", err, sqlstate)) {
+      return fail();
     }
   }
-  if (!exec_ok(c, "BEGIN", err, sqlstate)) return false;
-  auto fail = [&] {
-    PgResultPtr rb(PQexec(c, "ROLLBACK"));
-    return false;
-  };
   if (!landing.empty() &&
       !copy_in(c, "COPY pulse.landing (stream, format, batch_id, seq, payload) FROM STDIN", landing, err, sqlstate))
     return fail();
@@ -176,6 +225,7 @@ ApplyCounts PgSink::write(const Batch& b) {
   int64_t batch_id = next_batch_id_;
   Backoff backoff(Millis(200), Millis(30000));
   bool uncertain = false;  // a previous attempt may have committed
+  bool isolate = false;
   for (;;) {
     if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
       if (uncertain) {
@@ -188,9 +238,17 @@ ApplyCounts PgSink::write(const Batch& b) {
       }
       ApplyCounts counts;
       std::string err, sqlstate;
-      if (try_write(b, batch_id, counts, err, sqlstate)) {
+      if (try_write(b, batch_id, isolate, counts, err, sqlstate)) {
         next_batch_id_ = batch_id + 1;
         return counts;
+      }
+      // A value the scanner let through but PostgreSQL refuses (a number
+      // beyond numeric's range, say): redo the batch record by record.
+      bool data_error = sqlstate.rfind("22", 0) == 0 || sqlstate.rfind("54", 0) == 0;
+      if (data_error && !isolate && PQstatus(conn_.get()) == CONNECTION_OK) {
+        log_.warn("batch " + std::to_string(batch_id) + ": " + err + "; retrying record by record");
+        isolate = true;
+        continue;
       }
       bool broken = PQstatus(conn_.get()) != CONNECTION_OK || sqlstate.rfind("08", 0) == 0 ||
                     sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";

@@ -58,7 +58,8 @@ class PgSink : public Sink {
 
  private:
   void connect();
-  bool try_write(const Batch& b, int64_t batch_id, ApplyCounts& out, std::string& err, std::string& sqlstate);
+  bool try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCounts& out, std::string& err,
+                 std::string& sqlstate);
   std::optional<CheckpointRow> read_checkpoint();
   PgConnPtr conn_;
   std::string conninfo_, stream_;

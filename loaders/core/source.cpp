@@ -14,6 +14,7 @@ std::optional<HttpResponse> fetch(HttpClient& http, const std::string& url, cons
     std::string why;
     try {
       HttpResponse r = http.get(url, headers);
+      if (stop.load()) return std::nullopt;  // the transfer may have been cut short
       Millis pace = policy.pace ? policy.pace(r) : Millis(0);
       if (r.status >= 200 && r.status < 300) {
         if (pace.count() > 0 && !sleep_unless(pace, stop)) {

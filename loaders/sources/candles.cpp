@@ -52,10 +52,18 @@ std::string read_all(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
+HttpOptions http_options(bool insecure, RunContext& ctx) {
+  HttpOptions o;
+  o.insecure = insecure;
+  o.stop = &ctx.stop;
+  return o;
+}
+
 class CandleRun {
  public:
   CandleRun(const CandleParams& p, Exchange& ex, RunContext& ctx, bool insecure, std::string api_url)
-      : p_(p), ex_(ex), ctx_(ctx), api_url_(std::move(api_url)), http_(HttpOptions{insecure}), policy_(ex.policy()) {}
+      : p_(p), ex_(ex), ctx_(ctx), api_url_(std::move(api_url)), http_(http_options(insecure, ctx)),
+        policy_(ex.policy()) {}
 
   void replay_file(const std::string& path) {
     std::string body = read_all(path);
@@ -338,6 +346,7 @@ int run_candles(const Options& opts) {
   auto file = opts.get("file");
   if (file && (p.follow || p.since_ms)) throw UsageError("--file replays a saved response; it takes no --since/--follow");
   if (file && file->empty()) throw UsageError("--file needs a path or -");
+  if (file && *file != "-" && !std::ifstream(*file)) throw UsageError("cannot read --file " + *file);
   std::string api_url = opts.get_or("api-url", "");
   if (!api_url.empty() && api_url.rfind("http://", 0) != 0 && api_url.rfind("https://", 0) != 0)
     throw UsageError("--api-url must start with http:// or https://, got \"" + api_url + "\"");

@@ -19,20 +19,39 @@ CREATE INDEX IF NOT EXISTS landing_stream_batch_idx ON pulse.landing (stream, ba
 -- Never goes through float.
 CREATE FUNCTION pulse._json_numeric(v jsonb) RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::numeric
-    WHEN jsonb_typeof(v) = 'string' AND (v #>> '{}') ~ '^-?[0-9]+(\.[0-9]+)?$' AND length(v #>> '{}') <= 1000 THEN (v #>> '{}')::numeric
+  SELECT CASE jsonb_typeof(v)
+    WHEN 'number' THEN v::numeric
+    WHEN 'string' THEN
+      CASE WHEN (v #>> '{}') ~ '^-?[0-9]+(\.[0-9]+)?$' AND length(v #>> '{}') <= 1000 THEN (v #>> '{}')::numeric END
   END
 $$;
 COMMENT ON FUNCTION pulse._json_numeric(jsonb) IS 'Internal: a JSON number or decimal string as exact numeric, NULL if it is neither';
 
+-- The same from a value already split into its text and jsonb_typeof, so a
+-- projection extracts each field once (the planner inlines these functions,
+-- repeating the argument expression wherever the body names it).
+CREATE FUNCTION pulse._num(t text, kind text) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE kind
+    WHEN 'number' THEN t::numeric
+    WHEN 'string' THEN CASE WHEN t ~ '^-?[0-9]+(\.[0-9]+)?$' AND length(t) <= 1000 THEN t::numeric END
+  END
+$$;
+COMMENT ON FUNCTION pulse._num(text, text) IS 'Internal: a JSON number or decimal string (given as text and jsonb_typeof) as exact numeric, NULL otherwise';
+
 -- Epoch milliseconds (a JSON integer or integer string) as timestamptz,
 -- without float arithmetic. NULL when not a plausible epoch-ms integer.
+-- STABLE, not IMMUTABLE: timestamptz + interval is STABLE, and an IMMUTABLE
+-- SQL function whose body is less strict is never inlined.
 CREATE FUNCTION pulse._json_epoch_ms(v jsonb) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN jsonb_typeof(v) IN ('number', 'string') AND (v #>> '{}') ~ '^[0-9]{1,15}$'
-    THEN timestamptz 'epoch' + (v #>> '{}')::bigint * interval '1 millisecond'
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT CASE jsonb_typeof(v)
+    WHEN 'number' THEN
+      CASE WHEN v::numeric >= 0 AND v::numeric < 1e15 AND trunc(v::numeric) = v::numeric
+           THEN timestamptz 'epoch' + (v::numeric)::bigint * interval '1 millisecond' END
+    WHEN 'string' THEN
+      CASE WHEN (v #>> '{}') ~ '^[0-9]+$' AND length(v #>> '{}') <= 15
+           THEN timestamptz 'epoch' + (v #>> '{}')::bigint * interval '1 millisecond' END
   END
 $$;
 COMMENT ON FUNCTION pulse._json_epoch_ms(jsonb) IS 'Internal: epoch milliseconds as timestamptz, NULL if not an integer';
@@ -57,80 +76,91 @@ COMMENT ON FUNCTION pulse._period(text) IS 'Internal: a loader period name (1m, 
 --            value, so re-reading a closed candle is `unchanged`.
 --   coinone: the same rule with bucket_start + period as the close, because
 --            its chart records carry no last-trade time.
-CREATE FUNCTION pulse._candle_upbit(p jsonb,
-  OUT market text, OUT period interval, OUT bucket_start timestamptz,
-  OUT open numeric, OUT high numeric, OUT low numeric, OUT close numeric,
-  OUT volume numeric, OUT quote_volume numeric, OUT observed_at timestamptz, OUT reason text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT p->>'market', pulse._period(p->>'period'),
-         CASE WHEN r->>'candle_date_time_utc' ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$'
-              THEN ((r->>'candle_date_time_utc') || '+00')::timestamptz END,
-         pulse._json_numeric(r->'opening_price'), pulse._json_numeric(r->'high_price'),
-         pulse._json_numeric(r->'low_price'), pulse._json_numeric(r->'trade_price'),
-         pulse._json_numeric(r->'candle_acc_trade_volume'), pulse._json_numeric(r->'candle_acc_trade_price'),
-         pulse._json_epoch_ms(r->'timestamp'),
+-- Written as one-row set-returning SQL functions so that the planner inlines
+-- them into the batch query (a scalar function returning a record, called
+-- in FROM, is not inlined and costs a function call per record); STABLE
+-- because timestamptz arithmetic is.
+CREATE FUNCTION pulse._candle_upbit(p jsonb)
+RETURNS TABLE(market text, period interval, bucket_start timestamptz,
+              open numeric, high numeric, low numeric, close numeric,
+              volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
+  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume, v.observed_at,
          CASE
-           WHEN jsonb_typeof(r) IS DISTINCT FROM 'object' THEN 'upbit candle is not a JSON object'
-           WHEN p->>'market' IS NULL OR pulse._period(p->>'period') IS NULL THEN 'landing payload lacks market or a known period'
-           WHEN r ? 'market' AND r->>'market' IS DISTINCT FROM p->>'market' THEN 'upbit candle is for market ' || coalesce(r->>'market', 'null') || ', not ' || (p->>'market')
-           WHEN r->>'candle_date_time_utc' IS NULL OR r->>'candle_date_time_utc' !~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$' THEN 'upbit candle_date_time_utc missing or malformed'
-           WHEN pulse._json_numeric(r->'opening_price') IS NULL OR pulse._json_numeric(r->'high_price') IS NULL
-             OR pulse._json_numeric(r->'low_price') IS NULL OR pulse._json_numeric(r->'trade_price') IS NULL
-             OR pulse._json_numeric(r->'candle_acc_trade_volume') IS NULL OR pulse._json_numeric(r->'candle_acc_trade_price') IS NULL
-             THEN 'upbit candle has a missing or non-numeric price or volume'
-           WHEN pulse._json_epoch_ms(r->'timestamp') IS NULL THEN 'upbit candle timestamp missing or malformed'
-           WHEN r ? 'unit' AND (r->>'unit') IS DISTINCT FROM (extract(epoch FROM pulse._period(p->>'period')) / 60)::int::text
-             THEN 'upbit candle unit ' || coalesce(r->>'unit', 'null') || ' does not match period ' || (p->>'period')
+           WHEN v.kind IS DISTINCT FROM 'object' THEN 'upbit candle is not a JSON object'
+           WHEN v.market IS NULL OR v.period IS NULL THEN 'landing payload lacks market or a known period'
+           WHEN v.rec_market IS NOT NULL AND v.rec_market <> v.market
+             THEN 'upbit candle is for market ' || v.rec_market || ', not ' || v.market
+           WHEN v.bucket_start IS NULL THEN 'upbit candle_date_time_utc missing or malformed'
+           WHEN v.open IS NULL OR v.high IS NULL OR v.low IS NULL OR v.close IS NULL OR v.volume IS NULL
+             OR v.quote_volume IS NULL THEN 'upbit candle has a missing or non-numeric price or volume'
+           WHEN v.observed_at IS NULL THEN 'upbit candle timestamp missing or malformed'
+           WHEN v.unit IS NOT NULL AND v.unit IS DISTINCT FROM (extract(epoch FROM v.period) / 60)::int::text
+             THEN 'upbit candle unit ' || v.unit || ' does not match period ' || (p->>'period')
          END
-  FROM (SELECT p->'record' AS r) AS x
+  FROM (SELECT p->>'market' AS market, pulse._period(p->>'period') AS period, jsonb_typeof(r) AS kind,
+               r->>'market' AS rec_market, r->>'unit' AS unit,
+               CASE WHEN r->>'candle_date_time_utc' ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$'
+                    THEN ((r->>'candle_date_time_utc') || '+00')::timestamptz END AS bucket_start,
+               pulse._num(r->>'opening_price', jsonb_typeof(r->'opening_price')) AS open, pulse._num(r->>'high_price', jsonb_typeof(r->'high_price')) AS high,
+               pulse._num(r->>'low_price', jsonb_typeof(r->'low_price')) AS low, pulse._num(r->>'trade_price', jsonb_typeof(r->'trade_price')) AS close,
+               pulse._num(r->>'candle_acc_trade_volume', jsonb_typeof(r->'candle_acc_trade_volume')) AS volume,
+               pulse._num(r->>'candle_acc_trade_price', jsonb_typeof(r->'candle_acc_trade_price')) AS quote_volume,
+               pulse._json_epoch_ms(r->'timestamp') AS observed_at
+          -- OFFSET 0 keeps each level from being flattened, so the record is
+          -- extracted once and each value parsed once per landing row.
+          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
 $$;
 COMMENT ON FUNCTION pulse._candle_upbit(jsonb) IS 'Internal: projects one Upbit minute-candle landing payload to a candle row or a reject reason';
 
-CREATE FUNCTION pulse._candle_binance(p jsonb,
-  OUT market text, OUT period interval, OUT bucket_start timestamptz,
-  OUT open numeric, OUT high numeric, OUT low numeric, OUT close numeric,
-  OUT volume numeric, OUT quote_volume numeric, OUT observed_at timestamptz, OUT reason text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT p->>'market', pulse._period(p->>'period'),
-         pulse._json_epoch_ms(r->0),
-         pulse._json_numeric(r->1), pulse._json_numeric(r->2), pulse._json_numeric(r->3), pulse._json_numeric(r->4),
-         pulse._json_numeric(r->5), pulse._json_numeric(r->7),
-         CASE WHEN pulse._json_epoch_ms(p->'observed_ms') IS NULL THEN pulse._json_epoch_ms(r->6) + interval '1 millisecond'
-              ELSE least(pulse._json_epoch_ms(p->'observed_ms'), pulse._json_epoch_ms(r->6) + interval '1 millisecond') END,
+CREATE FUNCTION pulse._candle_binance(p jsonb)
+RETURNS TABLE(market text, period interval, bucket_start timestamptz,
+              open numeric, high numeric, low numeric, close numeric,
+              volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
+  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
+         CASE WHEN v.observed IS NULL THEN v.close_time + interval '1 millisecond'
+              ELSE least(v.observed, v.close_time + interval '1 millisecond') END,
          CASE
-           WHEN jsonb_typeof(r) IS DISTINCT FROM 'array' OR jsonb_array_length(r) < 8 THEN 'binance kline is not an array of at least 8 fields'
-           WHEN p->>'market' IS NULL OR pulse._period(p->>'period') IS NULL THEN 'landing payload lacks market or a known period'
-           WHEN pulse._json_epoch_ms(r->0) IS NULL OR pulse._json_epoch_ms(r->6) IS NULL THEN 'binance kline open or close time malformed'
-           WHEN pulse._json_numeric(r->1) IS NULL OR pulse._json_numeric(r->2) IS NULL OR pulse._json_numeric(r->3) IS NULL
-             OR pulse._json_numeric(r->4) IS NULL OR pulse._json_numeric(r->5) IS NULL OR pulse._json_numeric(r->7) IS NULL
-             THEN 'binance kline has a missing or non-numeric price or volume'
+           WHEN v.kind IS DISTINCT FROM 'array' OR v.len < 8 THEN 'binance kline is not an array of at least 8 fields'
+           WHEN v.market IS NULL OR v.period IS NULL THEN 'landing payload lacks market or a known period'
+           WHEN v.bucket_start IS NULL OR v.close_time IS NULL THEN 'binance kline open or close time malformed'
+           WHEN v.open IS NULL OR v.high IS NULL OR v.low IS NULL OR v.close IS NULL OR v.volume IS NULL
+             OR v.quote_volume IS NULL THEN 'binance kline has a missing or non-numeric price or volume'
          END
-  FROM (SELECT p->'record' AS r) AS x
+  FROM (SELECT p->>'market' AS market, pulse._period(p->>'period') AS period, jsonb_typeof(r) AS kind,
+               CASE WHEN jsonb_typeof(r) = 'array' THEN jsonb_array_length(r) END AS len,
+               pulse._json_epoch_ms(r->0) AS bucket_start, pulse._json_epoch_ms(r->6) AS close_time,
+               pulse._json_epoch_ms(p->'observed_ms') AS observed,
+               pulse._num(r->>1, jsonb_typeof(r->1)) AS open, pulse._num(r->>2, jsonb_typeof(r->2)) AS high,
+               pulse._num(r->>3, jsonb_typeof(r->3)) AS low, pulse._num(r->>4, jsonb_typeof(r->4)) AS close,
+               pulse._num(r->>5, jsonb_typeof(r->5)) AS volume, pulse._num(r->>7, jsonb_typeof(r->7)) AS quote_volume
+          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
 $$;
 COMMENT ON FUNCTION pulse._candle_binance(jsonb) IS 'Internal: projects one Binance kline landing payload to a candle row or a reject reason';
 
-CREATE FUNCTION pulse._candle_coinone(p jsonb,
-  OUT market text, OUT period interval, OUT bucket_start timestamptz,
-  OUT open numeric, OUT high numeric, OUT low numeric, OUT close numeric,
-  OUT volume numeric, OUT quote_volume numeric, OUT observed_at timestamptz, OUT reason text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT p->>'market', pulse._period(p->>'period'),
-         pulse._json_epoch_ms(r->'timestamp'),
-         pulse._json_numeric(r->'open'), pulse._json_numeric(r->'high'), pulse._json_numeric(r->'low'),
-         pulse._json_numeric(r->'close'), pulse._json_numeric(r->'target_volume'), pulse._json_numeric(r->'quote_volume'),
-         CASE WHEN pulse._json_epoch_ms(p->'observed_ms') IS NULL
-              THEN pulse._json_epoch_ms(r->'timestamp') + pulse._period(p->>'period')
-              ELSE least(pulse._json_epoch_ms(p->'observed_ms'), pulse._json_epoch_ms(r->'timestamp') + pulse._period(p->>'period')) END,
+CREATE FUNCTION pulse._candle_coinone(p jsonb)
+RETURNS TABLE(market text, period interval, bucket_start timestamptz,
+              open numeric, high numeric, low numeric, close numeric,
+              volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
+  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
+         CASE WHEN v.observed IS NULL THEN v.bucket_start + v.period
+              ELSE least(v.observed, v.bucket_start + v.period) END,
          CASE
-           WHEN jsonb_typeof(r) IS DISTINCT FROM 'object' THEN 'coinone candle is not a JSON object'
-           WHEN p->>'market' IS NULL OR pulse._period(p->>'period') IS NULL THEN 'landing payload lacks market or a known period'
-           WHEN pulse._json_epoch_ms(r->'timestamp') IS NULL THEN 'coinone candle timestamp missing or malformed'
-           WHEN pulse._json_numeric(r->'open') IS NULL OR pulse._json_numeric(r->'high') IS NULL OR pulse._json_numeric(r->'low') IS NULL
-             OR pulse._json_numeric(r->'close') IS NULL OR pulse._json_numeric(r->'target_volume') IS NULL
-             OR pulse._json_numeric(r->'quote_volume') IS NULL
-             THEN 'coinone candle has a missing or non-numeric price or volume'
+           WHEN v.kind IS DISTINCT FROM 'object' THEN 'coinone candle is not a JSON object'
+           WHEN v.market IS NULL OR v.period IS NULL THEN 'landing payload lacks market or a known period'
+           WHEN v.bucket_start IS NULL THEN 'coinone candle timestamp missing or malformed'
+           WHEN v.open IS NULL OR v.high IS NULL OR v.low IS NULL OR v.close IS NULL OR v.volume IS NULL
+             OR v.quote_volume IS NULL THEN 'coinone candle has a missing or non-numeric price or volume'
          END
-  FROM (SELECT p->'record' AS r) AS x
+  FROM (SELECT p->>'market' AS market, pulse._period(p->>'period') AS period, jsonb_typeof(r) AS kind,
+               pulse._json_epoch_ms(r->'timestamp') AS bucket_start,
+               pulse._json_epoch_ms(p->'observed_ms') AS observed,
+               pulse._num(r->>'open', jsonb_typeof(r->'open')) AS open, pulse._num(r->>'high', jsonb_typeof(r->'high')) AS high,
+               pulse._num(r->>'low', jsonb_typeof(r->'low')) AS low, pulse._num(r->>'close', jsonb_typeof(r->'close')) AS close,
+               pulse._num(r->>'target_volume', jsonb_typeof(r->'target_volume')) AS volume, pulse._num(r->>'quote_volume', jsonb_typeof(r->'quote_volume')) AS quote_volume
+          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
 $$;
 COMMENT ON FUNCTION pulse._candle_coinone(jsonb) IS 'Internal: projects one Coinone chart landing payload to a candle row or a reject reason';
 
@@ -144,7 +174,11 @@ COMMENT ON FUNCTION pulse._candle_coinone(jsonb) IS 'Internal: projects one Coin
 -- batch on the loaders' hot path.
 CREATE FUNCTION pulse._apply_candles(stream text, batch_id bigint, exchange text)
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- The planner's estimate for this statement is high enough to trigger JIT,
+-- whose compile time exceeds the work of a typical batch.
+SET jit = off
+AS $$
 #variable_conflict use_column
 DECLARE
   proj text := format('pulse.%I', '_candle_' || exchange);
@@ -177,18 +211,25 @@ BEGIN
       SELECT DISTINCT ON (market, period, bucket_start) *
         FROM proj WHERE reason IS NULL
        ORDER BY market, period, bucket_start, observed_at DESC, seq DESC),
-    -- xmax cannot be returned from a partitioned table, so tell inserts from
-    -- updates by whether the key existed in the statement's snapshot.
-    known AS (
-      SELECT g.market, g.period, g.bucket_start FROM good g
-       WHERE EXISTS (SELECT 1 FROM pulse.candles c
-                      WHERE c.exchange = $3 AND c.market = g.market AND c.period = g.period
-                        AND c.bucket_start = g.bucket_start)),
+    -- Only rows that will change reach the INSERT: an unchanged row hit by
+    -- ON CONFLICT would still be locked, which writes WAL. The ON CONFLICT
+    -- condition repeats the test for rows a concurrent batch just wrote.
+    -- (xmax cannot be returned from a partitioned table, so inserts and
+    -- updates are told apart by whether the key existed in this snapshot.)
+    todo AS (
+      SELECT g.*, (c.exchange IS NOT NULL) AS existed
+        FROM good g
+        LEFT JOIN pulse.candles c
+          ON c.exchange = $3 AND c.market = g.market AND c.period = g.period AND c.bucket_start = g.bucket_start
+       WHERE c.exchange IS NULL
+          OR (g.observed_at >= c.observed_at
+              AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
+                  IS DISTINCT FROM (g.open, g.high, g.low, g.close, g.volume, g.quote_volume))),
     up AS (
       INSERT INTO pulse.candles AS c
              (exchange, market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
-      SELECT $3, g.market, g.period, g.bucket_start, g.open, g.high, g.low, g.close, g.volume, g.quote_volume, g.observed_at
-        FROM good g
+      SELECT $3, t.market, t.period, t.bucket_start, t.open, t.high, t.low, t.close, t.volume, t.quote_volume, t.observed_at
+        FROM todo t
       ON CONFLICT (exchange, market, period, bucket_start) DO UPDATE
          SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
              volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
@@ -196,15 +237,18 @@ BEGIN
        WHERE EXCLUDED.observed_at >= c.observed_at
          AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
              IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, EXCLUDED.quote_volume)
-      RETURNING c.market, c.period, c.bucket_start),
+      RETURNING 1),
+    -- Counted without joining `up` back to `todo`: every row of todo that
+    -- did not exist was inserted, unless a concurrent batch inserted it
+    -- first (then it was updated or left as is).
     counted AS (
-      SELECT count(*) AS total,
-             count(*) FILTER (WHERE (u.market, u.period, u.bucket_start) IN (SELECT * FROM known)) AS upd
-        FROM up u)
-    SELECT (SELECT total - upd FROM counted),
-           (SELECT upd FROM counted),
-           (SELECT count(*) FROM good) - (SELECT total FROM counted),
+      SELECT (SELECT count(*) FROM up) AS total,
+             (SELECT count(*) FROM todo WHERE NOT existed) AS fresh)
+    SELECT least(fresh, total),
+           total - least(fresh, total),
+           (SELECT count(*) FROM good) - total,
            (SELECT count(*) FROM rej)
+      FROM counted
   $q$, proj) USING stream, batch_id, exchange;
 END
 $$;
