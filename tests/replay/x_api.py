@@ -36,6 +36,15 @@ written to the log. Every request is logged as a JSON line (time, method,
 path, query, status) to the log file.
 
 Usage: x_api.py SCENARIO.json PORT_FILE LOG_FILE
+
+The same routes also plug into the shared replay server (server.py, which
+loads every module here with a register() function): register() serves the
+tweets of PULSE_REPLAY_X_TWEETS (JSON Lines of v2 tweet objects; default:
+the recorded fixtures' tweets) on the stream (each line split across chunks,
+keep-alives, then PULSE_REPLAY_X_HOLD_S seconds of keep-alives), the rules
+endpoints and recent search; faults come from server.py's scenario rules.
+The scripted per-connection faults above (dropped sockets, silence,
+operational-disconnect) need this module's own server.
 """
 import base64
 import gzip
@@ -48,6 +57,54 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def search_page(tweets, since_id, start, size):
+    """One recent-search page: tweets newer than since_id, newest first."""
+    newer = sorted((t for t in tweets if int(t["id"]) > since_id), key=lambda t: int(t["id"]), reverse=True)
+    page = newer[start:start + size]
+    meta = {"result_count": len(page)}
+    if page:
+        meta["newest_id"] = page[0]["id"]
+        meta["oldest_id"] = page[-1]["id"]
+    if start + size < len(newer):
+        meta["next_token"] = str(start + size)
+    out = {"meta": meta}
+    if page:
+        out["data"] = page
+    return out
+
+
+def add_rules(rules, body, next_id):
+    """POST /2/tweets/search/stream/rules on the list `rules`; returns the
+    response object and the next free rule id."""
+    data, errors = [], []
+    for r in body.get("add", []):
+        if any(x["value"] == r["value"] for x in rules):
+            errors.append({"value": r["value"], "id": "1", "title": "DuplicateRule",
+                           "type": "https://api.twitter.com/2/problems/duplicate-rules"})
+            continue
+        next_id += 1
+        rule = {"id": str(next_id), "value": r["value"]}
+        if r.get("tag"):
+            rule["tag"] = r["tag"]
+        rules.append(rule)
+        data.append(rule)
+    out = {"meta": {"sent": "now", "summary": {"created": len(data), "not_created": len(errors)}}}
+    if data:
+        out["data"] = data
+    if errors:
+        out["errors"] = errors
+    return out, next_id
+
+
+def split_line(line):
+    """A stream line as two chunks cut inside its first multi-byte UTF-8
+    character (or in the middle), the second ending the line."""
+    if len(line) <= 4:
+        return [line + b"\r\n"]
+    cut = next((i + 1 for i, b in enumerate(line) if b >= 0xC0), len(line) // 2)
+    return [line[:cut], line[cut:] + b"\r\n"]
 
 
 class State:
@@ -132,24 +189,8 @@ class Handler(BaseHTTPRequestHandler):
         if url.path != "/2/tweets/search/stream/rules":
             return self.send_json(404, {"title": "Not Found"})
         st = self.server.state
-        data, errors = [], []
         with st.lock:
-            for r in body.get("add", []):
-                if any(x["value"] == r["value"] for x in st.rules):
-                    errors.append({"value": r["value"], "id": "1", "title": "DuplicateRule",
-                                   "type": "https://api.twitter.com/2/problems/duplicate-rules"})
-                    continue
-                st.next_rule += 1
-                rule = {"id": str(st.next_rule), "value": r["value"]}
-                if r.get("tag"):
-                    rule["tag"] = r["tag"]
-                st.rules.append(rule)
-                data.append(rule)
-        out = {"meta": {"sent": "now", "summary": {"created": len(data), "not_created": len(errors)}}}
-        if data:
-            out["data"] = data
-        if errors:
-            out["errors"] = errors
+            out, st.next_rule = add_rules(st.rules, body, st.next_rule)
         self.send_json(201, out)
 
     # --- recent search -------------------------------------------------
@@ -181,21 +222,8 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(raw)
             return self.record(200, cassette=True)
-        since = int(q.get("since_id", ["0"])[0])
-        size = int(sc.get("page_size", 10))
-        start = int(q.get("next_token", ["0"])[0] or 0)
-        tweets = sorted((t for t in sc.get("search", []) if int(t["id"]) > since),
-                        key=lambda t: int(t["id"]), reverse=True)
-        page = tweets[start:start + size]
-        meta = {"result_count": len(page)}
-        if page:
-            meta["newest_id"] = page[0]["id"]
-            meta["oldest_id"] = page[-1]["id"]
-        if start + size < len(tweets):
-            meta["next_token"] = str(start + size)
-        out = {"meta": meta}
-        if page:
-            out["data"] = page
+        out = search_page(sc.get("search", []), int(q.get("since_id", ["0"])[0]),
+                          int(q.get("next_token", ["0"])[0] or 0), int(sc.get("page_size", 10)))
         headers = {"x-rate-limit-limit": "450",
                    "x-rate-limit-remaining": str(sc.get("rate_limit_remaining", 449)),
                    "x-rate-limit-reset": str(int(time.time()) + 1)}
@@ -238,12 +266,13 @@ class Handler(BaseHTTPRequestHandler):
                 line = self.line_bytes(item, conn)
                 if conn.get("keepalive", True):
                     self.chunk(b"\r\n")
-                if conn.get("split", True) and len(line) > 4:
-                    # cut inside the first multi-byte UTF-8 character, if any
-                    cut = next((i + 1 for i, b in enumerate(line) if b >= 0xC0), len(line) // 2)
-                    self.chunk(line[:cut])
-                    time.sleep(0.005)
-                    self.chunk(line[cut:] + b"\r\n")
+                if conn.get("split", True):
+                    first = True
+                    for piece in split_line(line):
+                        if not first:
+                            time.sleep(0.005)
+                        self.chunk(piece)
+                        first = False
                 else:
                     self.chunk(line + b"\r\n")
             for item in conn.get("rate_lines", []):
@@ -286,6 +315,92 @@ class Handler(BaseHTTPRequestHandler):
             return raw.encode("latin-1") if isinstance(raw, str) and item.get("latin1") else raw.encode()
         rules = conn.get("rules", [{"id": "1", "tag": "default"}])
         return json.dumps({"data": item, "matching_rules": rules}, ensure_ascii=False).encode()
+
+
+def default_tweets():
+    """The recorded fixtures' tweets (the gzip cassette's page and the twarc
+    archive's data tweets), for the shared server when no file is given."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    fix = os.path.join(os.path.dirname(here), "fixtures", "x_api")
+    tweets = []
+    try:
+        raw, _ = load_cassette_body(os.path.join(fix, "test_client_search_recent_tweets.yaml"))
+        tweets += json.loads(gzip.decompress(raw))["data"]
+        for line in open(os.path.join(fix, "two_tweets.jsonl"), encoding="utf-8"):
+            if line.strip():
+                tweets += json.loads(line)["data"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    return tweets
+
+
+def register(server):
+    from server import Response, json_response  # the shared server's types
+
+    path = os.environ.get("PULSE_REPLAY_X_TWEETS")
+    if path:
+        tweets = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+    else:
+        tweets = default_tweets()
+    hold_s = float(os.environ.get("PULSE_REPLAY_X_HOLD_S", "5"))
+    st = {"rules": [], "next_rule": 1000, "lock": threading.Lock()}
+    server.state["x_api"] = st
+
+    def authorized(req):
+        want = os.environ.get("X_REPLAY_BEARER_TOKEN", "")
+        got = req.headers.get("Authorization", "")
+        return got == "Bearer " + want if want else got.startswith("Bearer ")
+
+    def unauthorized():
+        return json_response({"title": "Unauthorized", "status": 401, "detail": "Unauthorized"}, 401)
+
+    def rules_get(req):
+        if not authorized(req):
+            return unauthorized()
+        with st["lock"]:
+            rules = list(st["rules"])
+        meta = {"sent": "now", "result_count": len(rules)}
+        return json_response({"data": rules, "meta": meta} if rules else {"meta": meta})
+
+    def rules_post(req):
+        if not authorized(req):
+            return unauthorized()
+        with st["lock"]:
+            out, st["next_rule"] = add_rules(st["rules"], json.loads(req.body or b"{}"), st["next_rule"])
+        return json_response(out, 201)
+
+    def recent(req):
+        if not authorized(req):
+            return unauthorized()
+        out = search_page(tweets, int(req.query.get("since_id", "0") or 0),
+                          int(req.query.get("next_token", "0") or 0), 100)
+        return json_response(out, 200, {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "449",
+                                        "x-rate-limit-reset": str(int(time.time()) + 900)})
+
+    def stream(req):
+        if not authorized(req):
+            return unauthorized()
+        with st["lock"]:
+            rules = [{"id": r["id"], "tag": r.get("tag", "")} for r in st["rules"]]
+
+        def chunks():
+            for t in sorted(tweets, key=lambda t: int(t["id"])):
+                yield b"\r\n"
+                line = json.dumps({"data": t, "matching_rules": rules}, ensure_ascii=False).encode()
+                for piece in split_line(line):
+                    yield piece
+            for _ in range(int(hold_s * 2)):
+                time.sleep(0.5)
+                yield b"\r\n"
+
+        resp = Response(200, b"", None, "application/json; charset=utf-8")
+        resp.chunks = chunks()
+        return resp
+
+    server.route("GET", r"/2/tweets/search/stream/rules", rules_get)
+    server.route("POST", r"/2/tweets/search/stream/rules", rules_post)
+    server.route("GET", r"/2/tweets/search/recent", recent)
+    server.route("GET", r"/2/tweets/search/stream", stream)
 
 
 def main():
