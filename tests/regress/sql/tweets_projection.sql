@@ -168,9 +168,11 @@ SELECT s, pulse._tweet_time(s) FROM (VALUES
 
 -- reapply-style idempotence: every batch again changes nothing
 SELECT sum(inserted) AS ins, sum(updated) AS upd, sum(unchanged) AS unch FROM (
-  SELECT (pulse._apply_twitter_v2(stream, batch_id)).* FROM (SELECT DISTINCT stream, batch_id FROM pulse.landing WHERE format = 'twitter_v2') b
+  SELECT r.* FROM (SELECT DISTINCT stream, batch_id FROM pulse.landing WHERE format = 'twitter_v2') b,
+                  LATERAL pulse._apply_twitter_v2(b.stream, b.batch_id) r
   UNION ALL
-  SELECT (pulse._apply_twitter_v1(stream, batch_id)).* FROM (SELECT DISTINCT stream, batch_id FROM pulse.landing WHERE format = 'twitter_v1') b) x;
+  SELECT r.* FROM (SELECT DISTINCT stream, batch_id FROM pulse.landing WHERE format = 'twitter_v1') b,
+                  LATERAL pulse._apply_twitter_v1(b.stream, b.batch_id) r) x;
 
 -- 7. The per-field helpers: entity texts (sigils stripped, lower case in the
 -- database collation, first appearance kept), ids and counts.
@@ -179,3 +181,10 @@ SELECT pulse._tweet_tags('[{"tag":"#ÄBC"},{"tag":"äbc"},{"tag":"＃Foo"},{"x":
 SELECT v, pulse._tweet_bigint(v::jsonb) AS id, pulse._tweet_count(v::jsonb) AS count FROM (VALUES
   ('"9223372036854775807"'), ('"9223372036854775808"'), ('9223372036854775807'), ('"2147483648"'), ('2147483647'),
   ('"-1"'), ('"+1"'), ('" 1"'), ('1.0'), ('1e3'), ('"0"'), ('true'), ('null'), ('[1]'), ('""')) AS t(v);
+
+-- 8. pulse.reapply rebuilds from the kept landing records through the same
+-- projection: nothing changes, and rejects are not recorded twice.
+SELECT count(*) AS rejects_before FROM pulse.rejects WHERE stream = 's4';
+SELECT batches, inserted, updated, unchanged, rejected
+  FROM pulse.reapply('s4', date_trunc('hour', now()) - interval '1 day', date_trunc('hour', now()) + interval '1 day');
+SELECT count(*) AS rejects_after FROM pulse.rejects WHERE stream = 's4';
