@@ -15,12 +15,24 @@ namespace {
 
 constexpr Millis kPollInterval{15000};
 
+// When the last good response said the rate-limit window is used up, the
+// wait owed before the next request (not after the last one: a run without
+// --follow can end at once).
+Millis g_owed{0};
+
 FetchPolicy search_policy() {
   FetchPolicy p;
   p.base = Millis(5000);
   p.cap = Millis(320000);
   p.default_429 = Millis(60000);
-  p.pace = [](const HttpResponse& r) { return x::rate_limit_wait(r); };
+  p.pace = [](const HttpResponse& r) {
+    Millis w = x::rate_limit_wait(r);
+    if (r.status >= 200 && r.status < 300) {
+      g_owed = w;
+      return Millis(0);
+    }
+    return w;  // a 429: wait for the reset before retrying
+  };
   p.on_client_error = [](const HttpResponse& r) {
     if (r.status == 401 || r.status == 403) x::throw_auth_error(r, "recent search");
   };
@@ -43,6 +55,11 @@ std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, cons
     if (since_id) path += "&since_id=" + *since_id;
     if (next_token) path += "&next_token=" + url_encode(*next_token);
     std::string url = x::api_url(ctx.opts, path);
+    if (g_owed.count() > 0) {
+      ctx.log.log("info", "rate limit used up, waiting for its reset", {{"wait_ms", std::to_string(scaled(g_owed).count())}});
+      if (!sleep_unless(g_owed, ctx.stop)) return std::nullopt;
+      g_owed = Millis(0);
+    }
     auto resp = fetch(http, url, headers, policy, ctx.log, ctx.stop);
     if (!resp) return std::nullopt;  // stopping: the round is incomplete
     ++pages;

@@ -65,6 +65,19 @@ PY
 [ "$(q "SELECT count(*) FROM pulse.tweets")" = 30 ] || fail "after rerun"
 grep -q "read 1, inserted 5, updated 0, unchanged 0" "$work/out" || fail "rerun summary: $(tail -2 "$work/out")"
 
+# 2b. x-rate-limit-remaining 0: the next page waits for x-rate-limit-reset
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['rate_limit_remaining']=0; print(json.dumps(d))" \
+  "$work/s2.json" >"$work/s2b.json"
+start_replay "$work/s2b.json"
+PULSE_LOAD_TEST_TIME_SCALE=0.5 run --stream rate_limited || fail "rate-limited run exit $?"
+python3 - "$work/replay.log" <<'PY' || fail "no wait for the rate-limit reset"
+import json, sys
+t = [json.loads(l)["t"] for l in open(sys.argv[1]) if '"/2/tweets/search/recent"' in l]
+assert len(t) == 3, t
+gaps = [b - a for a, b in zip(t, t[1:])]
+assert all(g >= 0.4 for g in gaps), gaps   # reset is 1 s ahead, plus 1 s margin, scaled by 0.5
+PY
+
 # 3. the recorded response: gzip body, default fields (no created_at), real ids
 printf '{"cassette": "%s"}' "$fix/test_client_search_recent_tweets.yaml" >"$work/s3.json"
 start_replay "$work/s3.json"
