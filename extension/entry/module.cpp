@@ -5,6 +5,7 @@ extern "C" {
 #include "fmgr.h"
 }
 
+#include "entry/analytics.h"
 #include "entry/boundary.h"
 
 // PostgreSQL 15's PGDLLEXPORT is empty on Linux; we build with hidden
@@ -15,4 +16,4 @@ PG_MODULE_MAGIC;
 PULSE_EXPORT void _PG_init(void);
 }
 
-void _PG_init(void) {}
+void _PG_init(void) { pulse::entry::define_analytics_gucs(); }
