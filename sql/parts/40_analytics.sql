@@ -24,12 +24,12 @@ COMMENT ON FUNCTION pulse.moving_corr_serialize(internal) IS 'Support function o
 COMMENT ON FUNCTION pulse.moving_corr_deserialize(bytea, internal) IS 'Support function of pulse.moving_corr: bytea to state (parallel aggregation)';
 
 CREATE AGGREGATE pulse.moving_corr(float8, float8) (
-  SFUNC = pulse.moving_corr_trans, STYPE = internal, SSPACE = 4400,
+  SFUNC = pulse.moving_corr_trans, STYPE = internal, SSPACE = 4416,
   FINALFUNC = pulse.moving_corr_final,
   COMBINEFUNC = pulse.moving_corr_combine,
   SERIALFUNC = pulse.moving_corr_serialize, DESERIALFUNC = pulse.moving_corr_deserialize,
   MSFUNC = pulse.moving_corr_trans, MINVFUNC = pulse.moving_corr_inv,
-  MSTYPE = internal, MSSPACE = 4400, MFINALFUNC = pulse.moving_corr_final,
+  MSTYPE = internal, MSSPACE = 4416, MFINALFUNC = pulse.moving_corr_final,
   PARALLEL = SAFE);
 COMMENT ON AGGREGATE pulse.moving_corr(float8, float8) IS
   'Pearson correlation with the semantics of corr(), computed from exact sums: O(1) per row in sliding window frames, parallel-safe';

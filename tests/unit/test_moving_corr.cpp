@@ -209,6 +209,11 @@ TEST(MovingCorr, CombineEqualsOneState) {
   EXPECT_EQ(value(empty.get()), value(all.get()));
 }
 
+TEST(MovingCorr, StateSizeMatchesSqlHint) {
+  // SSPACE / MSSPACE of pulse.moving_corr (sql/parts/40_analytics.sql)
+  EXPECT_EQ(sizeof(CorrState), 4416u);
+}
+
 TEST(LaggedCorr, FindsPlantedLead) {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> g(0, 1);
