@@ -215,6 +215,8 @@ PULSE_FUNCTION(pulse_session_start) {
   if (pos != st->next_pos)
     throw pulse::Error(pulse::sqlstate::kInternalError, "session_start: rows arrived out of order");
   st->next_pos = pos + 1;
+  // Only the current row is ever read: let the executor drop earlier rows.
+  pulse::pg_guard([&] { WinSetMarkPosition(winobj, pos); });
   bool gap_null = false, ts_null = false;
   Datum gap_d = pulse::pg_guard([&] { return WinGetFuncArgCurrent(winobj, 1, &gap_null); });
   if (gap_null) throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, "gap must not be NULL");
