@@ -5,6 +5,7 @@ extern "C" {
 #include "fmgr.h"
 }
 
+#include "entry/analytics.h"
 #include "entry/boundary.h"
 #include "pg/maintenance_worker.h"
 
@@ -16,4 +17,7 @@ PG_MODULE_MAGIC;
 PULSE_EXPORT void _PG_init(void);
 }
 
-void _PG_init(void) { pulse::maintenance::init(); }
+void _PG_init(void) {
+  pulse::entry::define_analytics_gucs();
+  pulse::maintenance::init();
+}
