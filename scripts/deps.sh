@@ -6,7 +6,7 @@ pulse_install_deps() {
     postgresql-15 postgresql-server-dev-15 libpq-dev
     libcurl4-openssl-dev libjansson-dev
     g++ make cmake pkg-config
-    libgtest-dev libgmock-dev libbenchmark-dev
+    libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
     python3 "$@"
   )
   local missing=()

@@ -5,7 +5,9 @@ extern "C" {
 #include "fmgr.h"
 }
 
+#include "entry/analytics.h"
 #include "entry/boundary.h"
+#include "pg/maintenance_worker.h"
 
 // PostgreSQL 15's PGDLLEXPORT is empty on Linux; we build with hidden
 // visibility, so declare the magic function exported before defining it.
@@ -15,4 +17,7 @@ PG_MODULE_MAGIC;
 PULSE_EXPORT void _PG_init(void);
 }
 
-void _PG_init(void) {}
+void _PG_init(void) {
+  pulse::entry::define_analytics_gucs();
+  pulse::maintenance::init();
+}

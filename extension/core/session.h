@@ -1,0 +1,21 @@
+// Session windows (pulse.session_start): rows ordered by time belong to the
+// same session while each follows the previous one by less than `gap`; a row
+// at or after prev + gap opens a new session (as Beam's session windows: each
+// element's window [t, t + gap) merged with the ones it overlaps).
+#pragma once
+
+#include <cstdint>
+
+namespace pulse::core {
+
+struct SessionTracker {
+  bool started = false;
+  int64_t prev = 0;   // last non-NULL timestamp seen (microseconds)
+  int64_t start = 0;  // start of the current session
+
+  // Feeds the next timestamp in order and returns its session's start.
+  // Throws pulse::Error when ts goes backwards (the frame is not ordered by ts).
+  int64_t next(int64_t ts, int64_t gap);
+};
+
+}  // namespace pulse::core

@@ -1,0 +1,363 @@
+// The candles driver (see candles.h). Positions saved in the checkpoint:
+//   {"mode":"backfill","since":ms,"until":ms,"cursor":ms}  paging in progress
+//   {"mode":"done","since":..,"until":..}                  range covered
+//   {"mode":"follow","newest":ms}                           live polling
+// A restart with the same range resumes at the cursor; a --follow restart
+// backfills from the newest candle it had, so a downtime leaves no gap.
+#include "sources/candles.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <regex>
+#include <sstream>
+
+#include "core/json_scan.h"
+
+namespace pulse::load {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t period_ms_of(const std::string& p) {
+  if (p == "1m") return 60000;
+  if (p == "3m") return 180000;
+  if (p == "5m") return 300000;
+  if (p == "15m") return 900000;
+  if (p == "30m") return 1800000;
+  if (p == "1h") return 3600000;
+  throw UsageError("--period must be one of 1m, 3m, 5m, 15m, 30m, 1h; got \"" + p + "\"");
+}
+
+std::optional<int64_t> json_int_member(json_t* obj, const char* key) {
+  json_t* v = json_object_get(obj, key);
+  if (json_is_integer(v)) return json_integer_value(v);
+  return std::nullopt;
+}
+
+std::string read_all(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ConfigError("cannot read --file " + path);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+HttpOptions http_options(bool insecure, RunContext& ctx) {
+  HttpOptions o;
+  o.insecure = insecure;
+  o.stop = &ctx.stop;
+  return o;
+}
+
+class CandleRun {
+ public:
+  CandleRun(const CandleParams& p, Exchange& ex, RunContext& ctx, bool insecure, std::string api_url)
+      : p_(p), ex_(ex), ctx_(ctx), api_url_(std::move(api_url)), http_(http_options(insecure, ctx)),
+        policy_(ex.policy()) {}
+
+  void replay_file(const std::string& path) {
+    std::string body = read_all(path);
+    // One response, or several, one per line (a log of responses).
+    if (!is_valid_json(body) && body.find('\n') != std::string::npos) {
+      size_t start = 0;
+      while (start < body.size()) {
+        size_t nl = body.find('\n', start);
+        if (nl == std::string::npos) nl = body.size();
+        std::string_view line(body.data() + start, nl - start);
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+        if (!line.empty()) take(ex_.parse(p_, line, now_ms()));
+        start = nl + 1;
+      }
+    } else {
+      take(ex_.parse(p_, body, now_ms()));
+    }
+    ctx_.out.set_checkpoint("{\"mode\":\"file\",\"path\":" + json_quote(path) + "}");
+  }
+
+  void run() {
+    std::optional<int64_t> resume_cursor;
+    std::optional<int64_t> newest_seen;
+    if (ctx_.checkpoint) {
+      JsonPtr cp = json_parse(*ctx_.checkpoint);
+      if (cp && json_is_object(cp.get())) {
+        const char* mode = json_string_value(json_object_get(cp.get(), "mode"));
+        auto since = json_int_member(cp.get(), "since");
+        auto until = json_int_member(cp.get(), "until");
+        if (mode && std::string(mode) == "backfill" && since == p_.since_ms && until == p_.until_ms)
+          resume_cursor = json_int_member(cp.get(), "cursor");
+        newest_seen = json_int_member(cp.get(), "newest");
+      }
+    }
+    if (p_.since_ms) {
+      int64_t until = p_.until_ms ? *p_.until_ms : align(now_ms()) + p_.period_ms;
+      backfill(*p_.since_ms, until, resume_cursor);
+      if (!p_.follow) return;
+    } else if (p_.follow && newest_seen) {
+      // Fill the gap since the last run before polling.
+      backfill(*newest_seen, align(now_ms()) + p_.period_ms, std::nullopt);
+    } else if (!p_.follow) {
+      latest(ex_.max_page());
+      return;
+    }
+    follow();
+  }
+
+ private:
+  int64_t align(int64_t ms) const { return ms - ms % p_.period_ms; }
+
+  std::string url(std::optional<int64_t> bound, std::optional<int64_t> end, int count) {
+    return with_api_base(ex_.page_url(p_, bound, end, count), api_url_);
+  }
+
+  std::optional<Page> get_page(const std::string& u) {
+    auto r = fetch(http_, u, {"Accept: application/json"}, policy_, ctx_.log, ctx_.stop);
+    if (!r) return std::nullopt;
+    return ex_.parse(p_, r->body, now_ms());
+  }
+
+  void take(const Page& page) {
+    for (const auto& rec : page.records) ctx_.out.add(rec);
+    if (page.max_bucket_ms && (!newest_ || *page.max_bucket_ms > *newest_)) newest_ = page.max_bucket_ms;
+  }
+
+  std::string range_cp(const char* mode, int64_t since, int64_t until, std::optional<int64_t> cursor) {
+    std::string s = std::string("{\"mode\":\"") + mode + "\",\"since\":" + std::to_string(since) +
+                    ",\"until\":" + std::to_string(until);
+    if (cursor) s += ",\"cursor\":" + std::to_string(*cursor);
+    if (newest_) s += ",\"newest\":" + std::to_string(*newest_);
+    return s + "}";
+  }
+
+  void backfill(int64_t since, int64_t until, std::optional<int64_t> resume) {
+    ctx_.log.log("info", "backfilling", {{"since", format_utc(since)}, {"until", format_utc(until)}});
+    if (ex_.pages_backwards()) {
+      int64_t cursor = resume.value_or(until);
+      while (cursor > since && !ctx_.stop.load()) {
+        auto page = get_page(url(cursor, std::nullopt, ex_.max_page()));
+        if (!page) return;
+        take(*page);
+        if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
+        if (!page->min_bucket_ms || *page->min_bucket_ms >= cursor) break;  // nothing older
+        cursor = *page->min_bucket_ms;
+        ctx_.out.set_checkpoint(range_cp("backfill", since, until, cursor));
+        if (page->last) break;
+      }
+    } else {
+      int64_t cursor = resume.value_or(since);
+      while (cursor < until && !ctx_.stop.load()) {
+        auto page = get_page(url(cursor, until, ex_.max_page()));
+        if (!page) return;
+        take(*page);
+        if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
+        if (!page->max_bucket_ms || *page->max_bucket_ms < cursor) break;  // nothing newer
+        cursor = *page->max_bucket_ms + p_.period_ms;
+        ctx_.out.set_checkpoint(range_cp("backfill", since, until, cursor));
+      }
+    }
+    if (ctx_.stop.load()) return;
+    ctx_.out.set_checkpoint(range_cp("done", since, until, std::nullopt));
+  }
+
+  void latest(int count) {
+    auto page = get_page(url(std::nullopt, std::nullopt, count));
+    if (!page) return;
+    take(*page);
+    if (page->malformed) throw UpstreamError("unexpected response body; it was kept in pulse.rejects");
+    std::string cp = "{\"mode\":\"follow\"";
+    if (newest_) cp += ",\"newest\":" + std::to_string(*newest_);
+    ctx_.out.set_checkpoint(cp + "}");
+  }
+
+  // Polls just after each period boundary and re-reads the last few candles:
+  // the open one changes until it closes, and the one that just closed may
+  // have changed after our previous read.
+  void follow() {
+    ctx_.log.log("info", "following", {{"market", p_.market}, {"period", p_.period}});
+    while (!ctx_.stop.load()) {
+      try {
+        latest(5);
+      } catch (const UpstreamError& e) {
+        // A malformed poll is kept as a reject; the next poll tries again.
+        if (std::string(e.what()).find("rejects") == std::string::npos) throw;
+        ctx_.log.warn(e.what());
+      }
+      ctx_.out.flush();
+      int64_t now = now_ms();
+      int64_t next = align(now) + p_.period_ms + 1500;
+      if (!sleep_unless(Millis(next - now), ctx_.stop)) break;
+    }
+  }
+
+  const CandleParams& p_;
+  Exchange& ex_;
+  RunContext& ctx_;
+  std::string api_url_;
+  HttpClient http_;
+  FetchPolicy policy_;
+  std::optional<int64_t> newest_;
+};
+
+}  // namespace
+
+std::optional<int64_t> parse_utc_naive(std::string_view s) {
+  static const std::regex re(R"(^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$)");
+  std::cmatch m;
+  std::string str(s);
+  if (!std::regex_match(str.c_str(), m, re)) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = std::stoi(m[1]) - 1900;
+  tm.tm_mon = std::stoi(m[2]) - 1;
+  tm.tm_mday = std::stoi(m[3]);
+  tm.tm_hour = std::stoi(m[4]);
+  tm.tm_min = std::stoi(m[5]);
+  tm.tm_sec = std::stoi(m[6]);
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+    return std::nullopt;
+  return int64_t(timegm(&tm)) * 1000;
+}
+
+int64_t parse_time_arg(const std::string& flag, const std::string& v) {
+  static const std::regex ms_re(R"(^\d{10,14}$)");
+  static const std::regex iso_re(
+      R"(^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$)");
+  auto bad = [&] {
+    return UsageError("--" + flag + " must be an ISO 8601 time (2020-02-20T11:19:00Z) or epoch milliseconds, got \"" +
+                      v + "\"");
+  };
+  if (std::regex_match(v, ms_re)) return std::stoll(v);
+  std::smatch m;
+  if (!std::regex_match(v, m, iso_re)) throw bad();
+  std::tm tm{};
+  tm.tm_year = std::stoi(m[1]) - 1900;
+  tm.tm_mon = std::stoi(m[2]) - 1;
+  tm.tm_mday = std::stoi(m[3]);
+  tm.tm_hour = m[4].matched ? std::stoi(m[4]) : 0;
+  tm.tm_min = m[5].matched ? std::stoi(m[5]) : 0;
+  tm.tm_sec = m[6].matched ? std::stoi(m[6]) : 0;
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+    throw bad();
+  std::tm check = tm;
+  int64_t secs = timegm(&check);
+  if (check.tm_mday != tm.tm_mday) throw bad();  // 2021-02-30 normalizes to March
+  int64_t ms = secs * 1000;
+  if (m[7].matched) {
+    std::string frac = m[7].str();
+    frac.resize(3, '0');
+    ms += std::stoi(frac.substr(0, 3));
+  }
+  if (m[8].matched && m[8].str() != "Z") {
+    std::string z = m[8].str();
+    int sign = z[0] == '-' ? -1 : 1;
+    std::string digits;
+    for (char c : z.substr(1))
+      if (c != ':') digits += c;
+    int hh = std::stoi(digits.substr(0, 2)), mm = std::stoi(digits.substr(2, 2));
+    if (hh > 23 || mm > 59) throw bad();
+    ms -= sign * int64_t(hh * 3600 + mm * 60) * 1000;
+  }
+  return ms;
+}
+
+std::string format_utc(int64_t ms, bool with_z) {
+  std::time_t t = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, with_z ? "Z" : "");
+  return buf;
+}
+
+std::string wrap_candle(const CandleParams& p, std::string_view raw, int64_t observed_ms) {
+  std::string s;
+  s.reserve(raw.size() + p.market.size() + 64);
+  s += "{\"market\":";
+  s += json_quote(p.market);
+  s += ",\"period\":";
+  s += json_quote(p.period);
+  s += ",\"observed_ms\":";
+  s += std::to_string(observed_ms);
+  s += ",\"record\":";
+  s += raw;
+  s += "}";
+  return s;
+}
+
+Page split_candle_array(const CandleParams& p, const std::string& format, std::string_view array_text,
+                        std::string_view whole_body, int64_t observed_ms,
+                        std::optional<int64_t> (*bucket_of)(json_t* element)) {
+  Page page;
+  std::vector<Span> spans;
+  try {
+    spans = split_json_array(array_text);
+  } catch (const std::invalid_argument& e) {
+    page.malformed = true;
+    page.records.push_back({format, std::string(whole_body), std::string("response is not a JSON array: ") + e.what()});
+    return page;
+  }
+  page.records.reserve(spans.size());
+  for (const Span& s : spans) {
+    std::string_view raw = s.of(array_text);
+    // jansson reads only the paging key here; the stored bytes are `raw`.
+    JsonPtr el = json_parse(raw);
+    std::optional<int64_t> b = el ? bucket_of(el.get()) : std::nullopt;
+    if (b) {
+      if (!page.min_bucket_ms || *b < *page.min_bucket_ms) page.min_bucket_ms = b;
+      if (!page.max_bucket_ms || *b > *page.max_bucket_ms) page.max_bucket_ms = b;
+    }
+    page.records.push_back({format, wrap_candle(p, raw, observed_ms), ""});
+  }
+  return page;
+}
+
+int run_candles(const Options& opts) {
+  // Everything about the command line is checked before any connection, so
+  // bad input is exit 2 whatever the state of the database.
+  CandleParams p;
+  p.exchange = opts.get_or("exchange", "");
+  std::unique_ptr<Exchange> ex;
+  if (p.exchange == "upbit") ex = make_upbit();
+  else if (p.exchange == "binance") ex = make_binance();
+  else if (p.exchange == "coinone") ex = make_coinone();
+  else if (p.exchange.empty()) throw UsageError("candles needs --exchange upbit|coinone|binance");
+  else throw UsageError("unknown exchange \"" + p.exchange + "\": expected upbit, coinone or binance");
+  p.market = opts.get_or("market", "");
+  if (p.market.empty()) throw UsageError("candles needs --market (e.g. KRW-BTC for upbit/coinone, BTCUSDT for binance)");
+  ex->validate_market(p.market);
+  p.period = opts.get_or("period", "1m");
+  p.period_ms = period_ms_of(p.period);
+  if (auto s = opts.get("since")) p.since_ms = parse_time_arg("since", *s);
+  if (auto u = opts.get("until")) {
+    p.until_ms = parse_time_arg("until", *u);
+    if (!p.since_ms) throw UsageError("--until needs --since");
+  }
+  if (p.since_ms && p.until_ms && *p.since_ms >= *p.until_ms) throw UsageError("--since must be before --until");
+  p.follow = opts.has("follow");
+  auto file = opts.get("file");
+  if (file && (p.follow || p.since_ms)) throw UsageError("--file replays a saved response; it takes no --since/--follow");
+  if (file && file->empty()) throw UsageError("--file needs a path or -");
+  if (file && *file != "-" && !std::ifstream(*file)) throw UsageError("cannot read --file " + *file);
+  std::string api_url = opts.get_or("api-url", "");
+  if (!api_url.empty() && api_url.rfind("http://", 0) != 0 && api_url.rfind("https://", 0) != 0)
+    throw UsageError("--api-url must start with http:// or https://, got \"" + api_url + "\"");
+  log_format_from(opts);
+
+  std::string stream = "candles:" + p.exchange + ":" + p.market + ":" + p.period;
+  return run_loader(opts, stream, [&](RunContext& ctx) {
+    CandleRun run(p, *ex, ctx, opts.has("insecure"), api_url);
+    if (file) run.replay_file(*file);
+    else run.run();
+  });
+}
+
+}  // namespace pulse::load

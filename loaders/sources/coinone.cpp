@@ -1,0 +1,77 @@
+// Coinone: GET /public/v2/chart/{quote}/{target}?interval=1m&timestamp=&size=200
+// The response is {"result":"success","error_code":"0","is_last":..,
+// "chart":[{"timestamp":ms,"open":"..",...,"target_volume":"..",
+// "quote_volume":".."}]}, newest first, candles at or before `timestamp`;
+// decimals are strings. --market KRW-BTC means quote KRW, target BTC.
+#include <regex>
+
+#include "core/json_scan.h"
+#include "sources/candles.h"
+
+namespace pulse::load {
+namespace {
+
+std::optional<int64_t> coinone_bucket(json_t* el) {
+  json_t* t = json_object_get(el, "timestamp");
+  if (json_is_integer(t)) return json_integer_value(t);
+  if (json_is_string(t)) {
+    try {
+      return std::stoll(json_string_value(t));
+    } catch (const std::exception&) {
+    }
+  }
+  return std::nullopt;
+}
+
+class Coinone : public Exchange {
+ public:
+  std::string name() const override { return "coinone"; }
+  void validate_market(const std::string& m) const override {
+    static const std::regex re("^[A-Z]{2,5}-[A-Z0-9]{1,15}$");
+    if (!std::regex_match(m, re))
+      throw UsageError("unknown coinone market \"" + m + "\": expected QUOTE-TARGET such as KRW-BTC");
+  }
+  bool pages_backwards() const override { return true; }
+  int max_page() const override { return 200; }
+  std::string page_url(const CandleParams& p, std::optional<int64_t> bound, std::optional<int64_t>,
+                       int count) const override {
+    auto dash = p.market.find('-');
+    std::string quote = p.market.substr(0, dash), target = p.market.substr(dash + 1);
+    std::string u = "https://api.coinone.co.kr/public/v2/chart/" + quote + "/" + target +
+                    "?interval=" + p.period + "&size=" + std::to_string(count);
+    // `timestamp` is inclusive: ask for candles strictly before the bound.
+    if (bound) u += "&timestamp=" + std::to_string(*bound - 1);
+    return u;
+  }
+  FetchPolicy policy() const override {
+    FetchPolicy f;
+    f.default_429 = Millis(1000);
+    return f;
+  }
+  Page parse(const CandleParams& p, std::string_view body, int64_t observed_ms) const override {
+    Page bad;
+    bad.malformed = true;
+    std::optional<Span> chart;
+    try {
+      chart = find_json_member(body, "chart");
+    } catch (const std::invalid_argument& e) {
+      bad.records.push_back({"coinone", std::string(body), std::string("response is not a JSON object: ") + e.what()});
+      return bad;
+    }
+    JsonPtr top = json_parse(body);
+    const char* result = top ? json_string_value(json_object_get(top.get(), "result")) : nullptr;
+    if (!chart || (result && std::string(result) != "success")) {
+      bad.records.push_back({"coinone", std::string(body), "coinone response without a chart (an error response?)"});
+      return bad;
+    }
+    Page page = split_candle_array(p, "coinone", chart->of(body), body, observed_ms, coinone_bucket);
+    page.last = top && json_is_true(json_object_get(top.get(), "is_last"));
+    return page;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Exchange> make_coinone() { return std::make_unique<Coinone>(); }
+
+}  // namespace pulse::load

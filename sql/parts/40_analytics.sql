@@ -1,0 +1,270 @@
+-- Analytics (SPEC "Analytics"): the exact moving correlation aggregate, lagged
+-- correlation, gap-filled activity per bucket, rolling correlation, lead-lag,
+-- and the hop / session windows. Time arithmetic is done on pure-time
+-- intervals (microseconds) so results never depend on the session time zone.
+
+-- ---------------------------------------------------------------- moving_corr
+CREATE FUNCTION pulse.moving_corr_trans(internal, float8, float8) RETURNS internal
+  LANGUAGE c CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_trans';
+CREATE FUNCTION pulse.moving_corr_inv(internal, float8, float8) RETURNS internal
+  LANGUAGE c CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_inv';
+CREATE FUNCTION pulse.moving_corr_final(internal) RETURNS float8
+  LANGUAGE c CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_final';
+CREATE FUNCTION pulse.moving_corr_combine(internal, internal) RETURNS internal
+  LANGUAGE c CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_combine';
+CREATE FUNCTION pulse.moving_corr_serialize(internal) RETURNS bytea
+  LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_serialize';
+CREATE FUNCTION pulse.moving_corr_deserialize(bytea, internal) RETURNS internal
+  LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_deserialize';
+COMMENT ON FUNCTION pulse.moving_corr_trans(internal, float8, float8) IS 'Support function of pulse.moving_corr: forward transition';
+COMMENT ON FUNCTION pulse.moving_corr_inv(internal, float8, float8) IS 'Support function of pulse.moving_corr: exact inverse transition (window frames)';
+COMMENT ON FUNCTION pulse.moving_corr_final(internal) IS 'Support function of pulse.moving_corr: corr() of the exact sums';
+COMMENT ON FUNCTION pulse.moving_corr_combine(internal, internal) IS 'Support function of pulse.moving_corr: merges partial states (parallel aggregation)';
+COMMENT ON FUNCTION pulse.moving_corr_serialize(internal) IS 'Support function of pulse.moving_corr: state to bytea (parallel aggregation)';
+COMMENT ON FUNCTION pulse.moving_corr_deserialize(bytea, internal) IS 'Support function of pulse.moving_corr: bytea to state (parallel aggregation)';
+
+CREATE AGGREGATE pulse.moving_corr(float8, float8) (
+  SFUNC = pulse.moving_corr_trans, STYPE = internal, SSPACE = 4416,
+  FINALFUNC = pulse.moving_corr_final,
+  COMBINEFUNC = pulse.moving_corr_combine,
+  SERIALFUNC = pulse.moving_corr_serialize, DESERIALFUNC = pulse.moving_corr_deserialize,
+  MSFUNC = pulse.moving_corr_trans, MINVFUNC = pulse.moving_corr_inv,
+  MSTYPE = internal, MSSPACE = 4416, MFINALFUNC = pulse.moving_corr_final,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE pulse.moving_corr(float8, float8) IS
+  'Pearson correlation with the semantics of corr(), computed from exact sums: O(1) per row in sliding window frames, parallel-safe';
+
+-- ---------------------------------------------------------------- lagged_corr
+CREATE FUNCTION pulse.lagged_corr(x float8[], y float8[], max_lag int)
+  RETURNS TABLE(lag int, n int, corr float8)
+  LANGUAGE c CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE ROWS 61
+  AS 'MODULE_PATHNAME', 'pulse_lagged_corr';
+COMMENT ON FUNCTION pulse.lagged_corr(float8[], float8[], int) IS
+  'corr(x[t], y[t + lag]) for every lag in -max_lag..max_lag (positive lag: x leads y); pairs with a NULL side are skipped';
+
+-- ------------------------------------------------------------- input checks
+-- A bucket/window width as microseconds: positive, no months (a month has no
+-- fixed length), finite.
+CREATE FUNCTION pulse._interval_usecs(what text, width interval) RETURNS bigint
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  us numeric;
+BEGIN
+  IF width IS NULL THEN
+    RAISE EXCEPTION '% must not be NULL', what USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF date_part('month', width) <> 0 OR date_part('year', width) <> 0 THEN
+    RAISE EXCEPTION '% must not contain months or years', what
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use days, hours, minutes or seconds.';
+  END IF;
+  us := extract(epoch FROM width) * 1000000;
+  IF us <= 0 THEN
+    RAISE EXCEPTION '% must be positive', what
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('%s is %s.', what, width);
+  END IF;
+  RETURN us::bigint;
+END
+$fn$;
+COMMENT ON FUNCTION pulse._interval_usecs(text, interval) IS
+  'Internal: validates a bucket or window width (positive, no months) and returns it in microseconds';
+
+-- Validates a [from, until) range cut into buckets; returns the first bucket
+-- start (date_bin from the UTC epoch) and the bucket count.
+CREATE FUNCTION pulse._bucket_range(from_ts timestamptz, until_ts timestamptz, bucket_us bigint,
+                                    OUT first_bucket timestamptz, OUT buckets bigint)
+  LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+BEGIN
+  IF from_ts IS NULL OR until_ts IS NULL THEN
+    RAISE EXCEPTION 'from and until must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT isfinite(from_ts) OR NOT isfinite(until_ts) THEN
+    RAISE EXCEPTION 'from and until must be finite' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF from_ts >= until_ts THEN
+    RAISE EXCEPTION 'from must be before until'
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('from is %s, until is %s.', from_ts, until_ts);
+  END IF;
+  first_bucket := date_bin(bucket_us * interval '1 microsecond', from_ts, timestamptz '1970-01-01 00:00:00+00');
+  buckets := ceil((extract(epoch FROM until_ts) - extract(epoch FROM first_bucket)) * 1000000 / bucket_us)::bigint;
+  IF buckets > 1000000 THEN
+    RAISE EXCEPTION 'too many buckets: %', buckets
+      USING ERRCODE = 'program_limit_exceeded', DETAIL = 'At most 1000000 buckets are allowed.',
+            HINT = 'Use a wider bucket or a shorter range.';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION pulse._bucket_range(timestamptz, timestamptz, bigint) IS
+  'Internal: validates a [from, until) range and returns its first UTC-aligned bucket and bucket count';
+
+-- ------------------------------------------------------------------ activity
+CREATE TYPE pulse.activity_bucket AS (
+  bucket timestamptz, tweets bigint, volume numeric, quote_volume numeric,
+  open numeric, high numeric, low numeric, close numeric);
+COMMENT ON TYPE pulse.activity_bucket IS 'A row of pulse.activity: tweets and the candle of one bucket';
+
+CREATE FUNCTION pulse.activity(exchange text, market text, "from" timestamptz, until timestamptz,
+                               bucket interval DEFAULT '1 minute', keyword text DEFAULT NULL)
+  RETURNS SETOF pulse.activity_bucket
+  LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1000 AS $fn$
+#variable_conflict use_column
+DECLARE
+  step interval;
+  first_b timestamptz;
+  n_buckets bigint;
+  kw text;
+  kw_tag text;
+BEGIN
+  IF activity.exchange IS NULL OR activity.market IS NULL THEN
+    RAISE EXCEPTION 'exchange and market must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF activity.keyword = '' THEN
+    RAISE EXCEPTION 'keyword must not be empty' USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Pass NULL to count every tweet.';
+  END IF;
+  step := pulse._interval_usecs('bucket', activity.bucket) * interval '1 microsecond';
+  SELECT r.first_bucket, r.buckets INTO first_b, n_buckets
+    FROM pulse._bucket_range(activity."from", activity.until, pulse._interval_usecs('bucket', activity.bucket)) r;
+  kw := lower(activity.keyword);
+  kw_tag := ltrim(kw, '#');
+
+  RETURN QUERY
+  WITH grid AS (
+    SELECT g AS b FROM generate_series(first_b, activity.until, step) AS g WHERE g < activity.until
+  ), tw AS (
+    SELECT date_bin(step, t.created_at, timestamptz '1970-01-01 00:00:00+00') AS b, count(*) AS n
+      FROM pulse.tweets t
+     WHERE t.created_at >= activity."from" AND t.created_at < activity.until
+       AND (kw IS NULL OR strpos(lower(t.text), kw) > 0 OR kw_tag = ANY (t.hashtags))
+     GROUP BY 1
+  ), cd AS (
+    SELECT date_bin(step, c.bucket_start, timestamptz '1970-01-01 00:00:00+00') AS b,
+           (array_agg(c.open ORDER BY c.bucket_start))[1] AS open,
+           max(c.high) AS high, min(c.low) AS low,
+           (array_agg(c.close ORDER BY c.bucket_start DESC))[1] AS close,
+           sum(c.volume) AS volume, sum(c.quote_volume) AS quote_volume
+      FROM pulse.candles c
+     WHERE c.exchange = activity.exchange AND c.market = activity.market AND c.period = interval '1 minute'
+       AND c.bucket_start >= activity."from" AND c.bucket_start < activity.until
+     GROUP BY 1
+  ), prior AS (
+    SELECT c.close
+      FROM pulse.candles c
+     WHERE c.exchange = activity.exchange AND c.market = activity.market AND c.period = interval '1 minute'
+       AND c.bucket_start < activity."from"
+     ORDER BY c.bucket_start DESC
+     LIMIT 1
+  ), joined AS (
+    SELECT g.b, coalesce(tw.n, 0) AS tweets,
+           coalesce(cd.volume, 0) AS volume, coalesce(cd.quote_volume, 0) AS quote_volume,
+           cd.open, cd.high, cd.low, cd.close,
+           -- runs of buckets that share the last close seen so far
+           count(cd.close) OVER (ORDER BY g.b) AS run
+      FROM grid g LEFT JOIN tw ON tw.b = g.b LEFT JOIN cd ON cd.b = g.b
+  ), carried AS (
+    SELECT j.*, coalesce(first_value(j.close) OVER (PARTITION BY j.run ORDER BY j.b),
+                         (SELECT p.close FROM prior p)) AS last_close
+      FROM joined j
+  )
+  SELECT c.b, c.tweets, c.volume, c.quote_volume,
+         coalesce(c.open, c.last_close), coalesce(c.high, c.last_close),
+         coalesce(c.low, c.last_close), coalesce(c.close, c.last_close)
+    FROM carried c
+   ORDER BY c.b;
+END
+$fn$;
+COMMENT ON FUNCTION pulse.activity(text, text, timestamptz, timestamptz, interval, text) IS
+  'Tweets and candles per UTC-aligned bucket in [from, until), gap-filled: 0 tweets and 0 volume where nothing happened, prices carried forward from the last candle (also one before from)';
+
+-- ------------------------------------------------------- rolling_correlation
+CREATE TYPE pulse.rolling_correlation_bucket AS (bucket timestamptz, tweets bigint, volume numeric, corr float8);
+COMMENT ON TYPE pulse.rolling_correlation_bucket IS 'A row of pulse.rolling_correlation';
+
+CREATE FUNCTION pulse.rolling_correlation(exchange text, market text, "from" timestamptz, until timestamptz,
+                                          "window" interval DEFAULT '1 hour', bucket interval DEFAULT '1 minute',
+                                          keyword text DEFAULT NULL)
+  RETURNS SETOF pulse.rolling_correlation_bucket
+  LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1000 AS $fn$
+#variable_conflict use_column
+DECLARE
+  bucket_us bigint := pulse._interval_usecs('bucket', rolling_correlation.bucket);
+  window_us bigint := pulse._interval_usecs('window', rolling_correlation."window");
+  first_b timestamptz;
+  n_buckets bigint;
+  preceding interval;
+BEGIN
+  IF window_us < bucket_us THEN
+    RAISE EXCEPTION 'window must not be shorter than bucket' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF window_us / bucket_us > 1000000 THEN
+    RAISE EXCEPTION 'window spans too many buckets' USING ERRCODE = 'program_limit_exceeded',
+      DETAIL = 'At most 1000000 buckets per window are allowed.';
+  END IF;
+  SELECT r.first_bucket, r.buckets INTO first_b, n_buckets
+    FROM pulse._bucket_range(rolling_correlation."from", rolling_correlation.until, bucket_us) r;
+  -- The frame holds the buckets starting in (b - window, b]; the first ones
+  -- are warmed up with the activity before from.
+  preceding := (window_us - bucket_us) * interval '1 microsecond';
+  RETURN QUERY
+  SELECT w.bucket, w.tweets, w.volume, w.corr
+    FROM (SELECT a.bucket, a.tweets, a.volume,
+                 pulse.moving_corr(a.tweets::float8, a.volume::float8)
+                   OVER (ORDER BY a.bucket RANGE BETWEEN preceding PRECEDING AND CURRENT ROW) AS corr
+            FROM pulse.activity(rolling_correlation.exchange, rolling_correlation.market,
+                                first_b - preceding, rolling_correlation.until,
+                                bucket_us * interval '1 microsecond', rolling_correlation.keyword) a) w
+   WHERE w.bucket >= first_b
+   ORDER BY w.bucket;
+END
+$fn$;
+COMMENT ON FUNCTION pulse.rolling_correlation(text, text, timestamptz, timestamptz, interval, interval, text) IS
+  'Per bucket in [from, until): tweets, volume, and moving_corr(tweets, volume) over the trailing window (buckets starting in (bucket - window, bucket])';
+
+-- ------------------------------------------------------------------ lead_lag
+CREATE FUNCTION pulse.lead_lag(exchange text, market text, "from" timestamptz, until timestamptz,
+                               max_lag int DEFAULT 30, bucket interval DEFAULT '1 minute',
+                               keyword text DEFAULT NULL)
+  RETURNS TABLE(lag int, n int, corr float8)
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 61 AS $fn$
+  SELECT l.lag, l.n, l.corr
+    FROM (SELECT array_agg(a.tweets::float8 ORDER BY a.bucket) AS x,
+                 array_agg(a.volume::float8 ORDER BY a.bucket) AS y
+            FROM pulse.activity($1, $2, $3, $4, $6, $7) a) s,
+         pulse.lagged_corr(s.x, s.y, $5) l
+   ORDER BY l.lag
+$fn$;
+COMMENT ON FUNCTION pulse.lead_lag(text, text, timestamptz, timestamptz, int, interval, text) IS
+  'Per lag in -max_lag..max_lag buckets: pairs and corr of tweet counts at t against volume at t + lag (positive lag: tweets lead volume)';
+
+-- ------------------------------------------------------------------- windows
+CREATE FUNCTION pulse.hop(ts timestamptz, size interval, slide interval) RETURNS SETOF timestamptz
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ROWS 4 AS $fn$
+DECLARE
+  size_us bigint := pulse._interval_usecs('size', size);
+  slide_us bigint := pulse._interval_usecs('slide', slide);
+  t numeric;
+  last_start numeric;
+BEGIN
+  IF size_us / slide_us > 100000 THEN
+    RAISE EXCEPTION 'size / slide is too large: %', size_us / slide_us
+      USING ERRCODE = 'program_limit_exceeded', DETAIL = 'A row may fall in at most 100000 windows.';
+  END IF;
+  IF ts IS NULL OR NOT isfinite(ts) THEN
+    RETURN;  -- a NULL or infinite time is in no window
+  END IF;
+  t := extract(epoch FROM ts) * 1000000;
+  last_start := t - mod(t, slide_us) - CASE WHEN mod(t, slide_us) < 0 THEN slide_us ELSE 0 END;
+  RETURN QUERY
+  -- whole seconds and microseconds apart: interval * float8 stays exact
+  SELECT timestamptz '1970-01-01 00:00:00+00' + div(s, 1000000) * interval '1 second'
+                                             + mod(s, 1000000) * interval '1 microsecond'
+    FROM generate_series(last_start, t - size_us + 1, -slide_us) AS s
+   ORDER BY s;
+END
+$fn$;
+COMMENT ON FUNCTION pulse.hop(timestamptz, interval, interval) IS
+  'Starts of every sliding window [start, start + size) containing ts, windows starting every slide from the UTC epoch (like date_bin)';
+
+CREATE FUNCTION pulse.session_start(ts timestamptz, gap interval) RETURNS timestamptz
+  LANGUAGE c WINDOW IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_session_start';
+COMMENT ON FUNCTION pulse.session_start(timestamptz, interval) IS
+  'Window function, OVER (PARTITION BY ... ORDER BY ts): start of the row''s session; a row at least gap after the previous one opens a new session';

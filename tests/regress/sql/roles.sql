@@ -1,0 +1,60 @@
+-- pulse_writer and pulse_reader: least privilege.
+SET client_min_messages = warning;
+SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole
+  FROM pg_roles WHERE rolname IN ('pulse_writer', 'pulse_reader') ORDER BY 1;
+-- table privileges, per role
+SELECT r.role, t.tbl,
+       has_table_privilege(r.role, t.tbl, 'SELECT') AS sel,
+       has_table_privilege(r.role, t.tbl, 'INSERT') AS ins,
+       has_table_privilege(r.role, t.tbl, 'UPDATE') AS upd,
+       has_table_privilege(r.role, t.tbl, 'DELETE') AS del,
+       has_table_privilege(r.role, t.tbl, 'TRUNCATE') AS trunc
+  FROM (VALUES ('pulse_writer'), ('pulse_reader')) r(role)
+ CROSS JOIN (VALUES ('pulse.landing'), ('pulse.rejects'), ('pulse.checkpoints'), ('pulse.tweets'),
+                    ('pulse.candles'), ('pulse.managed_tables'), ('pulse.partitions')) t(tbl)
+ ORDER BY 1, 2;
+-- admin functions are not for PUBLIC
+SELECT p.oid::regprocedure AS function,
+       has_function_privilege('pulse_writer', p.oid, 'EXECUTE') AS writer,
+       has_function_privilege('pulse_reader', p.oid, 'EXECUTE') AS reader
+  FROM pg_proc p
+ WHERE p.pronamespace = 'pulse'::regnamespace
+   AND p.proname IN ('partition_by_time', 'run_maintenance', 'ensure_partitions')
+ ORDER BY 1;
+SELECT has_schema_privilege('pulse_writer', 'pulse', 'CREATE') AS writer_create,
+       has_schema_privilege('pulse_reader', 'pulse', 'CREATE') AS reader_create;
+
+CREATE TABLE roles_probe (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
+SET ROLE pulse_writer;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES ('roles-test', 'upbit', 1, 1, '{}');
+SELECT count(*) FROM pulse.landing WHERE stream = 'roles-test';
+INSERT INTO pulse.rejects (stream, raw, reason) VALUES ('roles-test', '\x00ff', 'probe');
+-- a loader may create the partitions of the tables it writes
+SELECT pulse.ensure_partitions('pulse.landing', now() - interval '2 days', now());
+RESET ROLE;
+-- owned by the table's owner, not by whoever asked
+SELECT count(*) AS landing_partitions, bool_and(c.relowner = (SELECT relowner FROM pg_class WHERE oid = 'pulse.landing'::regclass)) AS same_owner
+  FROM pulse.partitions p JOIN pg_class c ON c.oid = p.partition
+ WHERE p.parent = 'pulse.landing'::regclass AND upper(p.range) > now() - interval '2 days';
+SET ROLE pulse_writer;
+\set VERBOSITY sqlstate
+SELECT * FROM pulse.tweets LIMIT 1;
+SELECT * FROM pulse.rejects LIMIT 1;
+DELETE FROM pulse.landing;
+SELECT pulse.run_maintenance();
+SELECT pulse.partition_by_time('roles_probe', 'ts');
+CREATE TABLE pulse.evil (x int);
+RESET ROLE;
+SET ROLE pulse_reader;
+SELECT count(*) >= 0 AS can_read FROM pulse.tweets;
+SELECT count(*) >= 0 AS can_read FROM pulse.partitions;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES ('roles-test', 'upbit', 1, 2, '{}');
+SELECT pulse.ensure_partitions('pulse.landing', now(), now() + interval '1 hour');
+\set VERBOSITY default
+RESET ROLE;
+-- with the message: the reader may not call it at all
+SET ROLE pulse_reader;
+SELECT pulse.ensure_partitions('pulse.tweets', now(), now());
+RESET ROLE;
+DELETE FROM pulse.landing WHERE stream = 'roles-test';
+DELETE FROM pulse.rejects WHERE stream = 'roles-test';
