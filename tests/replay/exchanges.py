@@ -9,6 +9,10 @@ Sizes (environment): PULSE_REPLAY_UPBIT_COPIES (default 5: the recorded 200
 candles plus 4 shifted copies before them), PULSE_REPLAY_BINANCE_KLINES
 (default 2500, starting with the recorded one), PULSE_REPLAY_COINONE_CANDLES
 (default 600).
+
+With PULSE_REPLAY_DATA_DIR (server.py --data-dir) Upbit and Binance serve
+the generated day in DIR/upbit/KRW-BTC.json and DIR/binance/BTCUSDT.json
+instead, byte for byte.
 """
 import json
 import os
@@ -52,11 +56,17 @@ def parse_upbit_to(s):
     return int(time.mktime(time.strptime(s, "%Y-%m-%dT%H:%M:%S")) - time.timezone) * 1000
 
 
+def data_file(*parts):
+    d = os.environ.get("PULSE_REPLAY_DATA_DIR")
+    return os.path.join(d, *parts) if d else None
+
+
 class Upbit:
     def __init__(self):
-        with open(UPBIT_FIXTURE) as fh:
+        generated = data_file("upbit", "KRW-BTC.json")
+        with open(generated or UPBIT_FIXTURE) as fh:
             elems = raw_elements(fh.read())
-        copies = int(os.environ.get("PULSE_REPLAY_UPBIT_COPIES", "5"))
+        copies = 1 if generated else int(os.environ.get("PULSE_REPLAY_UPBIT_COPIES", "5"))
         self.candles = []  # (bucket_ms, raw text), newest first
         span = len(elems) * MINUTE
         for k in range(copies):
@@ -95,6 +105,15 @@ class Upbit:
 
 class Binance:
     def __init__(self):
+        with open(BINANCE_ERROR_FIXTURE) as fh:
+            self.invalid_symbol = json.load(fh)[0]["response"]["body"]
+        self.weight = {}
+        generated = data_file("binance", "BTCUSDT.json")
+        if generated:
+            with open(generated) as fh:
+                self.klines = [(int(raw_elements(k)[0]), k) for k in raw_elements(fh.read())]
+            self.klines.sort()
+            return
         with open(BINANCE_FIXTURE) as fh:
             cassette = json.load(fh)[0]
         body = cassette["response"]["body"]
@@ -114,9 +133,6 @@ class Binance:
                 f[j] = '"%s"' % (v + Decimal(i % 97) / 100).quantize(v)
             f[8] = str(int(f[8]) + i % 13)
             self.klines.append((t, "[" + ",".join(f) + "]"))
-        with open(BINANCE_ERROR_FIXTURE) as fh:
-            self.invalid_symbol = json.load(fh)[0]["response"]["body"]
-        self.weight = {}
 
     def headers(self):
         minute = int(time.time() // 60)

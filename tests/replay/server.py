@@ -4,6 +4,11 @@
 headers and scripted faults.
 
   server.py [--port-file F] [--scenario S.json] [--module NAME ...] [--delay-ms N]
+            [--data-dir DIR]
+
+--data-dir serves a day made by demo/generate.py instead of the recorded
+fixtures: DIR/upbit/KRW-BTC.json, DIR/binance/BTCUSDT.json and the stream
+messages of DIR/x/stream.jsonl (sets PULSE_REPLAY_DATA_DIR for the modules).
 
 Routes come from modules in this folder; each has `register(server)` and
 calls `server.route(method, path_regex, handler)`. The default modules are
@@ -210,7 +215,10 @@ def main():
     ap.add_argument("--scenario", default=os.environ.get("PULSE_REPLAY_SCENARIO"))
     ap.add_argument("--module", action="append")
     ap.add_argument("--delay-ms", type=int, default=0)
+    ap.add_argument("--data-dir", default=os.environ.get("PULSE_REPLAY_DATA_DIR"))
     args = ap.parse_args()
+    if args.data_dir:
+        os.environ["PULSE_REPLAY_DATA_DIR"] = os.path.abspath(args.data_dir)
     server = ReplayServer(args.delay_ms)
     sys.path.insert(0, HERE)
     for name in args.module or default_modules():

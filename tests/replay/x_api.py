@@ -338,7 +338,13 @@ def register(server):
     from server import Response, json_response  # the shared server's types
 
     path = os.environ.get("PULSE_REPLAY_X_TWEETS")
-    if path:
+    data_dir = os.environ.get("PULSE_REPLAY_DATA_DIR")
+    messages = None  # whole stream lines (data, includes, matching_rules), as generated
+    if data_dir:
+        messages = [l.rstrip("\r\n").encode() for l in open(os.path.join(data_dir, "x", "stream.jsonl"), encoding="utf-8")
+                    if l.strip()]
+        tweets = [json.loads(l)["data"] for l in messages]
+    elif path:
         tweets = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
     else:
         tweets = default_tweets()
@@ -384,7 +390,11 @@ def register(server):
             rules = [{"id": r["id"], "tag": r.get("tag", "")} for r in st["rules"]]
 
         def chunks():
-            for t in sorted(tweets, key=lambda t: int(t["id"])):
+            for line in messages or ():
+                yield b"\r\n"
+                for piece in split_line(line):
+                    yield piece
+            for t in (sorted(tweets, key=lambda t: int(t["id"])) if messages is None else ()):
                 yield b"\r\n"
                 line = json.dumps({"data": t, "matching_rules": rules}, ensure_ascii=False).encode()
                 for piece in split_line(line):
