@@ -7,6 +7,7 @@ pulse_install_deps() {
     libcurl4-openssl-dev libjansson-dev
     g++ make cmake pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
+    chromium
     python3 "$@"
   )
   local missing=()
