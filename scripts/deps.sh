@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Pulse needs, only those missing. Sourced by
 # scripts/test and scripts/demo; works as root or through sudo; safe to rerun.
+# Only the test command needs these (the dashboard's browser test).
+PULSE_TEST_PKGS=(chromium)
+
 pulse_install_deps() {
   local pkgs=(
     postgresql-15 postgresql-server-dev-15 libpq-dev
     libcurl4-openssl-dev libjansson-dev
     g++ make cmake pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
-    chromium
     python3 "$@"
   )
   local missing=()

@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 if ! command -v chromium >/dev/null; then
   . "$src/scripts/deps.sh"
-  pulse_install_deps chromium || fail "could not install chromium"
+  pulse_install_deps "${PULSE_TEST_PKGS[@]}" || fail "could not install chromium"
 fi
 
 db=pulse_it_dashboard
