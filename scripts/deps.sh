@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Pulse needs, only those missing. Sourced by
 # scripts/test and scripts/demo; works as root or through sudo; safe to rerun.
-# Only the test command needs these (the dashboard's browser test).
-PULSE_TEST_PKGS=(chromium)
+# Only the test command needs these (the dashboard's browser test; fonts
+# because chromium only recommends them and screenshots need text).
+PULSE_TEST_PKGS=(chromium fonts-liberation)
 
 pulse_install_deps() {
   local pkgs=(
