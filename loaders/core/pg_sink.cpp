@@ -109,6 +109,16 @@ void PgSink::connect() {
     conn_.reset();
     throw DbError("cannot connect to the database: " + msg);
   }
+  // A batch is dropped from memory once COMMIT returns, so that commit must
+  // survive a server crash even where the server runs with
+  // synchronous_commit = off (found by test_faults_serial_pg_restart: an
+  // immediate restart lost acknowledged batches).
+  PgResultPtr r(PQexec(conn_.get(), "SET synchronous_commit = on"));
+  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    std::string msg = one_line(PQerrorMessage(conn_.get()));
+    conn_.reset();
+    throw DbError("cannot set synchronous_commit: " + msg);
+  }
 }
 
 std::optional<CheckpointRow> PgSink::read_checkpoint() {
