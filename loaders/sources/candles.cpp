@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <regex>
@@ -158,9 +159,17 @@ class CandleRun {
     return ex_.parse(p_, r->body, now_ms());
   }
 
-  void take(const Page& page) {
-    for (const auto& rec : page.records) ctx_.out.add(rec);
+  // `cp_after` (if given) is the checkpoint after this page: it travels with
+  // the page's last record, so the batch that commits the end of the page
+  // also commits the cursor past it (a restart does not read it again).
+  void take(const Page& page, const std::function<std::optional<std::string>()>& cp_after = {}) {
     if (page.max_bucket_ms && (!newest_ || *page.max_bucket_ms > *newest_)) newest_ = page.max_bucket_ms;
+    std::optional<std::string> cp = cp_after ? cp_after() : std::nullopt;
+    for (size_t i = 0; i < page.records.size(); ++i) {
+      if (cp && i + 1 == page.records.size()) ctx_.out.add(page.records[i], *cp);
+      else ctx_.out.add(page.records[i]);
+    }
+    if (cp && page.records.empty()) ctx_.out.set_checkpoint(*cp);
   }
 
   std::string range_cp(const char* mode, int64_t since, int64_t until, std::optional<int64_t> cursor) {
@@ -178,7 +187,10 @@ class CandleRun {
       while (cursor > since && !ctx_.stop.load()) {
         auto page = get_page(url(cursor, std::nullopt, ex_.max_page()));
         if (!page) return;
-        take(*page);
+        take(*page, [&]() -> std::optional<std::string> {
+          if (page->malformed || !page->min_bucket_ms || *page->min_bucket_ms >= cursor) return std::nullopt;
+          return range_cp("backfill", since, until, *page->min_bucket_ms);
+        });
         if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
         if (!page->min_bucket_ms || *page->min_bucket_ms >= cursor) break;  // nothing older
         cursor = *page->min_bucket_ms;
@@ -190,7 +202,10 @@ class CandleRun {
       while (cursor < until && !ctx_.stop.load()) {
         auto page = get_page(url(cursor, until, ex_.max_page()));
         if (!page) return;
-        take(*page);
+        take(*page, [&]() -> std::optional<std::string> {
+          if (page->malformed || !page->max_bucket_ms || *page->max_bucket_ms < cursor) return std::nullopt;
+          return range_cp("backfill", since, until, *page->max_bucket_ms + p_.period_ms);
+        });
         if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
         if (!page->max_bucket_ms || *page->max_bucket_ms < cursor) break;  // nothing newer
         cursor = *page->max_bucket_ms + p_.period_ms;

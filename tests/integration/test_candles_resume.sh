@@ -34,7 +34,7 @@ partial=$(q "SELECT count(*) FROM pulse.candles")
 [ "$partial" -ge 400 ] && [ "$partial" -lt $expected ] || fail "kill -9 did not land mid-run ($partial candles)"
 cursor=$(q "SELECT position->>'cursor' FROM pulse.checkpoints")
 [ -n "$cursor" ] || fail "no cursor in the checkpoint after kill -9"
-[ "$(q "SELECT min(bucket_start) = to_timestamp($cursor / 1000.0) FROM pulse.candles")" = t ] || fail "checkpoint cursor is not the oldest committed candle"
+[ "$(q "SELECT min(bucket_start) = to_timestamp($cursor / 1000.0) FROM pulse.candles")" = t ] || fail "checkpoint cursor is not the oldest committed candle: $cursor vs $(q "SELECT min(bucket_start) FROM pulse.candles") $(q "SELECT * FROM pulse.checkpoints")"
 before=$(requests | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
 load "${range[@]}"
 [ "$rc" = 0 ] || { cat "$work/err"; fail "resume exited $rc"; }
