@@ -14,11 +14,12 @@ Response (or raises).
 Faults (scenario JSON, a list of rules, also settable at run time with
 POST /_replay/scenario): each rule
   {"path": "<regex on the path>", "skip": K, "count": N,
-   "fault": "status" | "drop" | "gzip" | "garbage" | "delay" | "headers",
+   "fault": "status" | "drop" | "gzip" | "garbage" | "delay" | "headers" | "huge",
    "status": 429, "headers": {"Retry-After": "1"}, "body": "...", "delay_ms": 0}
 applies to the matching requests after the first K, N times (count -1: always).
 "headers" adds the rule's headers to the normal response (Remaining-Req: ...
-sec=0, say); "drop" promises the whole body and hangs up halfway.
+sec=0, say); "drop" promises the whole body and hangs up halfway; "huge"
+sends a 200 with a valid but enormous body ("size" bytes).
 GET /_replay/requests lists the requests served so far (path, query, time,
 status) so tests can check what the loader asked for and when.
 """
@@ -170,6 +171,9 @@ def make_handler(server):
                                 fault.get("headers"))
             elif kind == "garbage":
                 resp = Response(200, fault.get("body", '[{"broken": '))
+            elif kind == "huge":
+                # A valid JSON array padded far beyond any real page.
+                resp = Response(200, b"[" + b" " * int(fault.get("size", 100 << 20)) + b"]")
             else:
                 try:
                     resp = server.dispatch(method, path, query, self.headers, body)
