@@ -214,4 +214,24 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
+bool is_http_url(const std::string& url) {
+  if (url.find_first_of(" \t\r\n") != std::string::npos) return false;
+  CURLU* u = curl_url();
+  if (!u) return false;
+  bool ok = false;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* scheme = nullptr;
+    char* host = nullptr;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+      std::string sc(scheme);
+      ok = (sc == "http" || sc == "https") && host[0] != '\0';
+    }
+    curl_free(scheme);
+    curl_free(host);
+  }
+  curl_url_cleanup(u);
+  return ok;
+}
+
 }  // namespace pulse::load

@@ -93,6 +93,10 @@ class HttpClient {
 // the path and query. `base` may carry a trailing slash.
 std::string with_api_base(const std::string& url, const std::string& base);
 
+// True when `url` parses (libcurl's URL parser) as http:// or https:// with a
+// host: what --api-url accepts.
+bool is_http_url(const std::string& url);
+
 // Percent-encodes a query parameter value.
 std::string url_encode(std::string_view s);
 

@@ -395,9 +395,12 @@ int run_candles(const Options& opts) {
   if (file && (p.follow || p.since_ms)) throw UsageError("--file replays a saved response; it takes no --since/--follow");
   if (file && file->empty()) throw UsageError("--file needs a path or -");
   if (file && *file != "-" && !std::ifstream(*file)) throw UsageError("cannot read --file " + *file);
-  std::string api_url = opts.get_or("api-url", "");
-  if (!api_url.empty() && api_url.rfind("http://", 0) != 0 && api_url.rfind("https://", 0) != 0)
-    throw UsageError("--api-url must start with http:// or https://, got \"" + api_url + "\"");
+  auto api_flag = opts.get("api-url");
+  std::string api_url = api_flag.value_or("");
+  // Given but empty (an unset variable in a script) must not mean the live API.
+  if (api_flag && api_url.empty()) throw UsageError("--api-url needs a URL (http:// or https://)");
+  if (!api_url.empty() && !is_http_url(api_url))
+    throw UsageError("--api-url must be an http:// or https:// URL with a host, got \"" + api_url + "\"");
   log_format_from(opts);
 
   std::string stream = "candles:" + p.exchange + ":" + p.market + ":" + p.period;
