@@ -4,6 +4,7 @@
 headers and scripted faults.
 
   server.py [--port-file F] [--scenario S.json] [--module NAME ...] [--delay-ms N]
+            [--tls-cert CERT.pem --tls-key KEY.pem]   (HTTPS instead of HTTP)
 
 Routes come from modules in this folder; each has `register(server)` and
 calls `server.route(method, path_regex, handler)`. The default modules are
@@ -214,6 +215,8 @@ def main():
     ap.add_argument("--scenario", default=os.environ.get("PULSE_REPLAY_SCENARIO"))
     ap.add_argument("--module", action="append")
     ap.add_argument("--delay-ms", type=int, default=0)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (and --tls-key)")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     server = ReplayServer(args.delay_ms)
     sys.path.insert(0, HERE)
@@ -224,6 +227,11 @@ def main():
             server.set_scenario(json.load(fh))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(server))
     httpd.daemon_threads = True
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     port = httpd.server_address[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
