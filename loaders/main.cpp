@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "core/cli.h"
+#include "core/source.h"
 #include "sources/candles.h"
+#include "sources/tweets.h"
 
 using namespace pulse::load;
 
@@ -18,9 +20,13 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (opts->command == "candles") return run_candles(*opts);
+    if (opts->command == "tweets") return run_tweets(*opts);
     std::cerr << "pulse-load: the " << opts->command << " sources are not built yet\n";
     return kExitUsage;
   } catch (const UsageError& e) {
+    std::cerr << "pulse-load: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const ConfigError& e) {
     std::cerr << "pulse-load: " << e.what() << "\n";
     return kExitUsage;
   } catch (const std::exception& e) {

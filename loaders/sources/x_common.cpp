@@ -1,0 +1,112 @@
+// See x_common.h.
+#include "sources/x_common.h"
+
+#include <cstdlib>
+
+#include "core/json_scan.h"
+#include "core/jsonb_text.h"
+
+namespace pulse::load::x {
+
+std::string tweet_fields_query() {
+  return "tweet.fields=created_at,author_id,lang,entities,public_metrics,referenced_tweets,note_tweet"
+         "&expansions=referenced_tweets.id,referenced_tweets.id.author_id"
+         "&user.fields=username";
+}
+
+std::string bearer_token() {
+  for (const char* name : {"PULSE_TWITTER_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') return v;
+  }
+  throw ConfigError("no X API bearer token: set PULSE_TWITTER_BEARER_TOKEN (or TWITTER_BEARER_TOKEN) in the environment");
+}
+
+std::vector<std::string> auth_headers(const std::string& token) {
+  return {"Authorization: Bearer " + token};
+}
+
+std::string api_url(const Options& opts, const std::string& path_and_query) {
+  std::string url = std::string(kDefaultApi) + path_and_query;
+  if (auto base = opts.get("api-url")) return with_api_base(url, *base);
+  return url;
+}
+
+void add_frame(Pipeline& out, const std::string& format, Frame&& f) {
+  if (!f.problem.empty()) {
+    out.add(Record{format, std::move(f.bytes), std::move(f.problem)});
+    return;
+  }
+  JsonbPrep prep = prepare_for_jsonb(f.bytes);
+  if (!prep.reject.empty()) {
+    out.add(Record{format, std::move(f.bytes), std::move(prep.reject)});
+    return;
+  }
+  std::string why = json_invalid_reason(prep.changed ? std::string_view(prep.text) : std::string_view(f.bytes));
+  if (!why.empty()) {
+    out.add(Record{format, std::move(f.bytes), "invalid JSON: " + why});
+    return;
+  }
+  if (prep.changed) {
+    out.add(Record{format, std::move(f.bytes), std::move(prep.note)});
+    out.add(Record{format, std::move(prep.text), ""});
+    return;
+  }
+  out.add(Record{format, std::move(f.bytes), ""});
+}
+
+void throw_auth_error(const HttpResponse& r, const std::string& what) {
+  std::string msg = "HTTP " + std::to_string(r.status) + " from the X API (" + what + "): ";
+  msg += r.status == 401 ? "the bearer token was refused; check PULSE_TWITTER_BEARER_TOKEN"
+                         : "this token's app may not use this endpoint (access level or project); check the app in the X developer portal";
+  throw UpstreamError(msg);
+}
+
+Millis rate_limit_wait(const HttpResponse& r, std::chrono::system_clock::time_point now) {
+  auto remaining = r.header("x-rate-limit-remaining");
+  auto reset = r.header("x-rate-limit-reset");
+  if (!remaining || !reset) return Millis(0);
+  char* end = nullptr;
+  long rem = std::strtol(remaining->c_str(), &end, 10);
+  if (end == remaining->c_str() || rem > 0) return Millis(0);
+  long long at = std::strtoll(reset->c_str(), &end, 10);
+  if (end == reset->c_str()) return Millis(0);
+  auto wait = std::chrono::system_clock::time_point(std::chrono::seconds(at)) - now;
+  auto ms = std::chrono::duration_cast<Millis>(wait);
+  // A second of margin: the window resets on X's clock, not ours.
+  return ms.count() > 0 ? ms + Millis(1000) : Millis(0);
+}
+
+std::string max_id(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return a.size() > b.size() ? a : b;
+  return a >= b ? a : b;
+}
+
+std::optional<std::string> string_member(std::string_view json, std::string_view key) {
+  try {
+    auto span = find_json_member(json, key);
+    if (!span) return std::nullopt;
+    std::string_view v = span->of(json);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"' && v.find('\\') == std::string_view::npos)
+      return std::string(v.substr(1, v.size() - 2));
+    // Numbers are returned as printed (v1.1's numeric id).
+    if (!v.empty() && v.front() >= '0' && v.front() <= '9') return std::string(v);
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> checkpoint_since_id(const std::optional<std::string>& checkpoint) {
+  if (!checkpoint) return std::nullopt;
+  auto id = string_member(*checkpoint, "since_id");
+  if (id && !id->empty() && id->find_first_not_of("0123456789") == std::string::npos) return id;
+  return std::nullopt;
+}
+
+std::string since_id_checkpoint(const std::string& since_id, const std::string& extra) {
+  std::string cp = "{\"since_id\":" + json_quote(since_id);
+  if (!extra.empty()) cp += "," + extra;
+  return cp + "}";
+}
+
+}  // namespace pulse::load::x

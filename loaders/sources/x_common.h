@@ -1,0 +1,59 @@
+// What the tweet sources share: the bearer token (from the environment only),
+// the API base and the fields we request, turning framed bytes into landing
+// records or rejects, and X's rate-limit headers.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/framing.h"
+#include "core/http.h"
+#include "core/source.h"
+
+namespace pulse::load::x {
+
+inline constexpr const char* kDefaultApi = "https://api.twitter.com";
+
+// Query parameters asking for everything pulse.tweets holds, and the
+// expansions that carry a retweet's full original.
+std::string tweet_fields_query();
+
+// PULSE_TWITTER_BEARER_TOKEN, else TWITTER_BEARER_TOKEN. Throws ConfigError
+// naming the variables (never a value) when neither is set.
+std::string bearer_token();
+std::vector<std::string> auth_headers(const std::string& token);
+
+// --api-url applied to an https://api.twitter.com/... URL.
+std::string api_url(const Options& opts, const std::string& path_and_query);
+
+// Adds one framed record to the pipeline: a landing record when it is JSON
+// that jsonb stores; otherwise a reject with the bytes as received. A record
+// cleaned for jsonb (\u0000, lone surrogates) is landed cleaned AND noted in
+// pulse.rejects with its original bytes.
+void add_frame(Pipeline& out, const std::string& format, Frame&& f);
+
+// 401/403 end the run (exit 3) with a message that says what to check.
+[[noreturn]] void throw_auth_error(const HttpResponse& r, const std::string& what);
+
+// How long X's rate-limit headers ask us to wait before the next request:
+// nothing while x-rate-limit-remaining > 0, else until x-rate-limit-reset
+// (epoch seconds). Unscaled.
+Millis rate_limit_wait(const HttpResponse& r, std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// Larger of two decimal tweet ids (ids are compared as numbers, by length
+// then digits, since they may exceed what a double holds exactly).
+std::string max_id(const std::string& a, const std::string& b);
+
+// The since_id stored in a checkpoint ({"since_id":"..."}), if any.
+std::optional<std::string> checkpoint_since_id(const std::optional<std::string>& checkpoint);
+std::string since_id_checkpoint(const std::string& since_id, const std::string& extra_json_members = "");
+
+// The value of a top-level string member of a JSON object text, without
+// decoding numbers ("id" of a tweet, "next_token" of meta, ...).
+std::optional<std::string> string_member(std::string_view json, std::string_view key);
+
+}  // namespace pulse::load::x
