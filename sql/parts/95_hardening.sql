@@ -22,3 +22,19 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', f);
   END LOOP;
 END $$;
+
+-- Internal functions that write are not for PUBLIC: the definer entry points
+-- (apply_batch, reapply, ensure_partitions) call them as the extension's
+-- owner; nobody else needs them.
+DO $$
+DECLARE
+  f regprocedure;
+BEGIN
+  FOR f IN
+    SELECT p.oid FROM pg_catalog.pg_proc p
+     WHERE p.pronamespace = 'pulse'::regnamespace AND p.proname LIKE '\_%' AND p.provolatile = 'v'
+       AND pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE')
+  LOOP
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+  END LOOP;
+END $$;

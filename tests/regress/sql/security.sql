@@ -22,8 +22,8 @@ SELECT p.oid::regprocedure AS unpinned_plpgsql
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace = 'pulse'::regnamespace AND l.lanname = 'plpgsql'
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%');
--- What PUBLIC may execute: only side-effect-free helpers (expect only
--- SQL/C helpers, no function that writes).
+-- Volatile functions PUBLIC may execute: only pulse.merge, which runs with
+-- the caller's rights (SPEC); internal functions that write are revoked.
 SELECT p.oid::regprocedure AS public_executable, p.provolatile
   FROM pg_proc p
  WHERE p.pronamespace = 'pulse'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
@@ -99,6 +99,31 @@ INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES
   ('security-writer', 'upbit', 1, 1, '{"market":"KRW-SEC","period":"1m","record":{"market":"KRW-SEC","candle_date_time_utc":"2020-02-20T10:01:00","opening_price":2.5,"high_price":3,"low_price":2,"trade_price":2.75,"timestamp":1582192919000,"candle_acc_trade_price":10,"candle_acc_trade_volume":4,"unit":1}}');
 SELECT * FROM pulse.apply_batch('security-writer', 1, '{"n":1}');
 COMMIT;
+-- ... cannot get its own code run with apply_batch's (the owner's) rights
+-- through look-alike staging tables of the tweet projection in its session
+CREATE FUNCTION pg_temp.spy() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE WARNING 'spy trigger ran as %', current_user; RETURN NEW; END $$;
+BEGIN;
+SELECT pulse._tweets_stage();  -- internal: not callable
+ROLLBACK;
+BEGIN;
+CREATE TEMP TABLE pulse_tweet_stage (seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb,
+    created_from_payload boolean, id bigint, created_at timestamptz, author_id bigint, text text, lang text,
+    hashtags text[], cashtags text[], mentions text[], is_retweet boolean, retweeted_id bigint,
+    retweet_count integer, like_count integer, reply_count integer, quote_count integer,
+    matched_rules text[]) ON COMMIT DROP;
+CREATE TEMP TABLE pulse_tweet_src (id bigint NOT NULL, created_at timestamptz NOT NULL, author_id bigint,
+    text text, lang text, hashtags text[] NOT NULL, cashtags text[] NOT NULL, mentions text[] NOT NULL,
+    is_retweet boolean NOT NULL, retweeted_id bigint, retweet_count integer, like_count integer,
+    reply_count integer, quote_count integer, matched_rules text[] NOT NULL, observed_at timestamptz NOT NULL) ON COMMIT DROP;
+CREATE TRIGGER spy BEFORE INSERT ON pg_temp.pulse_tweet_stage FOR EACH ROW EXECUTE FUNCTION pg_temp.spy();
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES
+  ('security-spy', 'twitter_v2', 1, 1, '{"data":{"id":"1724796000000000001","created_at":"2023-11-14T22:13:20.000Z","text":"hi"}}');
+\set VERBOSITY terse
+SELECT * FROM pulse.apply_batch('security-spy', 1, '{}');
+\set VERBOSITY default
+ROLLBACK;
+DROP FUNCTION pg_temp.spy();
 -- ... and nothing else
 \set VERBOSITY sqlstate
 SELECT count(*) FROM pulse.candles;
