@@ -260,7 +260,11 @@ ApplyCounts PgSink::write(const Batch& b) {
         isolate = true;
         continue;
       }
-      bool broken = PQstatus(conn_.get()) != CONNECTION_OK || sqlstate.rfind("08", 0) == 0 ||
+      // An error without a SQLSTATE came from libpq, not the server: the
+      // connection is gone even when PQstatus still says OK (a write that hit
+      // a closed socket mid-COPY is only noticed later; found by
+      // test_faults_serial_pg_restart_stream).
+      bool broken = PQstatus(conn_.get()) != CONNECTION_OK || sqlstate.empty() || sqlstate.rfind("08", 0) == 0 ||
                     sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
       bool retryable = broken || sqlstate == "40001" || sqlstate == "40P01";
       if (!retryable) throw DbError("batch " + std::to_string(batch_id) + " failed: " + err, sqlstate);
