@@ -11,7 +11,7 @@ pulse_install_deps() {
     libcurl4-openssl-dev libjansson-dev
     g++ make cmake pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
-    python3 "$@"
+    python3 curl openssl "$@"
   )
   local missing=()
   for p in "${pkgs[@]}"; do

@@ -51,6 +51,16 @@ void Pipeline::add(Record r) {
   else cv_writer_.notify_all();  // the writer starts its interval timer
 }
 
+void Pipeline::add(Record r, std::string checkpoint_after) {
+  std::unique_lock<std::mutex> lock(mu_);
+  rethrow_locked();
+  ++counts_.read;
+  batcher_.add(std::move(r), std::chrono::steady_clock::now());
+  batcher_.set_checkpoint(std::move(checkpoint_after));
+  if (batcher_.full()) enqueue_locked(lock);
+  else cv_writer_.notify_all();
+}
+
 void Pipeline::set_checkpoint(std::string cp) {
   std::lock_guard<std::mutex> lock(mu_);
   bool was_pending = batcher_.pending();

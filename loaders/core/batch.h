@@ -90,6 +90,10 @@ class Pipeline {
   // Source side. add() blocks while the queue is full; it throws the writer's
   // exception if the writer failed.
   void add(Record r);
+  // add() and set_checkpoint() under one lock: the batch that carries this
+  // record carries this checkpoint too (a record-exact resume position), even
+  // when the writer cuts the batch by time between the two.
+  void add(Record r, std::string checkpoint_after);
   void set_checkpoint(std::string checkpoint_json);
   // Cuts the pending batch now (end of a page in follow mode, say).
   void flush();

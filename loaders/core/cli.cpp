@@ -2,6 +2,7 @@
 // `--flag VALUE` or `--flag=VALUE`; unknown flags are usage errors.
 #include "core/cli.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <set>
@@ -51,7 +52,9 @@ long long Options::get_int(const std::string& flag, long long fallback, long lon
   errno = 0;
   char* end = nullptr;
   long long n = std::strtoll(v->c_str(), &end, 10);
-  if (v->empty() || *end != '\0' || errno == ERANGE || n < min || n > max) {
+  // strtoll skips leading blanks; a flag value with them is a typo, not a number.
+  bool blank_start = !v->empty() && std::isspace(static_cast<unsigned char>((*v)[0]));
+  if (v->empty() || blank_start || *end != '\0' || errno == ERANGE || n < min || n > max) {
     throw UsageError("--" + flag + " must be an integer between " + std::to_string(min) + " and " +
                      std::to_string(max) + ", got \"" + *v + "\"");
   }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
 
 namespace pulse::load {
@@ -42,7 +43,9 @@ struct Transfer {
   const std::function<bool(std::string_view)>* on_data;
   std::atomic<bool>* abort;
   const std::atomic<bool>* stop;
+  size_t max_body = 0;
   bool stopped_by_callback = false;
+  bool too_large = false;
   bool stopping() const { return abort->load() || (stop && stop->load()); }
 };
 
@@ -62,6 +65,10 @@ size_t on_body(char* p, size_t size, size_t n, void* ud) {
       return 0;
     }
     return len;
+  }
+  if (t->resp->body.size() + len > t->max_body) {
+    t->too_large = true;
+    return 0;
   }
   t->resp->body.append(p, len);
   return len;
@@ -98,6 +105,11 @@ struct HttpClient::Impl {
 
 HttpClient::HttpClient(HttpOptions opts) : impl_(std::make_unique<Impl>()), opts_(std::move(opts)) {
   global_init();
+  if (const char* v = std::getenv("PULSE_LOAD_MAX_BODY_BYTES")) {
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(v, &end, 10);
+    if (end != v && *end == '\0' && n > 0) opts_.max_body_bytes = static_cast<size_t>(n);
+  }
   impl_->curl.reset(curl_easy_init());
   if (!impl_->curl) throw NetworkError("curl_easy_init failed");
 }
@@ -126,13 +138,14 @@ HttpResponse HttpClient::perform(const std::string& url, const std::vector<std::
       long status = 0;
       curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
       if (status < 200 || status >= 300) {
-        resp.body.append(chunk);
+        // An error body is only for the message: keep its start.
+        if (resp.body.size() < 65536) resp.body.append(chunk.substr(0, 65536 - resp.body.size()));
         return true;
       }
       return (*on_data)(chunk);
     };
   }
-  Transfer t{&resp, on_data ? &wrapped : nullptr, &abort_, opts_.stop};
+  Transfer t{&resp, on_data ? &wrapped : nullptr, &abort_, opts_.stop, opts_.max_body_bytes};
   SlistPtr hdrs;
   for (const auto& h : headers) {
     curl_slist* n = curl_slist_append(hdrs.get(), h.c_str());
@@ -165,6 +178,10 @@ HttpResponse HttpClient::perform(const std::string& url, const std::vector<std::
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   CURLcode rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  if (t.too_large) {
+    throw BodyTooLarge("response body larger than " + std::to_string(opts_.max_body_bytes) + " bytes from " +
+                       url.substr(0, url.find('?')));
+  }
   if (rc != CURLE_OK) {
     if (t.stopped_by_callback || t.stopping()) return resp;  // a requested stop
     std::string msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
@@ -195,6 +212,26 @@ std::string url_encode(std::string_view s) {
     }
   }
   return out;
+}
+
+bool is_http_url(const std::string& url) {
+  if (url.find_first_of(" \t\r\n") != std::string::npos) return false;
+  CURLU* u = curl_url();
+  if (!u) return false;
+  bool ok = false;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* scheme = nullptr;
+    char* host = nullptr;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+      std::string sc(scheme);
+      ok = (sc == "http" || sc == "https") && host[0] != '\0';
+    }
+    curl_free(scheme);
+    curl_free(host);
+  }
+  curl_url_cleanup(u);
+  return ok;
 }
 
 }  // namespace pulse::load

@@ -20,6 +20,10 @@ struct HttpOptions {
   long connect_timeout_ms = 10000;
   long low_speed_time_s = 30;    // abort when slower than 1 byte/s this long
   long total_timeout_ms = 0;     // 0: none (streams)
+  // A buffered body larger than this is cut off and BodyTooLarge thrown: a
+  // broken or hostile server cannot grow the loader without bound (pages are
+  // well under 1 MB). PULSE_LOAD_MAX_BODY_BYTES overrides it (tests).
+  size_t max_body_bytes = 64u << 20;
   std::string user_agent = "pulse-load/0.1";
   // When set and true, a running transfer stops soon (SIGINT/SIGTERM while
   // a request hangs), as abort() does.
@@ -39,6 +43,12 @@ struct HttpResponse {
 class NetworkError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A response body beyond HttpOptions::max_body_bytes (not retried).
+class BodyTooLarge : public NetworkError {
+ public:
+  using NetworkError::NetworkError;
 };
 
 // Parses one raw header line ("Name: value\r\n") into the list; a status line
@@ -82,6 +92,10 @@ class HttpClient {
 // Replaces scheme://host[:port] of `url` with `base` (from --api-url), keeping
 // the path and query. `base` may carry a trailing slash.
 std::string with_api_base(const std::string& url, const std::string& base);
+
+// True when `url` parses (libcurl's URL parser) as http:// or https:// with a
+// host: what --api-url accepts.
+bool is_http_url(const std::string& url);
 
 // Percent-encodes a query parameter value.
 std::string url_encode(std::string_view s);

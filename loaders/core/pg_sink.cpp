@@ -109,6 +109,16 @@ void PgSink::connect() {
     conn_.reset();
     throw DbError("cannot connect to the database: " + msg);
   }
+  // A batch is dropped from memory once COMMIT returns, so that commit must
+  // survive a server crash even where the server runs with
+  // synchronous_commit = off (found by test_faults_serial_pg_restart: an
+  // immediate restart lost acknowledged batches).
+  PgResultPtr r(PQexec(conn_.get(), "SET synchronous_commit = on"));
+  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    std::string msg = one_line(PQerrorMessage(conn_.get()));
+    conn_.reset();
+    throw DbError("cannot set synchronous_commit: " + msg);
+  }
 }
 
 std::optional<CheckpointRow> PgSink::read_checkpoint() {
@@ -250,7 +260,11 @@ ApplyCounts PgSink::write(const Batch& b) {
         isolate = true;
         continue;
       }
-      bool broken = PQstatus(conn_.get()) != CONNECTION_OK || sqlstate.rfind("08", 0) == 0 ||
+      // An error without a SQLSTATE came from libpq, not the server: the
+      // connection is gone even when PQstatus still says OK (a write that hit
+      // a closed socket mid-COPY is only noticed later; found by
+      // test_faults_serial_pg_restart_stream).
+      bool broken = PQstatus(conn_.get()) != CONNECTION_OK || sqlstate.empty() || sqlstate.rfind("08", 0) == 0 ||
                     sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
       bool retryable = broken || sqlstate == "40001" || sqlstate == "40P01";
       if (!retryable) throw DbError("batch " + std::to_string(batch_id) + " failed: " + err, sqlstate);

@@ -40,6 +40,8 @@ std::optional<HttpResponse> fetch(HttpClient& http, const std::string& url, cons
         std::string body = r.body.substr(0, 300);
         throw UpstreamError("HTTP " + std::to_string(r.status) + " from " + url + ": " + body);
       }
+    } catch (const BodyTooLarge& e) {
+      throw UpstreamError(e.what());  // asking again brings the same body
     } catch (const NetworkError& e) {
       if (stop.load()) return std::nullopt;
       wait = backoff.next();

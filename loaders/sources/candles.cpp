@@ -6,10 +6,12 @@
 // backfills from the newest candle it had, so a downtime leaves no gap.
 #include "sources/candles.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <regex>
@@ -65,23 +67,55 @@ class CandleRun {
       : p_(p), ex_(ex), ctx_(ctx), api_url_(std::move(api_url)), http_(http_options(insecure, ctx)),
         policy_(ex.policy()) {}
 
+  // The checkpoint counts the records of the file already committed, and is
+  // committed with the batch holding the last of them, so a restart after
+  // kill -9 skips exactly those: each raw record lands in pulse.landing once.
   void replay_file(const std::string& path) {
     std::string body = read_all(path);
+    int64_t skip = 0;
+    if (ctx_.checkpoint) {
+      JsonPtr cp = json_parse(*ctx_.checkpoint);
+      if (cp && json_is_object(cp.get())) {
+        const char* mode = json_string_value(json_object_get(cp.get(), "mode"));
+        const char* cp_path = json_string_value(json_object_get(cp.get(), "path"));
+        auto records = json_int_member(cp.get(), "records");
+        auto bytes = json_int_member(cp.get(), "bytes");
+        // Only an unfinished run of the same, unchanged file resumes; a
+        // finished one is read again (typed rows then come out unchanged).
+        if (mode && std::string(mode) == "file" && cp_path && path != "-" && path == cp_path && records &&
+            bytes == static_cast<int64_t>(body.size()) && !json_is_true(json_object_get(cp.get(), "done")))
+          skip = *records;
+      }
+    }
+    int64_t seen = 0;
+    auto take_counted = [&](const Page& page) {
+      for (const auto& rec : page.records) {
+        ++seen;
+        if (seen <= skip) continue;
+        ctx_.out.add(rec, file_cp(path, body.size(), seen, false));
+      }
+    };
     // One response, or several, one per line (a log of responses).
     if (!is_valid_json(body) && body.find('\n') != std::string::npos) {
       size_t start = 0;
-      while (start < body.size()) {
+      while (start < body.size() && !ctx_.stop.load()) {
         size_t nl = body.find('\n', start);
         if (nl == std::string::npos) nl = body.size();
         std::string_view line(body.data() + start, nl - start);
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-        if (!line.empty()) take(ex_.parse(p_, line, now_ms()));
+        if (!line.empty()) take_counted(ex_.parse(p_, line, now_ms()));
         start = nl + 1;
       }
     } else {
-      take(ex_.parse(p_, body, now_ms()));
+      take_counted(ex_.parse(p_, body, now_ms()));
     }
-    ctx_.out.set_checkpoint("{\"mode\":\"file\",\"path\":" + json_quote(path) + "}");
+    if (seen < skip) ctx_.log.warn("the file is shorter than its checkpoint says; nothing new to load");
+    ctx_.out.set_checkpoint(file_cp(path, body.size(), std::max(seen, skip), !ctx_.stop.load()));
+  }
+
+  static std::string file_cp(const std::string& path, size_t bytes, int64_t records, bool done) {
+    return "{\"mode\":\"file\",\"path\":" + json_quote(path) + ",\"bytes\":" + std::to_string(bytes) +
+           ",\"records\":" + std::to_string(records) + (done ? ",\"done\":true}" : "}");
   }
 
   void run() {
@@ -125,9 +159,17 @@ class CandleRun {
     return ex_.parse(p_, r->body, now_ms());
   }
 
-  void take(const Page& page) {
-    for (const auto& rec : page.records) ctx_.out.add(rec);
+  // `cp_after` (if given) is the checkpoint after this page: it travels with
+  // the page's last record, so the batch that commits the end of the page
+  // also commits the cursor past it (a restart does not read it again).
+  void take(const Page& page, const std::function<std::optional<std::string>()>& cp_after = {}) {
     if (page.max_bucket_ms && (!newest_ || *page.max_bucket_ms > *newest_)) newest_ = page.max_bucket_ms;
+    std::optional<std::string> cp = cp_after ? cp_after() : std::nullopt;
+    for (size_t i = 0; i < page.records.size(); ++i) {
+      if (cp && i + 1 == page.records.size()) ctx_.out.add(page.records[i], *cp);
+      else ctx_.out.add(page.records[i]);
+    }
+    if (cp && page.records.empty()) ctx_.out.set_checkpoint(*cp);
   }
 
   std::string range_cp(const char* mode, int64_t since, int64_t until, std::optional<int64_t> cursor) {
@@ -145,7 +187,10 @@ class CandleRun {
       while (cursor > since && !ctx_.stop.load()) {
         auto page = get_page(url(cursor, std::nullopt, ex_.max_page()));
         if (!page) return;
-        take(*page);
+        take(*page, [&]() -> std::optional<std::string> {
+          if (page->malformed || !page->min_bucket_ms || *page->min_bucket_ms >= cursor) return std::nullopt;
+          return range_cp("backfill", since, until, *page->min_bucket_ms);
+        });
         if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
         if (!page->min_bucket_ms || *page->min_bucket_ms >= cursor) break;  // nothing older
         cursor = *page->min_bucket_ms;
@@ -157,7 +202,10 @@ class CandleRun {
       while (cursor < until && !ctx_.stop.load()) {
         auto page = get_page(url(cursor, until, ex_.max_page()));
         if (!page) return;
-        take(*page);
+        take(*page, [&]() -> std::optional<std::string> {
+          if (page->malformed || !page->max_bucket_ms || *page->max_bucket_ms < cursor) return std::nullopt;
+          return range_cp("backfill", since, until, *page->max_bucket_ms + p_.period_ms);
+        });
         if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
         if (!page->max_bucket_ms || *page->max_bucket_ms < cursor) break;  // nothing newer
         cursor = *page->max_bucket_ms + p_.period_ms;
@@ -347,9 +395,12 @@ int run_candles(const Options& opts) {
   if (file && (p.follow || p.since_ms)) throw UsageError("--file replays a saved response; it takes no --since/--follow");
   if (file && file->empty()) throw UsageError("--file needs a path or -");
   if (file && *file != "-" && !std::ifstream(*file)) throw UsageError("cannot read --file " + *file);
-  std::string api_url = opts.get_or("api-url", "");
-  if (!api_url.empty() && api_url.rfind("http://", 0) != 0 && api_url.rfind("https://", 0) != 0)
-    throw UsageError("--api-url must start with http:// or https://, got \"" + api_url + "\"");
+  auto api_flag = opts.get("api-url");
+  std::string api_url = api_flag.value_or("");
+  // Given but empty (an unset variable in a script) must not mean the live API.
+  if (api_flag && api_url.empty()) throw UsageError("--api-url needs a URL (http:// or https://)");
+  if (!api_url.empty() && !is_http_url(api_url))
+    throw UsageError("--api-url must be an http:// or https:// URL with a host, got \"" + api_url + "\"");
   log_format_from(opts);
 
   std::string stream = "candles:" + p.exchange + ":" + p.market + ":" + p.period;

@@ -2,7 +2,9 @@
 // JSON Lines (v2 stream lines, v2 pages, v1.1 statuses, one a line) or as one
 // JSON array of them. The file is streamed; a record that cannot be used is a
 // reject and the load goes on. Re-reading a file is harmless (the merge
-// leaves unchanged rows unwritten), so the checkpoint only records progress.
+// leaves unchanged rows unwritten); an interrupted load resumes after the
+// last committed record, so raw records land in pulse.landing once.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -24,11 +26,39 @@ void run_tweet_file(RunContext& ctx, const std::string& format) {
     if (!owned) throw ConfigError("cannot open " + path + ": " + std::strerror(errno));
     fp = owned.get();
   }
+  // Resume: an unfinished run of the same, unchanged file committed its
+  // first `records` frames (the checkpoint travels with the last record of
+  // each frame); skip exactly those so each raw record lands once. A
+  // finished file is read again in full (typed rows then come out unchanged).
+  std::string name = path == "-" ? "stdin" : path;
+  long long file_bytes = -1;
+  if (path != "-" && std::fseek(fp, 0, SEEK_END) == 0) {
+    file_bytes = std::ftell(fp);
+    std::rewind(fp);
+  }
+  long long skip = 0;
+  if (ctx.checkpoint && path != "-" && file_bytes >= 0) {
+    JsonPtr cp = json_parse(*ctx.checkpoint);
+    if (cp && json_is_object(cp.get())) {
+      const char* f = json_string_value(json_object_get(cp.get(), "file"));
+      json_t* n = json_object_get(cp.get(), "records");
+      json_t* b = json_object_get(cp.get(), "bytes");
+      if (f && name == f && json_is_integer(n) && json_is_integer(b) && json_integer_value(b) == file_bytes &&
+          !json_is_true(json_object_get(cp.get(), "done")))
+        skip = json_integer_value(n);
+    }
+  }
+  auto cp_json = [&](long long records, bool done) {
+    return "{\"file\":" + json_quote(name) + ",\"bytes\":" + std::to_string(file_bytes) +
+           ",\"records\":" + std::to_string(records) + (done ? ",\"done\":true}" : "}");
+  };
   RecordReader reader;
   long long records = 0;
   auto sink = [&](Frame&& f) {
     ++records;
-    x::add_frame(ctx.out, format, std::move(f));
+    if (records <= skip) return;
+    std::string cp = cp_json(records, false);
+    x::add_frame(ctx.out, format, std::move(f), &cp);
   };
   std::string buf(1u << 20, '\0');
   while (!ctx.stop.load()) {
@@ -40,8 +70,8 @@ void run_tweet_file(RunContext& ctx, const std::string& format) {
     }
   }
   if (!ctx.stop.load()) reader.finish(sink);
-  ctx.out.set_checkpoint("{\"file\":" + json_quote(path == "-" ? "stdin" : path) +
-                         ",\"records\":" + std::to_string(records) + "}");
+  if (skip > 0) ctx.log.log("info", "resumed the file", {{"file", name}, {"skipped", std::to_string(std::min(skip, records))}});
+  ctx.out.set_checkpoint(cp_json(std::max(records, skip), !ctx.stop.load()));
   ctx.log.log("info", "file read", {{"file", path == "-" ? "stdin" : path}, {"records", std::to_string(records)}});
 }
 

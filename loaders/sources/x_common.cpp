@@ -32,27 +32,32 @@ std::string api_url(const Options& opts, const std::string& path_and_query) {
   return url;
 }
 
-void add_frame(Pipeline& out, const std::string& format, Frame&& f) {
+void add_frame(Pipeline& out, const std::string& format, Frame&& f, const std::string* checkpoint_after) {
+  // The last record of the frame carries the checkpoint (see Pipeline::add).
+  auto put = [&](Record r, bool last) {
+    if (last && checkpoint_after) out.add(std::move(r), *checkpoint_after);
+    else out.add(std::move(r));
+  };
   if (!f.problem.empty()) {
-    out.add(Record{format, std::move(f.bytes), std::move(f.problem)});
+    put(Record{format, std::move(f.bytes), std::move(f.problem)}, true);
     return;
   }
   JsonbPrep prep = prepare_for_jsonb(f.bytes);
   if (!prep.reject.empty()) {
-    out.add(Record{format, std::move(f.bytes), std::move(prep.reject)});
+    put(Record{format, std::move(f.bytes), std::move(prep.reject)}, true);
     return;
   }
   std::string why = json_invalid_reason(prep.changed ? std::string_view(prep.text) : std::string_view(f.bytes));
   if (!why.empty()) {
-    out.add(Record{format, std::move(f.bytes), "invalid JSON: " + why});
+    put(Record{format, std::move(f.bytes), "invalid JSON: " + why}, true);
     return;
   }
   if (prep.changed) {
-    out.add(Record{format, std::move(f.bytes), std::move(prep.note)});
-    out.add(Record{format, std::move(prep.text), ""});
+    put(Record{format, std::move(f.bytes), std::move(prep.note)}, false);
+    put(Record{format, std::move(prep.text), ""}, true);
     return;
   }
-  out.add(Record{format, std::move(f.bytes), ""});
+  put(Record{format, std::move(f.bytes), ""}, true);
 }
 
 void throw_auth_error(const HttpResponse& r, const std::string& what) {

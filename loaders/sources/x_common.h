@@ -34,7 +34,9 @@ std::string api_url(const Options& opts, const std::string& path_and_query);
 // that jsonb stores; otherwise a reject with the bytes as received. A record
 // cleaned for jsonb (\u0000, lone surrogates) is landed cleaned AND noted in
 // pulse.rejects with its original bytes.
-void add_frame(Pipeline& out, const std::string& format, Frame&& f);
+// With `checkpoint_after`, the frame's last record carries that checkpoint,
+// so the batch that commits the frame commits the position after it.
+void add_frame(Pipeline& out, const std::string& format, Frame&& f, const std::string* checkpoint_after = nullptr);
 
 // 401/403 end the run (exit 3) with a message that says what to check.
 [[noreturn]] void throw_auth_error(const HttpResponse& r, const std::string& what);

@@ -165,7 +165,20 @@ CREATE FUNCTION pulse._tweets_stage() RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-  IF to_regclass('pg_temp.pulse_tweet_src') IS NOT NULL THEN
+  IF to_regclass('pg_temp.pulse_tweet_src') IS NOT NULL OR to_regclass('pg_temp.pulse_tweet_stage') IS NOT NULL THEN
+    -- apply_batch (SECURITY DEFINER) writes into these: reuse them only if
+    -- this same role made them. A session's own look-alikes (with a trigger,
+    -- a rule, row security) would otherwise run code with the definer's
+    -- rights.
+    IF to_regclass('pg_temp.pulse_tweet_src') IS NULL OR to_regclass('pg_temp.pulse_tweet_stage') IS NULL
+       OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid IN (to_regclass('pg_temp.pulse_tweet_src'), to_regclass('pg_temp.pulse_tweet_stage'))
+                     AND (c.relowner <> current_user::regrole OR c.relkind <> 'r' OR c.relhastriggers
+                          OR c.relhasrules OR c.relrowsecurity)) THEN
+      RAISE EXCEPTION 'temporary tables pulse_tweet_stage/pulse_tweet_src exist but were not made by pulse'
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Drop them (or end the transaction) before loading tweets in this session.';
+    END IF;
     TRUNCATE pg_temp.pulse_tweet_stage, pg_temp.pulse_tweet_src;
     RETURN;
   END IF;

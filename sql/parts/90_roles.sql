@@ -2,13 +2,23 @@
 -- script. Group roles without LOGIN: grant them to login roles.
 --   pulse_writer: loaders; write landing, call apply_batch; no DDL.
 --   pulse_reader: BI tools; read tables and views, call analytics.
+-- Roles are cluster-wide: CREATE EXTENSION running at once in two databases
+-- may both find a role missing; the loser of that race takes the winner's.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pulse_writer') THEN
-    CREATE ROLE pulse_writer NOLOGIN;
+    BEGIN
+      CREATE ROLE pulse_writer NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;
+    END;
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pulse_reader') THEN
-    CREATE ROLE pulse_reader NOLOGIN;
+    BEGIN
+      CREATE ROLE pulse_reader NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;
+    END;
   END IF;
 END $$;
 

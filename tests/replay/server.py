@@ -5,6 +5,7 @@ headers and scripted faults.
 
   server.py [--port-file F] [--scenario S.json] [--module NAME ...] [--delay-ms N]
             [--data-dir DIR]
+            [--tls-cert CERT.pem --tls-key KEY.pem]   (HTTPS instead of HTTP)
 
 --data-dir serves a day made by demo/generate.py instead of the recorded
 fixtures: DIR/upbit/KRW-BTC.json, DIR/binance/BTCUSDT.json and the stream
@@ -19,11 +20,12 @@ Response (or raises).
 Faults (scenario JSON, a list of rules, also settable at run time with
 POST /_replay/scenario): each rule
   {"path": "<regex on the path>", "skip": K, "count": N,
-   "fault": "status" | "drop" | "gzip" | "garbage" | "delay" | "headers",
+   "fault": "status" | "drop" | "gzip" | "garbage" | "delay" | "headers" | "huge",
    "status": 429, "headers": {"Retry-After": "1"}, "body": "...", "delay_ms": 0}
 applies to the matching requests after the first K, N times (count -1: always).
 "headers" adds the rule's headers to the normal response (Remaining-Req: ...
-sec=0, say); "drop" promises the whole body and hangs up halfway.
+sec=0, say); "drop" promises the whole body and hangs up halfway; "huge"
+sends a 200 with a valid but enormous body ("size" bytes).
 GET /_replay/requests lists the requests served so far (path, query, time,
 status) so tests can check what the loader asked for and when.
 """
@@ -175,6 +177,9 @@ def make_handler(server):
                                 fault.get("headers"))
             elif kind == "garbage":
                 resp = Response(200, fault.get("body", '[{"broken": '))
+            elif kind == "huge":
+                # A valid JSON array padded far beyond any real page.
+                resp = Response(200, b"[" + b" " * int(fault.get("size", 100 << 20)) + b"]")
             else:
                 try:
                     resp = server.dispatch(method, path, query, self.headers, body)
@@ -216,6 +221,8 @@ def main():
     ap.add_argument("--module", action="append")
     ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--data-dir", default=os.environ.get("PULSE_REPLAY_DATA_DIR"))
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (and --tls-key)")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     if args.data_dir:
         os.environ["PULSE_REPLAY_DATA_DIR"] = os.path.abspath(args.data_dir)
@@ -228,6 +235,11 @@ def main():
             server.set_scenario(json.load(fh))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(server))
     httpd.daemon_threads = True
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     port = httpd.server_address[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
