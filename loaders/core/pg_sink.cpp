@@ -235,6 +235,7 @@ ApplyCounts PgSink::write(const Batch& b) {
   int64_t batch_id = next_batch_id_;
   Backoff backoff(Millis(200), Millis(30000));
   bool uncertain = false;  // a previous attempt may have committed
+  bool made_landing = false;
   bool isolate = false;
   for (;;) {
     if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
@@ -259,6 +260,20 @@ ApplyCounts PgSink::write(const Batch& b) {
         log_.warn("batch " + std::to_string(batch_id) + ": " + err + "; retrying record by record");
         isolate = true;
         continue;
+      }
+      // No partition of pulse.landing for this moment: maintenance has not
+      // premade it (no preloaded worker and no pg_cron, or a server clock far
+      // ahead). Create the current ones (pulse_writer may) and retry once.
+      if (sqlstate == "23514" && !made_landing && PQstatus(conn_.get()) == CONNECTION_OK) {
+        made_landing = true;
+        PgResultPtr made(PQexec(conn_.get(),
+                                "SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', "
+                                "now() + interval '1 day')"));
+        if (made && PQresultStatus(made.get()) == PGRES_TUPLES_OK) {
+          log_.warn("batch " + std::to_string(batch_id) + ": " + err + "; created the current landing partitions");
+          continue;
+        }
+        log_.warn("could not create landing partitions: " + result_error(conn_.get(), made.get(), nullptr));
       }
       // An error without a SQLSTATE came from libpq, not the server: the
       // connection is gone even when PQstatus still says OK (a write that hit
