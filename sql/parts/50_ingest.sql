@@ -317,6 +317,12 @@ BEGIN
   IF stream IS NULL OR batch_id IS NULL OR batch_id < 1 OR checkpoint IS NULL THEN
     RAISE EXCEPTION 'apply_batch needs a stream, a batch_id >= 1 and a checkpoint' USING ERRCODE = '22023';
   END IF;
+  -- A position is a JSON object (what a loader resumes from); anything else
+  -- would be saved and make the next resume fail far from its cause.
+  IF jsonb_typeof(checkpoint) <> 'object' THEN
+    RAISE EXCEPTION 'apply_batch: checkpoint must be a JSON object, got a JSON %', jsonb_typeof(checkpoint)
+      USING ERRCODE = '22023';
+  END IF;
   -- The checkpoint row is the stream's lock: concurrent loaders of one stream
   -- apply their batches one after the other.
   INSERT INTO pulse.checkpoints AS c (stream, position, batch_id)
@@ -353,6 +359,12 @@ DECLARE
   b bigint;
   res record;
 BEGIN
+  IF stream IS NULL OR "from" IS NULL OR "until" IS NULL THEN
+    RAISE EXCEPTION 'reapply needs a stream and both bounds' USING ERRCODE = '22004';
+  END IF;
+  IF "from" >= "until" THEN
+    RAISE EXCEPTION 'reapply: from must be before until' USING ERRCODE = '22023';
+  END IF;
   batches := 0; inserted := 0; updated := 0; unchanged := 0; rejected := 0;
   -- Oldest batch first, so that among equal versions the later record wins
   -- as it did when the batches were first applied.

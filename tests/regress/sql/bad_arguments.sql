@@ -68,6 +68,8 @@ SELECT * FROM pulse.apply_batch('bad-args', 1, 'not json');
 SELECT * FROM pulse.apply_batch('bad-args', 1, '[1, 2]');
 SELECT * FROM pulse.apply_batch(repeat('x', 100000), 1, '{}');
 SELECT * FROM pulse.apply_batch(E'bad\u0001''; DROP TABLE x; --', 2, '{}');
+-- a checkpoint that is not a JSON object
+SELECT * FROM pulse.apply_batch('bad-args', 3, '"position"');
 -- a landing row in an unknown format or with a hostile format name
 INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES
   ('bad-args', 'no_such_format', 10, 1, '{"x": 1}'),
