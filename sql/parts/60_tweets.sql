@@ -335,6 +335,30 @@ $fn$;
 COMMENT ON FUNCTION pulse._tweets_merge_stage(text, bigint, text) IS
   'Internal to the tweet projections: records staged rejects and merges staged tweets into pulse.tweets';
 
+-- Why a staged item of a projection cannot become a tweet (NULL when it can):
+-- one wording for both formats, which differ only in the name of their list
+-- (data, statuses), of their objects (tweet, status) and of the id keys.
+-- STABLE (format) SQL, so the planner inlines it into the projection's query.
+CREATE FUNCTION pulse._tweet_problem(seq integer, ord bigint, item_problem text, tweet jsonb,
+  tweet_id bigint, payload_time timestamptz, created_at timestamptz,
+  list text, noun text, id_keys text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT CASE
+           WHEN item_problem IS NOT NULL THEN format('landing seq %s: %s', seq, item_problem)
+           WHEN jsonb_typeof(tweet) <> 'object' THEN
+             format('landing seq %s, %s[%s]: a JSON %s, not a %s object', seq, list, ord, jsonb_typeof(tweet), noun)
+           WHEN tweet_id IS NULL THEN
+             format('landing seq %s, %s[%s]: no usable %s (a decimal 64-bit integer)', seq, list, ord, id_keys)
+           WHEN tweet ? 'created_at' AND payload_time IS NULL THEN
+             format('landing seq %s, %s[%s]: %s %s has an unreadable created_at %s', seq, list, ord, noun, tweet_id, tweet -> 'created_at')
+           WHEN created_at IS NULL THEN
+             format('landing seq %s, %s[%s]: %s %s has no created_at and its id is not a snowflake', seq, list, ord, noun, tweet_id)
+         END
+$$;
+COMMENT ON FUNCTION pulse._tweet_problem(integer, bigint, text, jsonb, bigint, timestamptz, timestamptz, text, text, text) IS
+  'Internal to the tweet projections: why a staged item cannot become a tweet, or NULL';
+
 CREATE FUNCTION pulse._apply_twitter_v2(stream text, batch_id bigint,
   OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
 LANGUAGE plpgsql
@@ -346,17 +370,7 @@ BEGIN
   PERFORM pulse._tweets_stage();
   INSERT INTO pg_temp.pulse_tweet_stage
   SELECT l.seq, i.ord, l.received_at,
-         CASE
-           WHEN i.problem IS NOT NULL THEN format('landing seq %s: %s', l.seq, i.problem)
-           WHEN jsonb_typeof(i.tweet) <> 'object' THEN
-             format('landing seq %s, data[%s]: a JSON %s, not a tweet object', l.seq, i.ord, jsonb_typeof(i.tweet))
-           WHEN f.id IS NULL THEN
-             format('landing seq %s, data[%s]: no usable id (a decimal 64-bit integer)', l.seq, i.ord)
-           WHEN i.tweet ? 'created_at' AND f.payload_time IS NULL THEN
-             format('landing seq %s, data[%s]: tweet %s has an unreadable created_at %s', l.seq, i.ord, f.id, i.tweet -> 'created_at')
-           WHEN f.created_at IS NULL THEN
-             format('landing seq %s, data[%s]: tweet %s has no created_at and its id is not a snowflake', l.seq, i.ord, f.id)
-         END,
+         pulse._tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at, 'data', 'tweet', 'id'),
          coalesce(i.tweet, l.payload),
          f.payload_time IS NOT NULL,
          f.id, f.created_at,
@@ -421,17 +435,8 @@ BEGIN
   PERFORM pulse._tweets_stage();
   INSERT INTO pg_temp.pulse_tweet_stage
   SELECT l.seq, i.ord, l.received_at,
-         CASE
-           WHEN i.problem IS NOT NULL THEN format('landing seq %s: %s', l.seq, i.problem)
-           WHEN jsonb_typeof(i.tweet) <> 'object' THEN
-             format('landing seq %s, statuses[%s]: a JSON %s, not a status object', l.seq, i.ord, jsonb_typeof(i.tweet))
-           WHEN f.id IS NULL THEN
-             format('landing seq %s, statuses[%s]: no usable id_str or id (a decimal 64-bit integer)', l.seq, i.ord)
-           WHEN i.tweet ? 'created_at' AND f.payload_time IS NULL THEN
-             format('landing seq %s, statuses[%s]: status %s has an unreadable created_at %s', l.seq, i.ord, f.id, i.tweet -> 'created_at')
-           WHEN f.created_at IS NULL THEN
-             format('landing seq %s, statuses[%s]: status %s has no created_at and its id is not a snowflake', l.seq, i.ord, f.id)
-         END,
+         pulse._tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at,
+                              'statuses', 'status', 'id_str or id'),
          coalesce(i.tweet, l.payload),
          f.payload_time IS NOT NULL,
          f.id, f.created_at,
