@@ -38,23 +38,10 @@ echo "track_commit_timestamp = on" >>"$state/data/postgresql.conf"
 as_owner "$state/inst$bindir/pg_ctl" -D "$state/data" -l "$state/postgres.log" -w restart >/dev/null
 export PGHOST=$sock PGPORT=5432 PGUSER=postgres
 
-new_db() {
+new_db() {  # the integration tests' set-up: extension, catch-all partitions
   dropdb --if-exists "$1" >/dev/null 2>&1
   createdb "$1"
-  psql -Xq -v ON_ERROR_STOP=1 "$1" >/dev/null <<'SQL'
-CREATE EXTENSION pulse;
-DO $$
-DECLARE managed boolean := false;
-BEGIN
-  IF to_regclass('pulse.managed_tables') IS NOT NULL THEN
-    EXECUTE 'SELECT EXISTS (SELECT FROM pulse.managed_tables WHERE parent = ''pulse.landing''::regclass)' INTO managed;
-  END IF;
-  IF NOT managed THEN
-    CREATE TABLE public.bench_landing PARTITION OF pulse.landing FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
-    CREATE TABLE public.bench_tweets PARTITION OF pulse.tweets FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
-  END IF;
-END $$;
-SQL
+  psql -Xq -v ON_ERROR_STOP=1 "$1" -c 'CREATE EXTENSION pulse' -f tests/integration/tweets_db.sql >/dev/null
 }
 now() { date +%s.%N; }
 

@@ -9,8 +9,7 @@
 new_db pulse_it_faults_token
 export PULSE_LOAD_TEST_TIME_SCALE=0.01
 marker="tokmarker$RANDOM$$x$(date +%s%N)"
-export X_REPLAY_BEARER_TOKEN=$marker PULSE_TWITTER_BEARER_TOKEN=$marker
-unset TWITTER_BEARER_TOKEN
+use_token "$marker"
 python3 - >"$work/s.json" <<'PY'
 import json, datetime
 def tw(k):

@@ -8,8 +8,7 @@
 new_db pulse_it_tweets_search
 export PULSE_LOAD_TEST_TIME_SCALE=0.01
 token="test-token-$RANDOM-$$-secret"
-export X_REPLAY_BEARER_TOKEN=$token PULSE_TWITTER_BEARER_TOKEN=$token
-unset TWITTER_BEARER_TOKEN
+use_token "$token"
 
 corpus() {  # n: tweets 1..n, one second apart, newest last
   python3 - "$1" "$2" <<'PY'

@@ -7,7 +7,7 @@
 new_db pulse_it_tweets_shared
 export X_REPLAY_BEARER_TOKEN=shared-token PULSE_TWITTER_BEARER_TOKEN=shared-token PULSE_REPLAY_X_HOLD_S=30
 python3 "$src/tests/replay/server.py" --port-file "$work/port" >/dev/null &
-replay_pid=$!
+server_pid=$!
 for _ in $(seq 100); do [ -f "$work/port" ] && break; sleep 0.05; done
 api="http://127.0.0.1:$(cat "$work/port")"
 

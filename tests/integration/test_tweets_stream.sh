@@ -12,8 +12,7 @@ new_db pulse_it_tweets_stream
 scale=0.02
 export PULSE_LOAD_TEST_TIME_SCALE=$scale
 token="stream-token-$RANDOM-$$-secret"
-export X_REPLAY_BEARER_TOKEN=$token PULSE_TWITTER_BEARER_TOKEN=$token
-unset TWITTER_BEARER_TOKEN
+use_token "$token"
 id_of() { echo $((1724796000000000000 + $1 * 1000 * 4194304)); }
 
 # Tweets 1..3 on connection 0, 4 and 5 only in search (sent while the
