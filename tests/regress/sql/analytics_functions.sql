@@ -70,16 +70,8 @@ SELECT pg_temp.err($$SELECT pulse.session_start(ts, NULL) OVER (ORDER BY ts) FRO
 
 -- ----------------------------------------------------- activity with a planted lead
 -- Partitions for the test's time range (kept only for this test).
-CREATE FUNCTION pg_temp.cover(parent regclass, name text, lo timestamptz, hi timestamptz) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format('CREATE TABLE public.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', name, parent, lo, hi);
-EXCEPTION WHEN invalid_object_definition THEN
-  NULL;  -- the range is already covered by a partition
-END
-$$;
-SELECT pg_temp.cover('pulse.tweets', 'analytics_test_tweets', '2024-03-01', '2024-03-02');
-SELECT pg_temp.cover('pulse.candles', 'analytics_test_candles', '2024-03-01', '2024-03-02');
+SELECT regress.cover('pulse.tweets', 'analytics_test_tweets', '2024-03-01', '2024-03-02');
+SELECT regress.cover('pulse.candles', 'analytics_test_candles', '2024-03-01', '2024-03-02');
 
 -- Minute m of 10:00-11:59 has c(m) = (41 m mod 101) mod 13 tweets (no period
 -- shorter than 101 minutes); volume at minute m + 3 is 10 + 2 c(m) + a little

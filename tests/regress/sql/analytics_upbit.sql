@@ -4,15 +4,7 @@
 -- test-only exchange label so other tests' candles cannot collide with them.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
-CREATE FUNCTION pg_temp.cover(parent regclass, name text, lo timestamptz, hi timestamptz) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format('CREATE TABLE public.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', name, parent, lo, hi);
-EXCEPTION WHEN invalid_object_definition THEN
-  NULL;  -- the range is already covered by a partition
-END
-$$;
-SELECT pg_temp.cover('pulse.candles', 'analytics_upbit_candles', '2020-02-20', '2020-02-21');
+SELECT regress.cover('pulse.candles', 'analytics_upbit_candles', '2020-02-20', '2020-02-21');
 
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixture :abs_srcdir '/../fixtures/upbit/upbit_1m_20200220_170000-20200220_202000.json'

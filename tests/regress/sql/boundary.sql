@@ -1,28 +1,18 @@
 -- The C++ / PostgreSQL error boundary, both directions.
--- pg_temp.try runs a statement and shows the SQLSTATE, message, detail and
--- hint it raised (stable output, unlike VERBOSITY verbose's source lines).
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  st text; msg text; det text; hnt text;
-BEGIN
-  EXECUTE stmt;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-  RETURN st || ': ' || msg || coalesce(nullif(' | detail: ' || det, ' | detail: '), '') || coalesce(nullif(' | hint: ' || hnt, ' | hint: '), '');
-END $$;
+-- regress.try (tests/regress/sql/install.sql) shows the SQLSTATE,
+-- message, detail and hint a statement raised.
 -- C++ -> PostgreSQL: our own errors keep their SQLSTATE, detail and hint
-SELECT pg_temp.try($$SELECT pulse_test.raise('pulse')$$);
+SELECT regress.try($$SELECT pulse_test.raise('pulse')$$);
 -- std::bad_alloc becomes out of memory (53200)
-SELECT pg_temp.try($$SELECT pulse_test.raise('bad_alloc')$$);
+SELECT regress.try($$SELECT pulse_test.raise('bad_alloc')$$);
 -- any other std::exception, or a non-exception throw, is an internal error (XX000), not a crash
-SELECT pg_temp.try($$SELECT pulse_test.raise('std')$$);
-SELECT pg_temp.try($$SELECT pulse_test.raise('unknown')$$);
+SELECT regress.try($$SELECT pulse_test.raise('std')$$);
+SELECT regress.try($$SELECT pulse_test.raise('unknown')$$);
 -- a NULL argument is a clear error
-SELECT pg_temp.try($$SELECT pulse_test.raise(NULL)$$);
+SELECT regress.try($$SELECT pulse_test.raise(NULL)$$);
 -- PostgreSQL -> C++ -> PostgreSQL: an ereport inside a guarded call becomes a
 -- C++ exception and is re-raised with its original SQLSTATE (22P02)
-SELECT pg_temp.try($$SELECT pulse_test.raise('pg')$$);
+SELECT regress.try($$SELECT pulse_test.raise('pg')$$);
 -- the error reaches the client as an ordinary ERROR
 SELECT pulse_test.raise('pulse');
 SELECT pulse_test.raise('pg');

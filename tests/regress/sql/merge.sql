@@ -1,15 +1,5 @@
 -- pulse.merge: semantics (dedupe, versions, no-op re-runs, order independence,
 -- subsets of columns, partitioned targets, hostile identifiers, caller's rights).
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  st text; msg text;
-BEGIN
-  EXECUTE stmt;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-  RETURN st || ': ' || msg;
-END $$;
 CREATE SCHEMA merge_t;
 SET search_path = merge_t, public;
 
@@ -213,7 +203,7 @@ CREATE ROLE merge_reader;
 GRANT USAGE ON SCHEMA merge_t, pulse TO merge_reader;
 GRANT SELECT ON merge_t.batch2, merge_t.target TO merge_reader;
 SET ROLE merge_reader;
-SELECT pg_temp.try($$SELECT * FROM pulse.merge('target', 'batch2', '{id}', 'v')$$);
+SELECT regress.try($$SELECT * FROM pulse.merge('target', 'batch2', '{id}', 'v')$$, false);
 RESET ROLE;
 GRANT INSERT, UPDATE ON merge_t.target TO merge_reader;
 UPDATE batch2 SET x = 'f2' WHERE id = 6;

@@ -1,16 +1,6 @@
 -- pulse.merge into managed (pulse.partition_by_time) tables: a backfill
 -- creates exactly the partitions its time range needs, then only those are
 -- touched.
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  st text; msg text;
-BEGIN
-  EXECUTE stmt;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-  RETURN st || ': ' || msg;
-END $$;
 CREATE SCHEMA merge_m;
 SET search_path = merge_m, public;
 SET timezone = 'UTC';
@@ -85,7 +75,7 @@ SELECT * FROM pulse.merge('ev', 'ev_batch', '{id,ts}', 'v');
 RESET ROLE;
 UPDATE ev_batch SET ts = ts + interval '10 days';
 SET ROLE merge_m_writer;
-SELECT pg_temp.try($$SELECT * FROM pulse.merge('ev', 'ev_batch', '{id,ts}', 'v')$$);
+SELECT regress.try($$SELECT * FROM pulse.merge('ev', 'ev_batch', '{id,ts}', 'v')$$, false);
 RESET ROLE;
 GRANT pulse_writer TO merge_m_writer;
 SET ROLE merge_m_writer;
@@ -102,7 +92,7 @@ DROP ROLE merge_m_writer;
 CREATE TABLE evr (id int, ts timestamptz, PRIMARY KEY (id, ts)) PARTITION BY RANGE (ts);
 SELECT pulse.partition_by_time('evr', 'ts', '1 day', premake => 0, retain => '7 days') > 0 AS registered;
 CREATE TABLE evr_batch AS SELECT 1 AS id, timestamptz '2020-01-01 12:00+00' AS ts;
-SELECT pg_temp.try($$SELECT pulse.merge('evr', 'evr_batch', '{id,ts}')$$);
+SELECT regress.try($$SELECT pulse.merge('evr', 'evr_batch', '{id,ts}')$$, false);
 SELECT count(*) FROM evr;
 
 -- The built-in candles table: a backfill of exact decimals.
