@@ -38,10 +38,10 @@ echo "track_commit_timestamp = on" >>"$state/data/postgresql.conf"
 as_owner "$state/inst$bindir/pg_ctl" -D "$state/data" -l "$state/postgres.log" -w restart >/dev/null
 export PGHOST=$sock PGPORT=5432 PGUSER=postgres
 
-new_db() {  # the integration tests' set-up: extension, catch-all partitions
+new_db() {  # a fresh database with the extension (merge creates the partitions)
   dropdb --if-exists "$1" >/dev/null 2>&1
   createdb "$1"
-  psql -Xq -v ON_ERROR_STOP=1 "$1" -c 'CREATE EXTENSION pulse' -f tests/integration/tweets_db.sql >/dev/null
+  psql -Xq -v ON_ERROR_STOP=1 "$1" -c 'CREATE EXTENSION pulse' >/dev/null
 }
 now() { date +%s.%N; }
 

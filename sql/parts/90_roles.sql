@@ -29,16 +29,9 @@ GRANT INSERT ON pulse.rejects TO pulse_writer;
 GRANT SELECT, INSERT, UPDATE ON pulse.checkpoints TO pulse_writer;
 GRANT SELECT ON pulse.managed_tables TO pulse_writer;
 GRANT EXECUTE ON FUNCTION pulse.ensure_partitions(regclass, timestamptz, timestamptz) TO pulse_writer;
--- The ingestion entry point, when this build has it.
-DO $$
-BEGIN
-  IF to_regprocedure('pulse.apply_batch(text, bigint, jsonb)') IS NOT NULL THEN
-    GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb) TO pulse_writer;
-  END IF;
-  IF to_regprocedure('pulse.reapply(text, timestamptz, timestamptz)') IS NOT NULL THEN
-    REVOKE EXECUTE ON FUNCTION pulse.reapply(text, timestamptz, timestamptz) FROM PUBLIC;
-  END IF;
-END $$;
+-- The ingestion entry point (50_ingest.sql); reapply is for the owner.
+GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb) TO pulse_writer;
+REVOKE EXECUTE ON FUNCTION pulse.reapply(text, timestamptz, timestamptz) FROM PUBLIC;
 
 -- Readers see every table and view of the extension; functions not revoked
 -- from PUBLIC (the analytics) stay callable by them.

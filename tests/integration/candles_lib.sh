@@ -1,8 +1,6 @@
 # Shared set-up for the candle loader integration tests (sourced, not a test):
-# a private database with the extension, partitions for the test data when
-# the partitioning code is not installed, and a replay server on 127.0.0.1.
+# a private database with the extension and a replay server on 127.0.0.1.
 lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-db_setup=$lib_dir/candles_db.sql
 . "$lib_dir/common_lib.sh"
 
 # start_server [server args...]: starts the replay server, sets $api.

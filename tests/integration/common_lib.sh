@@ -16,14 +16,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# new_db NAME: a fresh database NAME with the extension, set up by the SQL
-# file $db_setup (the sourcing lib's home for its test data); exports
-# PGDATABASE=NAME.
+# new_db NAME: a fresh database NAME with the extension (its partitioning
+# premakes landing; backfills create the typed partitions they need);
+# exports PGDATABASE=NAME.
 new_db() {
   db=$1
   dropdb --if-exists "$db" >/dev/null 2>&1
   createdb "$db" || fail "createdb $db"
-  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION pulse' -f "${db_setup:?}" >/dev/null \
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION pulse' >/dev/null \
     || fail "set-up of $db"
   export PGDATABASE=$db
 }

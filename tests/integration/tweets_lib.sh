@@ -1,7 +1,6 @@
 # Shared by the test_tweets_*.sh integration tests (sourced, not a test):
 # a database of its own with the extension, the X replay server, helpers.
 lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-db_setup=$lib_dir/tweets_db.sql
 . "$lib_dir/common_lib.sh"
 fix=$src/tests/fixtures/x_api
 fail_log=$work/replay.log
