@@ -27,7 +27,7 @@ struct CorrState {
   static constexpr int kLinDigits = (1074 + 1024 + 64) / 32 + 2;
   // Products: 2^-2148 is bit 0; largest |x*y| < 2^2048.
   static constexpr int kProdDigits = (2148 + 2048 + 64) / 32 + 2;
-  // sizeof(CorrState) is 4416 bytes: SSPACE/MSSPACE in sql/parts/40_analytics.sql.
+  // sizeof(CorrState) is 4416 bytes: SSPACE/MSSPACE in sql/code/70_analytics.sql.
 
   int64_t n;           // pairs with neither side NULL
   int64_t nonfinite_x; // of those, pairs whose x is NaN or +-Inf

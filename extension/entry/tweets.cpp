@@ -1,4 +1,4 @@
-// SQL entry points used by the tweet projections (sql/parts/60_tweets.sql).
+// SQL entry points used by the tweet projections (sql/code/50_tweet_fields.sql).
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"

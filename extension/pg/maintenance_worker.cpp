@@ -251,7 +251,7 @@ void pulse_maintenance_database_main(Datum) {
   PushActiveSnapshot(GetTransactionSnapshot());
   int rc = SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pulse'", true, 1);
   if (rc == SPI_OK_SELECT && SPI_processed == 1) {
-    rc = SPI_execute("SELECT m.parent::oid FROM pulse.managed_tables m ORDER BY 1", true, kMaxTables);
+    rc = SPI_execute("SELECT m.parent::oid FROM pulse_internal.managed_tables m ORDER BY 1", true, kMaxTables);
     for (uint64 r = 0; rc == SPI_OK_SELECT && r < SPI_processed; ++r) {
       bool isnull = false;
       Datum d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pg_dump + restore of a database that uses pulse partitioning: user
-# registrations (pulse.managed_tables is an extension config table) and the
+# registrations (pulse_internal.managed_tables is an extension config table) and the
 # rows of every partition, built-in or not, survive. Partitions are not
 # extension members, so pg_dump writes them with their data; on restore,
 # CREATE EXTENSION has already made the current built-in partitions, so the
@@ -29,7 +29,7 @@ SQL
 summary="SELECT (SELECT count(*) || ' ' || sum(v) || ' ' || count(DISTINCT tableoid) FROM readings),
                 (SELECT string_agg(id || ':' || text, ',' ORDER BY id) FROM pulse.tweets),
                 (SELECT string_agg(format('%s %s %s %s %s %s', parent, time_column, every, premake, retain, cluster_by), ';')
-                   FROM pulse.managed_tables WHERE NOT builtin)"
+                   FROM pulse_internal.managed_tables WHERE NOT builtin)"
 before=$(q -d "$src" -c "$summary")
 
 "$bindir/pg_dump" -d "$src" -f "$work/dump.sql"

@@ -210,7 +210,7 @@ TEST(MovingCorr, CombineEqualsOneState) {
 }
 
 TEST(MovingCorr, StateSizeMatchesSqlHint) {
-  // SSPACE / MSSPACE of pulse.moving_corr (sql/parts/40_analytics.sql)
+  // SSPACE / MSSPACE of pulse.moving_corr (sql/code/70_analytics.sql)
   EXPECT_EQ(sizeof(CorrState), 4416u);
 }
 

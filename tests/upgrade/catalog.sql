@@ -4,10 +4,13 @@
 -- policies and rules, views, functions (full definitions with their
 -- settings), aggregates, types, sequences, privileges, comments, the tables
 -- registered with pg_extension_config_dump, and the rows the extension
--- itself installs into its registries. Partitions are data, not catalog:
+-- itself installs into its registries (formats, built-in managed tables). Partitions are data, not catalog:
 -- left out.
 \set ON_ERROR_STOP on
 SET search_path = pg_catalog;
+-- An ACL as a set: the order of its items says nothing.
+CREATE FUNCTION pg_temp.acl(a aclitem[]) RETURNS text LANGUAGE sql IMMUTABLE
+  AS 'SELECT array_agg(x::text ORDER BY x::text)::text FROM unnest(a) AS x';
 WITH ext AS (
   SELECT e.oid, e.extname, e.extversion, e.extrelocatable, e.extnamespace, e.extconfig, e.extcondition
     FROM pg_extension e WHERE e.extname = 'pulse'
@@ -37,20 +40,20 @@ SELECT line FROM (
     FROM ext, unnest(ext.extconfig, ext.extcondition) AS u(c, w)
   UNION ALL
   SELECT format('schema %I owner-is-superuser %s acl %s comment %L', n.nspname,
-                (SELECT rolsuper FROM pg_roles r WHERE r.oid = s.nspowner), s.nspacl,
+                (SELECT rolsuper FROM pg_roles r WHERE r.oid = s.nspowner), pg_temp.acl(s.nspacl),
                 obj_description(n.oid, 'pg_namespace'))
     FROM nsp n JOIN pg_namespace s ON s.oid = n.oid
   UNION ALL
   SELECT format('relation %s kind %s persistence %s options %s rls %s/%s tablespace %s acl %s comment %L',
                 r.name, r.relkind, r.relpersistence, r.reloptions, r.relrowsecurity, r.relforcerowsecurity,
-                r.reltablespace, r.relacl, obj_description(r.oid, 'pg_class'))
+                r.reltablespace, pg_temp.acl(r.relacl), obj_description(r.oid, 'pg_class'))
     FROM rel r
   UNION ALL
   SELECT format('column %s #%s %I %s notnull %s default %s identity %L generated %L storage %s compression %L collation %s acl %s comment %L',
                 r.name, rank() OVER (PARTITION BY r.oid ORDER BY a.attnum), a.attname,
                 format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid),
                 a.attidentity, a.attgenerated, a.attstorage, a.attcompression, a.attcollation::regcollation,
-                a.attacl, col_description(r.oid, a.attnum))
+                pg_temp.acl(a.attacl), col_description(r.oid, a.attnum))
     FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
   UNION ALL
@@ -77,7 +80,7 @@ SELECT line FROM (
                 s.seqmax, s.seqmin, s.seqcache, s.seqcycle)
     FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
   UNION ALL
-  SELECT format('function %s kind %s acl %s comment %L definition %s', f.name, f.prokind, f.proacl,
+  SELECT format('function %s kind %s acl %s comment %L definition %s', f.name, f.prokind, pg_temp.acl(f.proacl),
                 obj_description(f.oid, 'pg_proc'),
                 CASE WHEN f.prokind IN ('f', 'p', 'w') THEN pg_get_functiondef(f.oid) END)
     FROM fn f
@@ -89,7 +92,7 @@ SELECT line FROM (
                 a.aggmtransspace, a.agginitval, a.aggminitval, p.proparallel))
     FROM fn f JOIN pg_aggregate a ON a.aggfnoid = f.oid JOIN pg_proc p ON p.oid = f.oid
   UNION ALL
-  SELECT format('type %s kind %s acl %s comment %L', t.oid::regtype, t.typtype, t.typacl, obj_description(t.oid, 'pg_type'))
+  SELECT format('type %s kind %s acl %s comment %L', t.oid::regtype, t.typtype, pg_temp.acl(t.typacl), obj_description(t.oid, 'pg_type'))
     FROM pg_type t JOIN nsp n ON n.oid = t.typnamespace
    WHERE t.typtype IN ('c', 'e', 'd', 'r', 'm', 'b')
      AND NOT (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')
@@ -99,5 +102,13 @@ SELECT line FROM (
     FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN nsp n ON n.oid = t.typnamespace
   UNION ALL
   SELECT format('operator %s', o.oid::regoperator) FROM pg_operator o JOIN nsp n ON n.oid = o.oprnamespace
+  UNION ALL
+  -- rows the extension itself installs into its registries
+  SELECT format('format %s apply %s projection %s %L', f.format, f.apply, f.record_projection, f.description)
+    FROM pulse_internal.formats f
+  UNION ALL
+  SELECT format('built-in managed table %s %s %s %s %s %s %s', m.parent, m.time_column, m.every, m.premake,
+                m.retain, m.cluster_by, m.lateness)
+    FROM pulse_internal.managed_tables m WHERE m.builtin
 ) AS facts
 ORDER BY line COLLATE "C";

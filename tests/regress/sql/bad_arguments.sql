@@ -99,6 +99,6 @@ SELECT to_regclass('x') IS NOT NULL AS x_survived;
 DELETE FROM pulse.landing WHERE stream = 'bad-args';
 DELETE FROM pulse.rejects WHERE stream = 'bad-args';
 DELETE FROM pulse.checkpoints WHERE stream LIKE 'bad%';
-DELETE FROM pulse.managed_tables WHERE parent = '"bad ""args""; DROP TABLE x; --"'::regclass;
+DELETE FROM pulse_internal.managed_tables WHERE parent = '"bad ""args""; DROP TABLE x; --"'::regclass;
 DROP TABLE "bad ""args""; DROP TABLE x; --";
 DROP TABLE x;

@@ -38,10 +38,10 @@ SELECT pg_temp.need('pulse.candles', '2023-06-15', '2023-06-16');
 RESET client_min_messages;
 
 -- Exact numerics from JSON numbers and decimal strings; NULL for the rest.
-SELECT v, pulse._json_numeric(v::jsonb)
+SELECT v, pulse_internal.json_numeric(v::jsonb)
   FROM (VALUES ('11509000.0'), ('30279009.54681'), ('"0.41947200"'), ('"-1.5"'), ('1e3'),
                ('"1e3"'), ('"abc"'), ('"NaN"'), ('true'), ('null'), ('[1]')) AS t(v);
-SELECT pulse._json_epoch_ms('1582197598691'), pulse._json_epoch_ms('"1624559579999"'), pulse._json_epoch_ms('1.5');
+SELECT pulse_internal.json_epoch_ms('1582197598691'), pulse_internal.json_epoch_ms('"1624559579999"'), pulse_internal.json_epoch_ms('1.5');
 
 -- One batch with each format, unusable records and an unknown format.
 BEGIN;
@@ -124,13 +124,13 @@ SELECT * FROM pulse.reapply('regress_ingest', '-infinity', 'infinity');
 \set VERBOSITY sqlstate
 SELECT * FROM pulse.apply_batch('regress_ingest', 0, '{}');
 SELECT * FROM pulse.apply_batch(NULL, 5, '{}');
-SELECT * FROM pulse._apply_candles('regress_ingest', 1, 'kraken');
+SELECT * FROM pulse_internal.apply_candles('regress_ingest', 1, 'kraken');
 \set VERBOSITY default
 
 -- Rights: the loaders' role may call apply_batch, PUBLIC may not.
 SELECT has_function_privilege('pulse_writer', 'pulse.apply_batch(text,bigint,jsonb)', 'EXECUTE') AS writer_apply,
        has_function_privilege('public', 'pulse.apply_batch(text,bigint,jsonb)', 'EXECUTE') AS public_apply,
-       has_function_privilege('pulse_writer', 'pulse._apply_upbit(text,bigint)', 'EXECUTE') AS writer_projection,
+       has_function_privilege('pulse_writer', 'pulse_internal.apply_candles(text,bigint,text)', 'EXECUTE') AS writer_projection,
        has_table_privilege('pulse_writer', 'pulse.landing', 'INSERT') AS writer_landing,
        has_table_privilege('pulse_writer', 'pulse.candles', 'UPDATE') AS writer_candles;
 SELECT p.proname, p.prosecdef, p.proconfig

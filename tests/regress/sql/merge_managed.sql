@@ -111,7 +111,7 @@ SELECT * FROM pulse.merge('pulse.candles', 'candle_batch', '{exchange,market,per
 SELECT format('DROP TABLE %s', c.oid::regclass)
   FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
  WHERE h.inhparent = 'pulse.candles'::regclass AND c.relname >= 'candles_p2024' AND c.relname < 'candles_p2025' \gexec
-DELETE FROM pulse.managed_tables
+DELETE FROM pulse_internal.managed_tables
  WHERE parent IN ('merge_m.ev'::regclass, 'merge_m.evd'::regclass, 'merge_m.evt'::regclass, 'merge_m.evr'::regclass);
 
 RESET search_path;

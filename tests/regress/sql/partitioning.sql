@@ -43,7 +43,7 @@ SELECT pulse.partition_by_time('int_t', 'n');
 SELECT pulse.partition_by_time('ok_t', 'ts', '15 minutes');
 SELECT pulse.ensure_partitions('ok_t', now(), now() + interval '1 day');
 -- nothing was registered by the failures
-SELECT count(*) FROM pulse.managed_tables WHERE NOT builtin;
+SELECT count(*) FROM pulse_internal.managed_tables WHERE NOT builtin;
 
 -- Premake: the current UTC day and 3 more, from the clock.
 SELECT pulse.partition_by_time('ok_t', 'ts', cluster_by => '{k}');
@@ -61,7 +61,7 @@ SELECT count(*) AS partitions_with_index FROM pg_inherits i
    AND EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = i.inhrelid AND pg_get_indexdef(x.indexrelid) LIKE '%(k, ts)');
 -- registering again is idempotent and updates the settings
 SELECT pulse.partition_by_time('ok_t', 'ts', premake => 5, cluster_by => '{k}');
-SELECT every, premake, retain, cluster_by, lateness FROM pulse.managed_tables WHERE parent = 'ok_t'::regclass;
+SELECT every, premake, retain, cluster_by, lateness FROM pulse_internal.managed_tables WHERE parent = 'ok_t'::regclass;
 SELECT count(*) FROM pulse.partitions WHERE parent = 'ok_t'::regclass;
 -- no DEFAULT partition
 SELECT partdefid = 0 AS no_default FROM pg_partitioned_table WHERE partrelid = 'ok_t'::regclass;
@@ -179,7 +179,7 @@ SELECT parent, note FROM pulse.run_maintenance()
 
 -- Built-in tables are managed; their partitions are not extension members
 -- (pg_dump keeps their data); user registrations are dumped.
-SELECT parent, time_column, every, premake, retain, cluster_by, lateness FROM pulse.managed_tables
+SELECT parent, time_column, every, premake, retain, cluster_by, lateness FROM pulse_internal.managed_tables
  WHERE builtin ORDER BY parent::text;
 SELECT parent, count(*) AS current_and_premade FROM pulse.partitions
  WHERE parent::text LIKE 'pulse.%' AND upper(range) > now() GROUP BY parent ORDER BY parent::text;

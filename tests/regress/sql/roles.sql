@@ -11,7 +11,7 @@ SELECT r.role, t.tbl,
        has_table_privilege(r.role, t.tbl, 'TRUNCATE') AS trunc
   FROM (VALUES ('pulse_writer'), ('pulse_reader')) r(role)
  CROSS JOIN (VALUES ('pulse.landing'), ('pulse.rejects'), ('pulse.checkpoints'), ('pulse.tweets'),
-                    ('pulse.candles'), ('pulse.managed_tables'), ('pulse.partitions')) t(tbl)
+                    ('pulse.candles'), ('pulse_internal.managed_tables'), ('pulse.partitions')) t(tbl)
  ORDER BY 1, 2;
 -- admin functions are not for PUBLIC
 SELECT p.oid::regprocedure AS function,

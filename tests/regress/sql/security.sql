@@ -1,6 +1,8 @@
 -- Least privilege and search-path safety, beyond roles.sql:
---  * every SECURITY DEFINER function and every PL/pgSQL function of the
---    extension pins search_path;
+--  * every SECURITY DEFINER, PL/pgSQL and SQL function of the extension
+--    pins search_path (but the internal SQL helpers the planner inlines);
+--  * pulse_internal is not callable or readable, but for the steps of the
+--    public functions that run with their caller's rights;
 --  * objects a user plants in a schema that comes first in the caller's
 --    search_path (operators =, now(), format(), ...) are never used by the
 --    pulse functions, even when a superuser calls them;
@@ -12,16 +14,27 @@ SET TimeZone = 'UTC';
 -- SECURITY DEFINER functions: each pins search_path (expect no row).
 SELECT p.oid::regprocedure AS unpinned_definer
   FROM pg_proc p
- WHERE p.pronamespace = 'pulse'::regnamespace AND p.prosecdef
+ WHERE p.pronamespace IN ('pulse'::regnamespace, 'pulse_internal'::regnamespace) AND p.prosecdef
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%');
 -- ... and which they are (each one needs to be: see the COMMENTs)
 SELECT p.oid::regprocedure AS definer, p.proconfig
-  FROM pg_proc p WHERE p.pronamespace = 'pulse'::regnamespace AND p.prosecdef ORDER BY 1::text;
--- PL/pgSQL functions: each pins search_path (expect no row).
-SELECT p.oid::regprocedure AS unpinned_plpgsql
+  FROM pg_proc p WHERE p.pronamespace IN ('pulse'::regnamespace, 'pulse_internal'::regnamespace) AND p.prosecdef
+ ORDER BY 1::text;
+-- Every PL/pgSQL and SQL function pins search_path in its own definition
+-- (expect no row), except the SQL helpers the planner inlines into their
+-- callers (a SET clause would stop that): those are internal, and no role
+-- but the extension's owner may call them, so only pinned callers reach them.
+SELECT p.oid::regprocedure AS unpinned, l.lanname
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
- WHERE p.pronamespace = 'pulse'::regnamespace AND l.lanname = 'plpgsql'
-   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%');
+ WHERE p.pronamespace IN ('pulse'::regnamespace, 'pulse_internal'::regnamespace) AND l.lanname IN ('plpgsql', 'sql')
+   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%')
+   AND NOT (p.pronamespace = 'pulse_internal'::regnamespace AND l.lanname = 'sql' AND NOT p.prosecdef
+            AND NOT has_function_privilege('public', p.oid, 'EXECUTE'));
+SELECT p.oid::regprocedure AS inlined_unpinned
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.pronamespace = 'pulse_internal'::regnamespace AND l.lanname IN ('plpgsql', 'sql')
+   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%')
+ ORDER BY 1::text;
 -- Volatile functions PUBLIC may execute: only pulse.merge, which runs with
 -- the caller's rights (SPEC); internal functions that write are revoked.
 SELECT p.oid::regprocedure AS public_executable, p.provolatile
@@ -29,6 +42,23 @@ SELECT p.oid::regprocedure AS public_executable, p.provolatile
  WHERE p.pronamespace = 'pulse'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
    AND p.provolatile = 'v'
  ORDER BY 1::text;
+-- pulse_internal: what PUBLIC (and so pulse_reader and pulse_writer) may
+-- call: only the steps of public functions that run with their caller's
+-- rights (pulse.merge, the analytics, the view pulse.partitions). Nothing
+-- else, and none that runs with more rights than its caller but the one
+-- registry look-up merge needs.
+SELECT p.oid::regprocedure AS internal_public, p.provolatile, p.prosecdef
+  FROM pg_proc p
+ WHERE p.pronamespace = 'pulse_internal'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
+ ORDER BY 1::text;
+SELECT r.rolname, count(*) FILTER (WHERE has_function_privilege(r.oid, p.oid, 'EXECUTE')
+                                     AND NOT has_function_privilege('public', p.oid, 'EXECUTE')) AS beyond_public
+  FROM pg_roles r CROSS JOIN pg_proc p
+ WHERE r.rolname IN ('pulse_reader', 'pulse_writer') AND p.pronamespace = 'pulse_internal'::regnamespace
+ GROUP BY 1 ORDER BY 1;
+SELECT c.oid::regclass AS internal_table, has_table_privilege('pulse_reader', c.oid, 'SELECT') AS reader,
+       has_table_privilege('pulse_writer', c.oid, 'SELECT') AS writer
+  FROM pg_class c WHERE c.relnamespace = 'pulse_internal'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1::text;
 
 -- A hostile user plants look-alikes of built-ins in their own schema.
 DROP ROLE IF EXISTS pulse_sec_evil;
@@ -104,7 +134,7 @@ COMMIT;
 CREATE FUNCTION pg_temp.spy() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE WARNING 'spy trigger ran as %', current_user; RETURN NEW; END $$;
 BEGIN;
-SELECT pulse._tweets_stage();  -- internal: not callable
+SELECT pulse_internal.tweets_stage();  -- internal: not callable
 ROLLBACK;
 BEGIN;
 CREATE TEMP TABLE pulse_tweet_stage (seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb,
@@ -174,7 +204,7 @@ SELECT count(*) AS landing_rows FROM pulse.landing WHERE stream IN ('security-te
 DELETE FROM pulse.landing WHERE stream IN ('security-test', 'security-writer');
 DELETE FROM pulse.candles WHERE market = 'KRW-SEC';
 DELETE FROM pulse.checkpoints WHERE stream IN ('security-test', 'security-writer');
-DELETE FROM pulse.managed_tables WHERE parent = 'sec_probe'::regclass;
+DELETE FROM pulse_internal.managed_tables WHERE parent = 'sec_probe'::regclass;
 DROP TABLE sec_probe;
 DROP SCHEMA sec_other CASCADE;
 DROP SCHEMA evil CASCADE;

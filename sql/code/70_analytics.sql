@@ -4,17 +4,17 @@
 -- intervals (microseconds) so results never depend on the session time zone.
 
 -- ---------------------------------------------------------------- moving_corr
-CREATE FUNCTION pulse.moving_corr_trans(internal, float8, float8) RETURNS internal
+CREATE OR REPLACE FUNCTION pulse.moving_corr_trans(internal, float8, float8) RETURNS internal
   LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_trans';
-CREATE FUNCTION pulse.moving_corr_inv(internal, float8, float8) RETURNS internal
+CREATE OR REPLACE FUNCTION pulse.moving_corr_inv(internal, float8, float8) RETURNS internal
   LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_inv';
-CREATE FUNCTION pulse.moving_corr_final(internal) RETURNS float8
+CREATE OR REPLACE FUNCTION pulse.moving_corr_final(internal) RETURNS float8
   LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_final';
-CREATE FUNCTION pulse.moving_corr_combine(internal, internal) RETURNS internal
+CREATE OR REPLACE FUNCTION pulse.moving_corr_combine(internal, internal) RETURNS internal
   LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_combine';
-CREATE FUNCTION pulse.moving_corr_serialize(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pulse.moving_corr_serialize(internal) RETURNS bytea
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_serialize';
-CREATE FUNCTION pulse.moving_corr_deserialize(bytea, internal) RETURNS internal
+CREATE OR REPLACE FUNCTION pulse.moving_corr_deserialize(bytea, internal) RETURNS internal
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_deserialize';
 COMMENT ON FUNCTION pulse.moving_corr_trans(internal, float8, float8) IS 'Support function of pulse.moving_corr: forward transition';
 COMMENT ON FUNCTION pulse.moving_corr_inv(internal, float8, float8) IS 'Support function of pulse.moving_corr: exact inverse transition (window frames)';
@@ -23,7 +23,7 @@ COMMENT ON FUNCTION pulse.moving_corr_combine(internal, internal) IS 'Support fu
 COMMENT ON FUNCTION pulse.moving_corr_serialize(internal) IS 'Support function of pulse.moving_corr: state to bytea (parallel aggregation)';
 COMMENT ON FUNCTION pulse.moving_corr_deserialize(bytea, internal) IS 'Support function of pulse.moving_corr: bytea to state (parallel aggregation)';
 
-CREATE AGGREGATE pulse.moving_corr(float8, float8) (
+CREATE OR REPLACE AGGREGATE pulse.moving_corr(float8, float8) (
   SFUNC = pulse.moving_corr_trans, STYPE = internal, SSPACE = 4416,
   FINALFUNC = pulse.moving_corr_final,
   COMBINEFUNC = pulse.moving_corr_combine,
@@ -35,7 +35,7 @@ COMMENT ON AGGREGATE pulse.moving_corr(float8, float8) IS
   'Pearson correlation with the semantics of corr(), computed from exact sums: O(1) per row in sliding window frames, parallel-safe';
 
 -- ---------------------------------------------------------------- lagged_corr
-CREATE FUNCTION pulse.lagged_corr(x float8[], y float8[], max_lag int)
+CREATE OR REPLACE FUNCTION pulse.lagged_corr(x float8[], y float8[], max_lag int)
   RETURNS TABLE(lag int, n int, corr float8)
   LANGUAGE c CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE ROWS 61
   AS 'MODULE_PATHNAME', 'pulse_lagged_corr';
@@ -45,8 +45,10 @@ COMMENT ON FUNCTION pulse.lagged_corr(float8[], float8[], int) IS
 -- ------------------------------------------------------------- input checks
 -- A bucket/window width as microseconds: positive, no months (a month has no
 -- fixed length), finite.
-CREATE FUNCTION pulse._interval_usecs(what text, width interval) RETURNS bigint
-  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+CREATE OR REPLACE FUNCTION pulse_internal.interval_usecs(what text, width interval) RETURNS bigint
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
 DECLARE
   us numeric;
 BEGIN
@@ -65,14 +67,14 @@ BEGIN
   RETURN us::bigint;
 END
 $fn$;
-COMMENT ON FUNCTION pulse._interval_usecs(text, interval) IS
-  'Internal: validates a bucket or window width (positive, no months) and returns it in microseconds';
 
 -- Validates a [from, until) range cut into buckets; returns the first bucket
 -- start (date_bin from the UTC epoch) and the bucket count.
-CREATE FUNCTION pulse._bucket_range(from_ts timestamptz, until_ts timestamptz, bucket_us bigint,
+CREATE OR REPLACE FUNCTION pulse_internal.bucket_range(from_ts timestamptz, until_ts timestamptz, bucket_us bigint,
                                     OUT first_bucket timestamptz, OUT buckets bigint)
-  LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
 BEGIN
   IF from_ts IS NULL OR until_ts IS NULL THEN
     RAISE EXCEPTION 'from and until must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -93,19 +95,15 @@ BEGIN
   END IF;
 END
 $fn$;
-COMMENT ON FUNCTION pulse._bucket_range(timestamptz, timestamptz, bigint) IS
-  'Internal: validates a [from, until) range and returns its first UTC-aligned bucket and bucket count';
 
 -- ------------------------------------------------------------------ activity
-CREATE TYPE pulse.activity_bucket AS (
-  bucket timestamptz, tweets bigint, volume numeric, quote_volume numeric,
-  open numeric, high numeric, low numeric, close numeric);
-COMMENT ON TYPE pulse.activity_bucket IS 'A row of pulse.activity: tweets and the candle of one bucket';
 
-CREATE FUNCTION pulse.activity(exchange text, market text, "from" timestamptz, until timestamptz,
+CREATE OR REPLACE FUNCTION pulse.activity(exchange text, market text, "from" timestamptz, until timestamptz,
                                bucket interval DEFAULT '1 minute', keyword text DEFAULT NULL)
   RETURNS SETOF pulse.activity_bucket
-  LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1000 AS $fn$
+  LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1000
+SET search_path = pg_catalog, pg_temp
+AS $fn$
 #variable_conflict use_column
 DECLARE
   step interval;
@@ -121,9 +119,9 @@ BEGIN
     RAISE EXCEPTION 'keyword must not be empty' USING ERRCODE = 'invalid_parameter_value',
       HINT = 'Pass NULL to count every tweet.';
   END IF;
-  step := pulse._interval_usecs('bucket', activity.bucket) * interval '1 microsecond';
+  step := pulse_internal.interval_usecs('bucket', activity.bucket) * interval '1 microsecond';
   SELECT r.first_bucket, r.buckets INTO first_b, n_buckets
-    FROM pulse._bucket_range(activity."from", activity.until, pulse._interval_usecs('bucket', activity.bucket)) r;
+    FROM pulse_internal.bucket_range(activity."from", activity.until, pulse_internal.interval_usecs('bucket', activity.bucket)) r;
   kw := lower(activity.keyword);
   kw_tag := ltrim(kw, '#');
 
@@ -176,18 +174,18 @@ COMMENT ON FUNCTION pulse.activity(text, text, timestamptz, timestamptz, interva
   'Tweets and candles per UTC-aligned bucket in [from, until), gap-filled: 0 tweets and 0 volume where nothing happened, prices carried forward from the last candle (also one before from)';
 
 -- ------------------------------------------------------- rolling_correlation
-CREATE TYPE pulse.rolling_correlation_bucket AS (bucket timestamptz, tweets bigint, volume numeric, corr float8);
-COMMENT ON TYPE pulse.rolling_correlation_bucket IS 'A row of pulse.rolling_correlation';
 
-CREATE FUNCTION pulse.rolling_correlation(exchange text, market text, "from" timestamptz, until timestamptz,
+CREATE OR REPLACE FUNCTION pulse.rolling_correlation(exchange text, market text, "from" timestamptz, until timestamptz,
                                           "window" interval DEFAULT '1 hour', bucket interval DEFAULT '1 minute',
                                           keyword text DEFAULT NULL)
   RETURNS SETOF pulse.rolling_correlation_bucket
-  LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1000 AS $fn$
+  LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1000
+SET search_path = pg_catalog, pg_temp
+AS $fn$
 #variable_conflict use_column
 DECLARE
-  bucket_us bigint := pulse._interval_usecs('bucket', rolling_correlation.bucket);
-  window_us bigint := pulse._interval_usecs('window', rolling_correlation."window");
+  bucket_us bigint := pulse_internal.interval_usecs('bucket', rolling_correlation.bucket);
+  window_us bigint := pulse_internal.interval_usecs('window', rolling_correlation."window");
   first_b timestamptz;
   n_buckets bigint;
   preceding interval;
@@ -200,7 +198,7 @@ BEGIN
       DETAIL = 'At most 1000000 buckets per window are allowed.';
   END IF;
   SELECT r.first_bucket, r.buckets INTO first_b, n_buckets
-    FROM pulse._bucket_range(rolling_correlation."from", rolling_correlation.until, bucket_us) r;
+    FROM pulse_internal.bucket_range(rolling_correlation."from", rolling_correlation.until, bucket_us) r;
   -- The frame holds the buckets starting in (b - window, b]; the first ones
   -- are warmed up with the activity before from.
   preceding := (window_us - bucket_us) * interval '1 microsecond';
@@ -220,11 +218,13 @@ COMMENT ON FUNCTION pulse.rolling_correlation(text, text, timestamptz, timestamp
   'Per bucket in [from, until): tweets, volume, and moving_corr(tweets, volume) over the trailing window (buckets starting in (bucket - window, bucket])';
 
 -- ------------------------------------------------------------------ lead_lag
-CREATE FUNCTION pulse.lead_lag(exchange text, market text, "from" timestamptz, until timestamptz,
+CREATE OR REPLACE FUNCTION pulse.lead_lag(exchange text, market text, "from" timestamptz, until timestamptz,
                                max_lag int DEFAULT 30, bucket interval DEFAULT '1 minute',
                                keyword text DEFAULT NULL)
   RETURNS TABLE(lag int, n int, corr float8)
-  LANGUAGE sql STABLE PARALLEL SAFE ROWS 61 AS $fn$
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 61
+SET search_path = pg_catalog, pg_temp
+AS $fn$
   SELECT l.lag, l.n, l.corr
     FROM (SELECT array_agg(a.tweets::float8 ORDER BY a.bucket) AS x,
                  array_agg(a.volume::float8 ORDER BY a.bucket) AS y
@@ -236,11 +236,13 @@ COMMENT ON FUNCTION pulse.lead_lag(text, text, timestamptz, timestamptz, int, in
   'Per lag in -max_lag..max_lag buckets: pairs and corr of tweet counts at t against volume at t + lag (positive lag: tweets lead volume)';
 
 -- ------------------------------------------------------------------- windows
-CREATE FUNCTION pulse.hop(ts timestamptz, size interval, slide interval) RETURNS SETOF timestamptz
-  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ROWS 4 AS $fn$
+CREATE OR REPLACE FUNCTION pulse.hop(ts timestamptz, size interval, slide interval) RETURNS SETOF timestamptz
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ROWS 4
+SET search_path = pg_catalog, pg_temp
+AS $fn$
 DECLARE
-  size_us bigint := pulse._interval_usecs('size', size);
-  slide_us bigint := pulse._interval_usecs('slide', slide);
+  size_us bigint := pulse_internal.interval_usecs('size', size);
+  slide_us bigint := pulse_internal.interval_usecs('slide', slide);
   t numeric;
   last_start numeric;
 BEGIN
@@ -264,7 +266,7 @@ $fn$;
 COMMENT ON FUNCTION pulse.hop(timestamptz, interval, interval) IS
   'Starts of every sliding window [start, start + size) containing ts, windows starting every slide from the UTC epoch (like date_bin)';
 
-CREATE FUNCTION pulse.session_start(ts timestamptz, gap interval) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION pulse.session_start(ts timestamptz, gap interval) RETURNS timestamptz
   LANGUAGE c WINDOW IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_session_start';
 COMMENT ON FUNCTION pulse.session_start(timestamptz, interval) IS
   'Window function, OVER (PARTITION BY ... ORDER BY ts): start of the row''s session; a row at least gap after the previous one opens a new session';

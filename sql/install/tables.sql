@@ -1,5 +1,8 @@
--- Built-in tables (SPEC "Built-in tables"). Time-partitioned parents; the
--- partitions themselves are created and maintained by the partitioning code.
+-- The objects that hold data: built-in tables (SPEC "Built-in tables"),
+-- Pulse's own registries, and the row types of the analytics. Only a fresh
+-- install runs this file; an upgrade changes these objects in its
+-- sql/pulse--A--B.sql. Comments, grants and pg_dump registration are in
+-- code/ (they run on upgrades too).
 
 CREATE TABLE pulse.tweets (
   id            bigint      NOT NULL,
@@ -21,7 +24,6 @@ CREATE TABLE pulse.tweets (
   ingested_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);
-COMMENT ON TABLE pulse.tweets IS 'One row per tweet id, projected from landing records of formats twitter_v2 and twitter_v1';
 
 CREATE TABLE pulse.candles (
   exchange     text        NOT NULL,
@@ -38,7 +40,6 @@ CREATE TABLE pulse.candles (
   ingested_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (exchange, market, period, bucket_start)
 ) PARTITION BY RANGE (bucket_start);
-COMMENT ON TABLE pulse.candles IS 'Exchange candles; prices and volumes are the exact decimals the API printed; observed_at is the merge version';
 
 CREATE TABLE pulse.landing (
   stream      text        NOT NULL,
@@ -48,7 +49,6 @@ CREATE TABLE pulse.landing (
   received_at timestamptz NOT NULL DEFAULT now(),
   payload     jsonb       NOT NULL
 ) PARTITION BY RANGE (received_at);
-COMMENT ON TABLE pulse.landing IS 'Raw records exactly as received, per stream and batch; kept 7 days by default';
 
 CREATE TABLE pulse.rejects (
   id          bigint GENERATED ALWAYS AS IDENTITY,
@@ -60,7 +60,6 @@ CREATE TABLE pulse.rejects (
   reason      text        NOT NULL,
   PRIMARY KEY (id)
 );
-COMMENT ON TABLE pulse.rejects IS 'Every record a loader received but could not use: the bytes as received and the reason';
 
 CREATE TABLE pulse.checkpoints (
   stream     text        PRIMARY KEY,
@@ -68,4 +67,32 @@ CREATE TABLE pulse.checkpoints (
   batch_id   bigint      NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE pulse.checkpoints IS 'Per stream, the source position to resume from and the last applied batch';
+
+-- apply_batch and reapply find a batch's rows by (stream, batch_id).
+CREATE INDEX landing_stream_batch_idx ON pulse.landing (stream, batch_id);
+
+-- Registry of managed tables. pulse.merge and the loaders read it.
+CREATE TABLE pulse_internal.managed_tables (
+  parent        regclass    PRIMARY KEY,
+  time_column   name        NOT NULL,
+  every         interval    NOT NULL,
+  premake       integer     NOT NULL,
+  retain        interval,
+  cluster_by    name[]      NOT NULL DEFAULT '{}',
+  lateness      interval    NOT NULL,
+  builtin       boolean     NOT NULL DEFAULT false,
+  registered_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Partitions rewritten in cluster order (a partition is clustered once).
+CREATE TABLE pulse_internal.clustered_partitions (
+  partition    regclass    PRIMARY KEY,
+  parent       regclass    NOT NULL,
+  clustered_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Rows of pulse.activity and pulse.rolling_correlation.
+CREATE TYPE pulse.activity_bucket AS (
+  bucket timestamptz, tweets bigint, volume numeric, quote_volume numeric,
+  open numeric, high numeric, low numeric, close numeric);
+CREATE TYPE pulse.rolling_correlation_bucket AS (bucket timestamptz, tweets bigint, volume numeric, corr float8);

@@ -1,24 +1,10 @@
 -- BI views: what a dashboard tool (Metabase, Grafana, Superset, a spreadsheet)
--- can read without knowing Pulse's functions. Granted to pulse_reader.
+-- can read without knowing Pulse's functions. Granted to pulse_reader
+-- (90_privileges.sql).
 -- Minutes are binned with date_bin from the Unix epoch, so they do not
 -- depend on the session's TimeZone.
 
--- The roles SPEC names. Roles are cluster-wide and outlive the extension, so
--- create them only when missing (another part or an earlier install may have).
-DO $roles$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'pulse_reader') THEN
-    CREATE ROLE pulse_reader NOLOGIN;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'pulse_writer') THEN
-    CREATE ROLE pulse_writer NOLOGIN;
-  END IF;
-END
-$roles$;
-
-GRANT USAGE ON SCHEMA pulse TO pulse_reader;
-
-CREATE VIEW pulse.minute_activity AS
+CREATE OR REPLACE VIEW pulse.minute_activity AS
 SELECT c.exchange,
        c.market,
        c.bucket_start            AS minute,
@@ -39,7 +25,7 @@ SELECT c.exchange,
 COMMENT ON VIEW pulse.minute_activity IS
   'Per exchange, market and minute with a 1-minute candle: tweets (all tweets created in that minute, whatever market they mention: the tweet stream is not per market), volume (base), quote_volume and open/high/low/close. Minutes without a candle are absent; for a gap-filled series over a range use pulse.activity().';
 
-CREATE VIEW pulse.hashtags_hourly AS
+CREATE OR REPLACE VIEW pulse.hashtags_hourly AS
 SELECT hour, hashtag, tweets, retweets, rank
   FROM (SELECT date_bin('1 hour', tw.created_at, timestamptz '1970-01-01 00:00:00+00') AS hour,
                h.tag                                              AS hashtag,
@@ -53,7 +39,7 @@ SELECT hour, hashtag, tweets, retweets, rank
 COMMENT ON VIEW pulse.hashtags_hourly IS
   'Per UTC hour and hashtag (lower case, without #): tweets using it (retweets included), how many of them were retweets, and its rank in that hour (1 = most used; ties share a rank). Filter rank <= 10 for a top ten.';
 
-CREATE VIEW pulse.stream_health AS
+CREATE OR REPLACE VIEW pulse.stream_health AS
 WITH cp AS (
   SELECT stream, position, batch_id, updated_at FROM pulse.checkpoints
 ), recent AS (
@@ -85,4 +71,3 @@ SELECT s.stream,
 COMMENT ON VIEW pulse.stream_health IS
   'Per loader stream: the checkpoint it resumes from (last_position, last_batch_id), when it last delivered a batch (last_batch_at: the later of the checkpoint update and the newest landing record), raw records received in the last hour, lag = now() - last_batch_at (NULL if it never delivered), and rejected records in the last hour and in total.';
 
-GRANT SELECT ON pulse.minute_activity, pulse.hashtags_hourly, pulse.stream_health TO pulse_reader;

@@ -1,0 +1,205 @@
+-- Ingestion API (SPEC "Ingestion API"): pulse.apply_batch turns one batch of
+-- raw landing records into typed rows, rejects and a checkpoint, in the
+-- loader's transaction, through the function the format registry names for
+-- each format; pulse.reapply rebuilds typed rows from kept landing records.
+--
+-- Contract for the function F that applies format X (45_candles.sql and
+-- 55_tweets.sql register theirs):
+--   F(stream text, batch_id bigint, format text)
+--     RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
+-- reads pulse.landing rows (stream, batch_id, format = X), upserts typed rows
+-- with pulse.merge semantics (newest version wins, equal rows not rewritten)
+-- and puts every unusable record into pulse.rejects.
+
+-- The registry of formats. New in 0.2.0, and made here rather than in
+-- install/tables.sql so that install and upgrade share one definition; its
+-- rows are the extension's own (CREATE EXTENSION makes them again on
+-- restore), written by the files that define the functions.
+CREATE TABLE IF NOT EXISTS pulse_internal.formats (
+  format            text         PRIMARY KEY,
+  apply             regprocedure NOT NULL,
+  record_projection regprocedure,
+  description       text         NOT NULL
+);
+COMMENT ON TABLE pulse_internal.formats IS 'Landing formats: the function that applies a batch of each, and its per-record projection where it has one';
+
+-- A JSON value as an exact numeric: a JSON number as printed, or a string
+-- holding a plain decimal (Binance and Coinone quote decimals as strings).
+-- NULL for anything else, so the caller can reject instead of erroring.
+-- Never goes through float.
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.json_numeric(v jsonb) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE jsonb_typeof(v)
+    WHEN 'number' THEN v::numeric
+    WHEN 'string' THEN
+      CASE WHEN (v #>> '{}') ~ '^-?[0-9]+(\.[0-9]+)?$' AND length(v #>> '{}') <= 1000 THEN (v #>> '{}')::numeric END
+  END
+$$;
+
+-- The same from a value already split into its text and jsonb_typeof, so a
+-- projection extracts each field once (the planner inlines these functions,
+-- repeating the argument expression wherever the body names it).
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.num(t text, kind text) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE kind
+    WHEN 'number' THEN t::numeric
+    WHEN 'string' THEN CASE WHEN t ~ '^-?[0-9]+(\.[0-9]+)?$' AND length(t) <= 1000 THEN t::numeric END
+  END
+$$;
+
+-- Epoch milliseconds (a JSON integer or integer string) as timestamptz,
+-- without float arithmetic. NULL when not a plausible epoch-ms integer.
+-- STABLE, not IMMUTABLE: timestamptz + interval is STABLE, and an IMMUTABLE
+-- SQL function whose body is less strict is never inlined.
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.json_epoch_ms(v jsonb) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT CASE jsonb_typeof(v)
+    WHEN 'number' THEN
+      CASE WHEN v::numeric >= 0 AND v::numeric < 1e15 AND trunc(v::numeric) = v::numeric
+           THEN timestamptz 'epoch' + (v::numeric)::bigint * interval '1 millisecond' END
+    WHEN 'string' THEN
+      CASE WHEN (v #>> '{}') ~ '^[0-9]+$' AND length(v #>> '{}') <= 15
+           THEN timestamptz 'epoch' + (v #>> '{}')::bigint * interval '1 millisecond' END
+  END
+$$;
+
+-- The loader's period names ('1m' ... '1h') as intervals; NULL if unknown.
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.period(p text) RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE p WHEN '1m' THEN interval '1 minute' WHEN '3m' THEN interval '3 minutes'
+                WHEN '5m' THEN interval '5 minutes' WHEN '10m' THEN interval '10 minutes'
+                WHEN '15m' THEN interval '15 minutes' WHEN '30m' THEN interval '30 minutes'
+                WHEN '1h' THEN interval '1 hour' WHEN '4h' THEN interval '4 hours' END
+$$;
+
+-- Applies every format present in one landing batch with the function the
+-- registry names for it; rows of a format it does not know go to
+-- pulse.rejects.
+CREATE OR REPLACE FUNCTION pulse_internal.apply_landing_batch(stream text, batch_id bigint,
+  INOUT inserted bigint DEFAULT 0, INOUT updated bigint DEFAULT 0,
+  INOUT unchanged bigint DEFAULT 0, INOUT rejected bigint DEFAULT 0)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  fmt text;
+  fn regprocedure;
+  r record;
+  n bigint;
+BEGIN
+  FOR fmt, fn IN SELECT b.format, f.apply
+                   FROM (SELECT DISTINCT l.format FROM pulse.landing l
+                          WHERE l.stream = apply_landing_batch.stream AND l.batch_id = apply_landing_batch.batch_id) b
+                   LEFT JOIN pulse_internal.formats f ON f.format = b.format
+                  ORDER BY 1 LOOP
+    IF fn IS NULL THEN
+      INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
+      SELECT l.stream, l.batch_id, l.format, convert_to(l.payload::text, 'UTF8'), format('unknown format %L', fmt)
+        FROM pulse.landing l
+       WHERE l.stream = apply_landing_batch.stream AND l.batch_id = apply_landing_batch.batch_id AND l.format = fmt;
+      GET DIAGNOSTICS n = ROW_COUNT;
+      rejected := rejected + n;
+      CONTINUE;
+    END IF;
+    EXECUTE format('SELECT * FROM %s($1, $2, $3)', fn::oid::regproc) INTO r USING stream, batch_id, fmt;
+    inserted := inserted + coalesce(r.inserted, 0);
+    updated := updated + coalesce(r.updated, 0);
+    unchanged := unchanged + coalesce(r.unchanged, 0);
+    rejected := rejected + coalesce(r.rejected, 0);
+  END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION pulse.apply_batch(stream text, batch_id bigint, checkpoint jsonb)
+RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  done bigint;
+  res record;
+BEGIN
+  IF stream IS NULL OR batch_id IS NULL OR batch_id < 1 OR checkpoint IS NULL THEN
+    RAISE EXCEPTION 'apply_batch needs a stream, a batch_id >= 1 and a checkpoint' USING ERRCODE = '22023';
+  END IF;
+  -- A position is a JSON object (what a loader resumes from); anything else
+  -- would be saved and make the next resume fail far from its cause.
+  IF jsonb_typeof(checkpoint) <> 'object' THEN
+    RAISE EXCEPTION 'apply_batch: checkpoint must be a JSON object, got a JSON %', jsonb_typeof(checkpoint)
+      USING ERRCODE = '22023';
+  END IF;
+  -- The checkpoint row is the stream's lock: concurrent loaders of one stream
+  -- apply their batches one after the other.
+  INSERT INTO pulse.checkpoints AS c (stream, position, batch_id)
+  VALUES (apply_batch.stream, '{}', 0) ON CONFLICT (stream) DO NOTHING;
+  SELECT c.batch_id INTO done FROM pulse.checkpoints c WHERE c.stream = apply_batch.stream FOR UPDATE;
+  IF apply_batch.batch_id <= done THEN
+    -- Already applied (a retry whose first COMMIT did succeed, or a second
+    -- loader on the same stream): applying again could move the checkpoint
+    -- backwards, so do nothing, and drop the landing copies this transaction
+    -- just added so the raw records are not kept twice.
+    DELETE FROM pulse.landing l
+     WHERE l.stream = apply_batch.stream AND l.batch_id = apply_batch.batch_id
+       AND l.xmin = pg_current_xact_id()::xid;
+    RAISE NOTICE 'batch % of stream % was already applied (checkpoint is at batch %); nothing done',
+      apply_batch.batch_id, apply_batch.stream, done;
+    RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, 0::bigint;
+    RETURN;
+  END IF;
+  res := pulse_internal.apply_landing_batch(apply_batch.stream, apply_batch.batch_id);
+  UPDATE pulse.checkpoints c
+     SET position = apply_batch.checkpoint, batch_id = apply_batch.batch_id, updated_at = now()
+   WHERE c.stream = apply_batch.stream;
+  RETURN QUERY SELECT res.inserted, res.updated, res.unchanged, res.rejected;
+END
+$$;
+COMMENT ON FUNCTION pulse.apply_batch(text, bigint, jsonb) IS
+  'Applies one loader batch (landing rows of stream/batch_id): projects each record by its format into typed rows, merges them, rejects unusable records into pulse.rejects, saves the checkpoint. A batch_id not above the stream''s checkpoint is a no-op (zeros). Call it in the transaction that COPYed the landing rows.';
+
+CREATE OR REPLACE FUNCTION pulse.reapply(stream text, "from" timestamptz, "until" timestamptz)
+RETURNS TABLE(batches bigint, inserted bigint, updated bigint, unchanged bigint, rejected bigint)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  b bigint;
+  res record;
+BEGIN
+  IF stream IS NULL OR "from" IS NULL OR "until" IS NULL THEN
+    RAISE EXCEPTION 'reapply needs a stream and both bounds' USING ERRCODE = '22004';
+  END IF;
+  IF "from" >= "until" THEN
+    RAISE EXCEPTION 'reapply: from must be before until' USING ERRCODE = '22023';
+  END IF;
+  batches := 0; inserted := 0; updated := 0; unchanged := 0; rejected := 0;
+  -- Oldest batch first, so that among equal versions the later record wins
+  -- as it did when the batches were first applied.
+  FOR b IN SELECT DISTINCT l.batch_id FROM pulse.landing l
+            WHERE l.stream = reapply.stream AND l.received_at >= reapply."from" AND l.received_at < reapply."until"
+            ORDER BY 1 LOOP
+    res := pulse_internal.apply_landing_batch(reapply.stream, b);
+    -- A record rejected again for the same reason is already in pulse.rejects.
+    DELETE FROM pulse.rejects n
+     WHERE n.stream = reapply.stream AND n.batch_id = b AND n.xmin = pg_current_xact_id()::xid
+       AND EXISTS (SELECT 1 FROM pulse.rejects o
+                    WHERE o.stream = n.stream AND o.batch_id = n.batch_id AND o.id < n.id
+                      AND o.raw = n.raw AND o.reason = n.reason AND o.xmin <> n.xmin);
+    batches := batches + 1;
+    inserted := inserted + res.inserted;
+    updated := updated + res.updated;
+    unchanged := unchanged + res.unchanged;
+    rejected := rejected + res.rejected;
+  END LOOP;
+  RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION pulse.reapply(text, timestamptz, timestamptz) IS
+  'Rebuilds typed rows from the landing records of a stream received in [from, until), batch by batch (after a projection fix); returns what changed';
+

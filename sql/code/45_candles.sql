@@ -1,0 +1,224 @@
+-- Candles (formats upbit, binance, coinone): each exchange's record
+-- projection reads its fields from the API's own record; one shared check
+-- (candle_problem) decides whether the row is usable, and one function
+-- (apply_candles) merges a batch of any of them into pulse.candles.
+--
+-- A landing payload is {"market", "period", "observed_ms"?, "record": <the
+-- record exactly as the API sent it>}. Versions (observed_at), per exchange:
+--   upbit:   the record's `timestamp`, the time of the candle's last trade;
+--            it grows while the candle is open and is final once closed.
+--   binance: least(observed_ms, close time + 1 ms): while the candle is open
+--            the time we saw it (newer sightings win); once closed, a fixed
+--            value, so re-reading a closed candle is `unchanged`.
+--   coinone: the same rule with bucket_start + period as the close, because
+--            its chart records carry no last-trade time.
+-- The projections are one-row set-returning SQL functions so that the
+-- planner inlines them into the batch query (a scalar function returning a
+-- record, called in FROM, is not inlined and costs a function call per
+-- record); STABLE because timestamptz arithmetic is. Inlined functions carry
+-- no SET clause (it would stop the inlining): they are reached only from
+-- apply_candles, whose search_path is pinned, and name only built-ins and
+-- pulse_internal.
+
+-- Why a projected candle cannot be stored, or NULL: the record's shape
+-- (wrong JSON type), the landing payload, the exchange's own checks of the
+-- record (market), its time, then prices and volumes, then the exchange's
+-- later checks (last-trade time, unit). One order and wording for every
+-- exchange; `noun` names the record ("upbit candle").
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.candle_problem(noun text, shape_problem text, market text, period interval,
+  record_problem text, time_problem text, open numeric, high numeric, low numeric, close numeric,
+  volume numeric, quote_volume numeric, later_problem text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  -- coalesce names each argument once, so the planner inlines this into the
+  -- projections (an argument used twice would be evaluated twice).
+  SELECT coalesce(shape_problem,
+                  CASE WHEN market IS NULL OR period IS NULL THEN 'landing payload lacks market or a known period' END,
+                  record_problem, time_problem,
+                  CASE WHEN open IS NULL OR high IS NULL OR low IS NULL OR close IS NULL OR volume IS NULL OR quote_volume IS NULL
+                       THEN noun || ' has a missing or non-numeric price or volume' END,
+                  later_problem)
+$$;
+
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.candle_upbit(p jsonb)
+RETURNS TABLE(market text, period interval, bucket_start timestamptz,
+              open numeric, high numeric, low numeric, close numeric,
+              volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
+  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume, v.observed_at,
+         pulse_internal.candle_problem('upbit candle',
+           CASE WHEN v.kind IS DISTINCT FROM 'object' THEN 'upbit candle is not a JSON object' END,
+           v.market, v.period,
+           CASE WHEN v.rec_market IS NOT NULL AND v.rec_market <> v.market
+                THEN 'upbit candle is for market ' || v.rec_market || ', not ' || v.market END,
+           CASE WHEN v.bucket_start IS NULL THEN 'upbit candle_date_time_utc missing or malformed' END,
+           v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
+           CASE WHEN v.observed_at IS NULL THEN 'upbit candle timestamp missing or malformed'
+                WHEN v.unit IS NOT NULL AND v.unit IS DISTINCT FROM (extract(epoch FROM v.period) / 60)::int::text
+                THEN 'upbit candle unit ' || v.unit || ' does not match period ' || (p->>'period') END)
+  FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
+               r->>'market' AS rec_market, r->>'unit' AS unit,
+               CASE WHEN r->>'candle_date_time_utc' ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$'
+                    THEN ((r->>'candle_date_time_utc') || '+00')::timestamptz END AS bucket_start,
+               pulse_internal.num(r->>'opening_price', jsonb_typeof(r->'opening_price')) AS open, pulse_internal.num(r->>'high_price', jsonb_typeof(r->'high_price')) AS high,
+               pulse_internal.num(r->>'low_price', jsonb_typeof(r->'low_price')) AS low, pulse_internal.num(r->>'trade_price', jsonb_typeof(r->'trade_price')) AS close,
+               pulse_internal.num(r->>'candle_acc_trade_volume', jsonb_typeof(r->'candle_acc_trade_volume')) AS volume,
+               pulse_internal.num(r->>'candle_acc_trade_price', jsonb_typeof(r->'candle_acc_trade_price')) AS quote_volume,
+               pulse_internal.json_epoch_ms(r->'timestamp') AS observed_at
+          -- OFFSET 0 keeps each level from being flattened, so the record is
+          -- extracted once and each value parsed once per landing row.
+          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
+$$;
+
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.candle_binance(p jsonb)
+RETURNS TABLE(market text, period interval, bucket_start timestamptz,
+              open numeric, high numeric, low numeric, close numeric,
+              volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
+  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
+         CASE WHEN v.observed IS NULL THEN v.close_time + interval '1 millisecond'
+              ELSE least(v.observed, v.close_time + interval '1 millisecond') END,
+         pulse_internal.candle_problem('binance kline',
+           CASE WHEN v.kind IS DISTINCT FROM 'array' OR v.len < 8 THEN 'binance kline is not an array of at least 8 fields' END,
+           v.market, v.period, NULL,
+           CASE WHEN v.bucket_start IS NULL OR v.close_time IS NULL THEN 'binance kline open or close time malformed' END,
+           v.open, v.high, v.low, v.close, v.volume, v.quote_volume, NULL)
+  FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
+               CASE WHEN jsonb_typeof(r) = 'array' THEN jsonb_array_length(r) END AS len,
+               pulse_internal.json_epoch_ms(r->0) AS bucket_start, pulse_internal.json_epoch_ms(r->6) AS close_time,
+               pulse_internal.json_epoch_ms(p->'observed_ms') AS observed,
+               pulse_internal.num(r->>1, jsonb_typeof(r->1)) AS open, pulse_internal.num(r->>2, jsonb_typeof(r->2)) AS high,
+               pulse_internal.num(r->>3, jsonb_typeof(r->3)) AS low, pulse_internal.num(r->>4, jsonb_typeof(r->4)) AS close,
+               pulse_internal.num(r->>5, jsonb_typeof(r->5)) AS volume, pulse_internal.num(r->>7, jsonb_typeof(r->7)) AS quote_volume
+          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
+$$;
+
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.candle_coinone(p jsonb)
+RETURNS TABLE(market text, period interval, bucket_start timestamptz,
+              open numeric, high numeric, low numeric, close numeric,
+              volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
+  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
+         CASE WHEN v.observed IS NULL THEN v.bucket_start + v.period
+              ELSE least(v.observed, v.bucket_start + v.period) END,
+         pulse_internal.candle_problem('coinone candle',
+           CASE WHEN v.kind IS DISTINCT FROM 'object' THEN 'coinone candle is not a JSON object' END,
+           v.market, v.period, NULL,
+           CASE WHEN v.bucket_start IS NULL THEN 'coinone candle timestamp missing or malformed' END,
+           v.open, v.high, v.low, v.close, v.volume, v.quote_volume, NULL)
+  FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
+               pulse_internal.json_epoch_ms(r->'timestamp') AS bucket_start,
+               pulse_internal.json_epoch_ms(p->'observed_ms') AS observed,
+               pulse_internal.num(r->>'open', jsonb_typeof(r->'open')) AS open, pulse_internal.num(r->>'high', jsonb_typeof(r->'high')) AS high,
+               pulse_internal.num(r->>'low', jsonb_typeof(r->'low')) AS low, pulse_internal.num(r->>'close', jsonb_typeof(r->'close')) AS close,
+               pulse_internal.num(r->>'target_volume', jsonb_typeof(r->'target_volume')) AS volume, pulse_internal.num(r->>'quote_volume', jsonb_typeof(r->'quote_volume')) AS quote_volume
+          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
+$$;
+
+-- Applies a batch's landing rows of one candle format (the exchange's name):
+-- projects them with the format's record projection and merges them into
+-- pulse.candles with pulse.merge semantics: inside the batch the greatest
+-- observed_at wins per key (then the later record); a stored row is
+-- rewritten only when the incoming version is not older AND a price or
+-- volume differs, so loading the same data twice writes nothing. Written as
+-- one INSERT ... ON CONFLICT on the primary key rather than a pulse.merge
+-- call: the batch is a query result, and this avoids a temporary table per
+-- batch on the loaders' hot path.
+CREATE OR REPLACE FUNCTION pulse_internal.apply_candles(stream text, batch_id bigint, exchange text)
+RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- The planner's estimate for this statement is high enough to trigger JIT,
+-- whose compile time exceeds the work of a typical batch.
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+  proj text := (SELECT f.record_projection::oid::regproc::text FROM pulse_internal.formats f
+                 WHERE f.format = exchange AND f.apply = 'pulse_internal.apply_candles(text,bigint,text)'::regprocedure);
+  lo timestamptz;
+  hi timestamptz;
+BEGIN
+  IF proj IS NULL THEN
+    RAISE EXCEPTION 'no candle projection for exchange %', exchange USING ERRCODE = '22023';
+  END IF;
+  -- Backfills may reach before the premade partitions: create what this batch
+  -- needs. This function runs as the extension owner (apply_batch is SECURITY
+  -- DEFINER), so it calls the unchecked internal: pulse.ensure_partitions
+  -- checks the session user, a pulse_writer member without INSERT on candles.
+  EXECUTE format('SELECT min(p.bucket_start), max(p.bucket_start) FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
+                   WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3 AND p.reason IS NULL', proj)
+    INTO lo, hi USING stream, batch_id, exchange;
+  IF lo IS NOT NULL THEN
+    PERFORM pulse_internal.create_partitions('pulse.candles'::regclass, lo, hi + interval '1 microsecond');
+  END IF;
+  RETURN QUERY EXECUTE format($q$
+    WITH proj AS MATERIALIZED (
+      SELECT l.seq, l.payload, p.*
+        FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
+       WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3),
+    rej AS (
+      INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
+      SELECT $1, $2, $3, convert_to(payload::text, 'UTF8'), reason FROM proj WHERE reason IS NOT NULL
+      RETURNING 1),
+    good AS (
+      SELECT DISTINCT ON (market, period, bucket_start) *
+        FROM proj WHERE reason IS NULL
+       ORDER BY market, period, bucket_start, observed_at DESC, seq DESC),
+    -- Only rows that will change reach the INSERT: an unchanged row hit by
+    -- ON CONFLICT would still be locked, which writes WAL. The ON CONFLICT
+    -- condition repeats the test for rows a concurrent batch just wrote.
+    -- (xmax cannot be returned from a partitioned table, so inserts and
+    -- updates are told apart by whether the key existed in this snapshot.)
+    todo AS (
+      SELECT g.*, (c.exchange IS NOT NULL) AS existed
+        FROM good g
+        LEFT JOIN pulse.candles c
+          ON c.exchange = $3 AND c.market = g.market AND c.period = g.period AND c.bucket_start = g.bucket_start
+       WHERE c.exchange IS NULL
+          OR (g.observed_at >= c.observed_at
+              AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
+                  IS DISTINCT FROM (g.open, g.high, g.low, g.close, g.volume, g.quote_volume))),
+    up AS (
+      INSERT INTO pulse.candles AS c
+             (exchange, market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
+      SELECT $3, t.market, t.period, t.bucket_start, t.open, t.high, t.low, t.close, t.volume, t.quote_volume, t.observed_at
+        FROM todo t
+      ON CONFLICT (exchange, market, period, bucket_start) DO UPDATE
+         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+             volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
+             observed_at = EXCLUDED.observed_at, ingested_at = now()
+       WHERE EXCLUDED.observed_at >= c.observed_at
+         AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
+             IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, EXCLUDED.quote_volume)
+      RETURNING 1),
+    -- Counted without joining `up` back to `todo`: every row of todo that
+    -- did not exist was inserted, unless a concurrent batch inserted it
+    -- first (then it was updated or left as is).
+    counted AS (
+      SELECT (SELECT count(*) FROM up) AS total,
+             (SELECT count(*) FROM todo WHERE NOT existed) AS fresh)
+    SELECT least(fresh, total),
+           total - least(fresh, total),
+           (SELECT count(*) FROM good) - total,
+           (SELECT count(*) FROM rej)
+      FROM counted
+  $q$, proj) USING stream, batch_id, exchange;
+END
+$$;
+
+-- The candle formats: the exchange's name, its record projection.
+INSERT INTO pulse_internal.formats AS f (format, apply, record_projection, description) VALUES
+  ('upbit', 'pulse_internal.apply_candles(text,bigint,text)', 'pulse_internal.candle_upbit(jsonb)',
+   'Upbit minute candles (GET /v1/candles/minutes/N records)'),
+  ('binance', 'pulse_internal.apply_candles(text,bigint,text)', 'pulse_internal.candle_binance(jsonb)',
+   'Binance klines (GET /api/v3/klines arrays)'),
+  ('coinone', 'pulse_internal.apply_candles(text,bigint,text)', 'pulse_internal.candle_coinone(jsonb)',
+   'Coinone chart records (GET /public/v2/chart/Q/T)')
+ON CONFLICT (format) DO UPDATE
+  SET apply = excluded.apply, record_projection = excluded.record_projection, description = excluded.description;

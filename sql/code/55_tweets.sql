@@ -1,0 +1,337 @@
+-- Tweet projections, part 2 (see 50_tweet_fields.sql for the rules): per
+-- batch, each format's records are staged in temporary tables, collapsed to
+-- one row per id, completed from the stored rows, and merged into
+-- pulse.tweets with pulse.merge; unusable items go to pulse.rejects.
+
+-- The staging tables of one apply call. Temporary and dropped at commit; a
+-- second call in the same transaction empties them.
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_stage() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF to_regclass('pg_temp.pulse_tweet_src') IS NOT NULL OR to_regclass('pg_temp.pulse_tweet_stage') IS NOT NULL THEN
+    -- apply_batch (SECURITY DEFINER) writes into these: reuse them only if
+    -- this same role made them. A session's own look-alikes (with a trigger,
+    -- a rule, row security) would otherwise run code with the definer's
+    -- rights.
+    IF to_regclass('pg_temp.pulse_tweet_src') IS NULL OR to_regclass('pg_temp.pulse_tweet_stage') IS NULL
+       OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid IN (to_regclass('pg_temp.pulse_tweet_src'), to_regclass('pg_temp.pulse_tweet_stage'))
+                     AND (c.relowner <> current_user::regrole OR c.relkind <> 'r' OR c.relhastriggers
+                          OR c.relhasrules OR c.relrowsecurity)) THEN
+      RAISE EXCEPTION 'temporary tables pulse_tweet_stage/pulse_tweet_src exist but were not made by pulse'
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Drop them (or end the transaction) before loading tweets in this session.';
+    END IF;
+    TRUNCATE pg_temp.pulse_tweet_stage, pg_temp.pulse_tweet_src;
+    RETURN;
+  END IF;
+  CREATE TEMP TABLE pulse_tweet_stage (
+    seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb,
+    created_from_payload boolean,
+    id bigint, created_at timestamptz, author_id bigint, text text, lang text,
+    hashtags text[], cashtags text[], mentions text[], is_retweet boolean, retweeted_id bigint,
+    retweet_count integer, like_count integer, reply_count integer, quote_count integer,
+    matched_rules text[]
+  ) ON COMMIT DROP;
+  -- Exactly the target's columns that a projection sets (ingested_at keeps
+  -- the target's default), so pulse.merge matches them by name.
+  CREATE TEMP TABLE pulse_tweet_src (
+    id bigint NOT NULL, created_at timestamptz NOT NULL, author_id bigint, text text, lang text,
+    hashtags text[] NOT NULL, cashtags text[] NOT NULL, mentions text[] NOT NULL,
+    is_retweet boolean NOT NULL, retweeted_id bigint,
+    retweet_count integer, like_count integer, reply_count integer, quote_count integer,
+    matched_rules text[] NOT NULL, observed_at timestamptz NOT NULL
+  ) ON COMMIT DROP;
+END
+$$;
+
+-- Collapses the staged observations of each id into one row of
+-- pg_temp.pulse_tweet_src: the newest observation (later records of a batch
+-- are newer); for ids seen more than once, created_at from a record that had
+-- one, fields the newest lacks from the newest that has them, rules unioned.
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_collapse() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
+-- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+SET jit = off
+AS $fn$
+DECLARE
+  n_valid bigint;
+  n_ids bigint;
+BEGIN
+  -- A record without created_at takes the created_at already stored for its id.
+  UPDATE pg_temp.pulse_tweet_stage s
+     SET created_at = t.created_at
+    FROM pulse.tweets t
+   WHERE s.problem IS NULL AND NOT s.created_from_payload
+     AND t.id = s.id AND t.created_at <> s.created_at;
+
+  SELECT count(*) INTO n_valid FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL;
+  INSERT INTO pg_temp.pulse_tweet_src
+  SELECT DISTINCT ON (s.id) s.id, s.created_at, s.author_id, s.text, s.lang,
+         coalesce(s.hashtags, '{}'), coalesce(s.cashtags, '{}'), coalesce(s.mentions, '{}'),
+         coalesce(s.is_retweet, false), s.retweeted_id,
+         s.retweet_count, s.like_count, s.reply_count, s.quote_count,
+         coalesce(s.matched_rules, '{}'), s.observed_at
+    FROM pg_temp.pulse_tweet_stage s
+   WHERE s.problem IS NULL
+   ORDER BY s.id, s.observed_at DESC, s.seq DESC, s.ord DESC;
+  GET DIAGNOSTICS n_ids = ROW_COUNT;
+
+  IF n_ids = n_valid THEN
+    RETURN;
+  END IF;
+  -- Ids seen more than once in the batch: created_at from a record that had
+  -- one, fields the newest lacks from the newest that has them, rules unioned.
+  UPDATE pg_temp.pulse_tweet_src d
+     SET created_at   = coalesce(a.created_at, d.created_at),
+         author_id    = coalesce(a.author_id, d.author_id),
+         text         = coalesce(a.text, d.text),
+         lang         = coalesce(a.lang, d.lang),
+         hashtags     = coalesce(a.hashtags, d.hashtags),
+         cashtags     = coalesce(a.cashtags, d.cashtags),
+         mentions     = coalesce(a.mentions, d.mentions),
+         is_retweet   = coalesce(a.is_retweet, d.is_retweet),
+         retweeted_id = CASE WHEN a.is_retweet IS NULL THEN d.retweeted_id ELSE a.retweeted_id END,
+         retweet_count = coalesce(a.retweet_count, d.retweet_count),
+         like_count   = coalesce(a.like_count, d.like_count),
+         reply_count  = coalesce(a.reply_count, d.reply_count),
+         quote_count  = coalesce(a.quote_count, d.quote_count),
+         matched_rules = coalesce(a.matched_rules, '{}')
+    FROM (SELECT s.id,
+                 (array_agg(s.created_at ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.created_from_payload))[1] AS created_at,
+                 (array_agg(s.author_id ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.author_id IS NOT NULL))[1] AS author_id,
+                 (array_agg(s.text ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.text IS NOT NULL))[1] AS text,
+                 (array_agg(s.lang ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.lang IS NOT NULL))[1] AS lang,
+                 (array_agg(s.is_retweet ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.is_retweet IS NOT NULL))[1] AS is_retweet,
+                 (array_agg(s.retweeted_id ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.is_retweet IS NOT NULL))[1] AS retweeted_id,
+                 (array_agg(s.retweet_count ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.retweet_count IS NOT NULL))[1] AS retweet_count,
+                 (array_agg(s.like_count ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.like_count IS NOT NULL))[1] AS like_count,
+                 (array_agg(s.reply_count ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.reply_count IS NOT NULL))[1] AS reply_count,
+                 (array_agg(s.quote_count ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.quote_count IS NOT NULL))[1] AS quote_count
+            FROM pg_temp.pulse_tweet_stage s
+           WHERE s.problem IS NULL
+             AND s.id IN (SELECT x.id FROM pg_temp.pulse_tweet_stage x WHERE x.problem IS NULL
+                           GROUP BY x.id HAVING count(*) > 1)
+           GROUP BY s.id) AS a0
+   CROSS JOIN LATERAL (
+          SELECT a0.created_at, a0.author_id, a0.text, a0.lang, a0.is_retweet, a0.retweeted_id,
+                 a0.retweet_count, a0.like_count, a0.reply_count, a0.quote_count,
+                 (SELECT s.hashtags FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL AND s.id = a0.id AND s.hashtags IS NOT NULL
+                   ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC LIMIT 1) AS hashtags,
+                 (SELECT s.cashtags FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL AND s.id = a0.id AND s.cashtags IS NOT NULL
+                   ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC LIMIT 1) AS cashtags,
+                 (SELECT s.mentions FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL AND s.id = a0.id AND s.mentions IS NOT NULL
+                   ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC LIMIT 1) AS mentions,
+                 (SELECT ARRAY(SELECT DISTINCT r FROM pg_temp.pulse_tweet_stage s, unnest(s.matched_rules) AS r
+                                WHERE s.problem IS NULL AND s.id = a0.id ORDER BY 1)) AS matched_rules) AS a
+   WHERE d.id = a0.id;
+END
+$fn$;
+
+-- What the stored row already knows and this observation lacks is kept, and
+-- an observation that changes nothing keeps the stored observed_at.
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_keep_stored() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
+-- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+SET jit = off
+AS $fn$
+BEGIN
+  -- What the stored row already knows and this observation lacks is kept, when
+  -- this observation is not older (an older one changes nothing anyway).
+  UPDATE pg_temp.pulse_tweet_src d
+     SET author_id    = coalesce(d.author_id, t.author_id),
+         text         = coalesce(d.text, t.text),
+         lang         = coalesce(d.lang, t.lang),
+         hashtags     = CASE WHEN k.hashtags THEN d.hashtags ELSE t.hashtags END,
+         cashtags     = CASE WHEN k.cashtags THEN d.cashtags ELSE t.cashtags END,
+         mentions     = CASE WHEN k.mentions THEN d.mentions ELSE t.mentions END,
+         is_retweet   = CASE WHEN k.is_retweet THEN d.is_retweet ELSE t.is_retweet END,
+         retweeted_id = CASE WHEN k.is_retweet THEN d.retweeted_id ELSE t.retweeted_id END,
+         retweet_count = coalesce(d.retweet_count, t.retweet_count),
+         like_count   = coalesce(d.like_count, t.like_count),
+         reply_count  = coalesce(d.reply_count, t.reply_count),
+         quote_count  = coalesce(d.quote_count, t.quote_count),
+         matched_rules = pulse_internal.tweet_union(d.matched_rules, t.matched_rules)
+    FROM pulse.tweets t,
+         LATERAL (SELECT bool_or(s.hashtags IS NOT NULL) AS hashtags, bool_or(s.cashtags IS NOT NULL) AS cashtags,
+                         bool_or(s.mentions IS NOT NULL) AS mentions, bool_or(s.is_retweet IS NOT NULL) AS is_retweet
+                    FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL AND s.id = t.id) AS k
+   WHERE t.id = d.id AND t.created_at = d.created_at AND t.observed_at <= d.observed_at;
+
+  -- An observation that changes nothing keeps the stored observed_at, so
+  -- re-reading the same tweets writes nothing (observed_at is the time of the
+  -- newest observation that changed the row).
+  UPDATE pg_temp.pulse_tweet_src d
+     SET observed_at = t.observed_at
+    FROM pulse.tweets t
+   WHERE t.id = d.id AND t.created_at = d.created_at AND t.observed_at <= d.observed_at
+     AND (d.author_id, d.text, d.lang, d.hashtags, d.cashtags, d.mentions, d.is_retweet, d.retweeted_id,
+          d.retweet_count, d.like_count, d.reply_count, d.quote_count, d.matched_rules)
+         IS NOT DISTINCT FROM
+         (t.author_id, t.text, t.lang, t.hashtags, t.cashtags, t.mentions, t.is_retweet, t.retweeted_id,
+          t.retweet_count, t.like_count, t.reply_count, t.quote_count, t.matched_rules);
+
+END
+$fn$;
+
+-- From staged tweets to pulse.tweets: rejects, one row per id, fields the
+-- newest observation lacks kept from older ones, then pulse.merge.
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_merge_stage(stream text, batch_id bigint, format text,
+  OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
+-- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+SET jit = off
+AS $fn$
+BEGIN
+  INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
+  SELECT tweets_merge_stage.stream, tweets_merge_stage.batch_id, tweets_merge_stage.format,
+         convert_to(s.raw::text, 'UTF8'), s.problem
+    FROM pg_temp.pulse_tweet_stage s
+   WHERE s.problem IS NOT NULL
+   ORDER BY s.seq, s.ord;
+  GET DIAGNOSTICS rejected = ROW_COUNT;
+
+  PERFORM pulse_internal.tweets_collapse();
+  PERFORM pulse_internal.tweets_keep_stored();
+  SELECT m.inserted, m.updated, m.unchanged INTO inserted, updated, unchanged
+    FROM pulse.merge('pulse.tweets', 'pg_temp.pulse_tweet_src', ARRAY['id', 'created_at']::name[], 'observed_at') AS m;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION pulse_internal.apply_twitter_v2(stream text, batch_id bigint, format text,
+  OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
+-- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+SET jit = off
+AS $fn$
+BEGIN
+  PERFORM pulse_internal.tweets_stage();
+  INSERT INTO pg_temp.pulse_tweet_stage
+  SELECT l.seq, i.ord, l.received_at,
+         pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at, 'data', 'tweet', 'id'),
+         coalesce(i.tweet, l.payload),
+         f.payload_time IS NOT NULL,
+         f.id, f.created_at,
+         pulse_internal.tweet_bigint(i.tweet -> 'author_id'),
+         CASE WHEN o.orig_user IS NOT NULL
+              THEN 'RT @' || o.orig_user || ': ' || coalesce(o.orig -> 'note_tweet' ->> 'text', o.orig ->> 'text')
+              ELSE coalesce(i.tweet -> 'note_tweet' ->> 'text', i.tweet ->> 'text') END,
+         i.tweet ->> 'lang',
+         CASE WHEN f.ents THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'hashtags') || pulse_internal.tweet_array(e.orig -> 'hashtags'), 'tag', '#＃') END,
+         CASE WHEN f.ents THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'cashtags') || pulse_internal.tweet_array(e.orig -> 'cashtags'), 'tag', '$') END,
+         CASE WHEN f.ents THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'mentions') || pulse_internal.tweet_array(e.orig -> 'mentions'), 'username', '@') END,
+         CASE WHEN i.tweet ? 'referenced_tweets' THEN r.rt_id IS NOT NULL END,
+         r.rt_id,
+         pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'retweet_count'),
+         pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'like_count'),
+         pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'reply_count'),
+         pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'quote_count'),
+         pulse_internal.tweet_rules(i.rules)
+    FROM pulse.landing l
+   CROSS JOIN LATERAL pulse_internal.twitter_v2_items(l.payload) AS i
+   CROSS JOIN LATERAL (
+          SELECT pulse_internal.tweet_bigint(i.tweet -> 'id') AS id,
+                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time,
+                 coalesce(pulse_internal.tweet_time(i.tweet ->> 'created_at'),
+                          CASE WHEN NOT i.tweet ? 'created_at'
+                               THEN pulse_internal.tweet_snowflake_time(pulse_internal.tweet_bigint(i.tweet -> 'id')) END) AS created_at,
+                 jsonb_typeof(i.tweet -> 'entities') = 'object' AS ents) AS f
+   CROSS JOIN LATERAL (
+          SELECT (SELECT pulse_internal.tweet_bigint(rt -> 'id')
+                    FROM jsonb_array_elements(pulse_internal.tweet_array(i.tweet -> 'referenced_tweets')) AS rt
+                   WHERE rt ->> 'type' = 'retweeted' LIMIT 1) AS rt_id) AS r
+   -- A retweet's own text is cut at 140 characters; the original, when the
+   -- page carries it as an expansion, gives the full text and entities.
+   LEFT JOIN LATERAL (
+          SELECT t AS orig,
+                 (SELECT u ->> 'username' FROM jsonb_array_elements(pulse_internal.tweet_array(i.includes -> 'users')) AS u
+                   WHERE u ->> 'id' = t ->> 'author_id' LIMIT 1) AS orig_user
+            FROM jsonb_array_elements(pulse_internal.tweet_array(i.includes -> 'tweets')) AS t
+           WHERE r.rt_id IS NOT NULL AND pulse_internal.tweet_bigint(t -> 'id') = r.rt_id
+           LIMIT 1) AS o ON true
+   CROSS JOIN LATERAL (
+          SELECT CASE WHEN jsonb_typeof(i.tweet -> 'entities') = 'object' THEN i.tweet -> 'entities' END AS own,
+                 o.orig -> 'entities' AS orig) AS e
+   WHERE l.stream = apply_twitter_v2.stream AND l.batch_id = apply_twitter_v2.batch_id
+     AND l.format = 'twitter_v2';
+
+  SELECT m.inserted, m.updated, m.unchanged, m.rejected INTO inserted, updated, unchanged, rejected
+    FROM pulse_internal.tweets_merge_stage(stream, batch_id, 'twitter_v2') AS m;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION pulse_internal.apply_twitter_v1(stream text, batch_id bigint, format text,
+  OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
+-- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+SET jit = off
+AS $fn$
+BEGIN
+  PERFORM pulse_internal.tweets_stage();
+  INSERT INTO pg_temp.pulse_tweet_stage
+  SELECT l.seq, i.ord, l.received_at,
+         pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at,
+                              'statuses', 'status', 'id_str or id'),
+         coalesce(i.tweet, l.payload),
+         f.payload_time IS NOT NULL,
+         f.id, f.created_at,
+         coalesce(pulse_internal.tweet_bigint(i.tweet -> 'user' -> 'id_str'), pulse_internal.tweet_bigint(i.tweet -> 'user' -> 'id')),
+         CASE WHEN f.rs IS NOT NULL AND f.rs -> 'user' ->> 'screen_name' IS NOT NULL
+              THEN 'RT @' || (f.rs -> 'user' ->> 'screen_name') || ': '
+                   || coalesce(f.rs -> 'extended_tweet' ->> 'full_text', f.rs ->> 'full_text', f.rs ->> 'text')
+              ELSE coalesce(i.tweet -> 'extended_tweet' ->> 'full_text', i.tweet ->> 'full_text', i.tweet ->> 'text') END,
+         i.tweet ->> 'lang',
+         CASE WHEN e.own IS NOT NULL THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'hashtags') || pulse_internal.tweet_array(e.orig -> 'hashtags'), 'text', '#＃') END,
+         CASE WHEN e.own IS NOT NULL THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'symbols') || pulse_internal.tweet_array(e.orig -> 'symbols'), 'text', '$') END,
+         CASE WHEN e.own IS NOT NULL THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'user_mentions') || pulse_internal.tweet_array(e.orig -> 'user_mentions'), 'screen_name', '@') END,
+         -- A v1.1 status always carries retweeted_status when it is a retweet.
+         f.rs IS NOT NULL,
+         coalesce(pulse_internal.tweet_bigint(f.rs -> 'id_str'), pulse_internal.tweet_bigint(f.rs -> 'id')),
+         pulse_internal.tweet_count(i.tweet -> 'retweet_count'),
+         pulse_internal.tweet_count(i.tweet -> 'favorite_count'),
+         pulse_internal.tweet_count(i.tweet -> 'reply_count'),
+         pulse_internal.tweet_count(i.tweet -> 'quote_count'),
+         pulse_internal.tweet_rules(i.tweet -> 'matching_rules')
+    FROM pulse.landing l
+   CROSS JOIN LATERAL pulse_internal.twitter_v1_items(l.payload) AS i
+   CROSS JOIN LATERAL (
+          SELECT coalesce(pulse_internal.tweet_bigint(i.tweet -> 'id_str'), pulse_internal.tweet_bigint(i.tweet -> 'id')) AS id,
+                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time,
+                 coalesce(pulse_internal.tweet_time(i.tweet ->> 'created_at'),
+                          CASE WHEN NOT i.tweet ? 'created_at'
+                               THEN pulse_internal.tweet_snowflake_time(coalesce(pulse_internal.tweet_bigint(i.tweet -> 'id_str'),
+                                                                         pulse_internal.tweet_bigint(i.tweet -> 'id'))) END) AS created_at,
+                 CASE WHEN jsonb_typeof(i.tweet -> 'retweeted_status') = 'object' THEN i.tweet -> 'retweeted_status' END AS rs) AS f
+   -- Entities of the full text: extended_tweet's when the status was cut.
+   CROSS JOIN LATERAL (
+          SELECT CASE WHEN jsonb_typeof(coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities')) = 'object'
+                      THEN coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities') END AS own,
+                 coalesce(f.rs -> 'extended_tweet' -> 'entities', f.rs -> 'entities') AS orig) AS e
+   WHERE l.stream = apply_twitter_v1.stream AND l.batch_id = apply_twitter_v1.batch_id
+     AND l.format = 'twitter_v1';
+
+  SELECT m.inserted, m.updated, m.unchanged, m.rejected INTO inserted, updated, unchanged, rejected
+    FROM pulse_internal.tweets_merge_stage(stream, batch_id, 'twitter_v1') AS m;
+END
+$fn$;
+
+-- The tweet formats.
+INSERT INTO pulse_internal.formats AS f (format, apply, record_projection, description) VALUES
+  ('twitter_v2', 'pulse_internal.apply_twitter_v2(text,bigint,text)', NULL,
+   'X API v2: filtered-stream lines, search pages, or bare tweet objects'),
+  ('twitter_v1', 'pulse_internal.apply_twitter_v1(text,bigint,text)', NULL,
+   'X API v1.1 statuses (or search responses with statuses)')
+ON CONFLICT (format) DO UPDATE
+  SET apply = excluded.apply, record_projection = excluded.record_projection, description = excluded.description;

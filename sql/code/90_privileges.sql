@@ -1,0 +1,78 @@
+-- Every privilege of the extension, in one place (SPEC "Roles"); last, so it
+-- sees every object. Run by every install and upgrade: each statement says
+-- the whole truth about its object, so an upgrade ends with exactly the
+-- rights of a fresh install.
+--   pulse_writer: loaders; write landing and rejects, move checkpoints
+--                 through apply_batch, create partitions of what they load.
+--   pulse_reader: BI tools; read the public tables and views, call the
+--                 analytics.
+-- Roles are cluster-wide and outlive the extension: made only when missing.
+-- CREATE EXTENSION running at once in two databases may both find a role
+-- missing; the loser of that race takes the winner's.
+DO $$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['pulse_writer', 'pulse_reader'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+      BEGIN
+        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+      END;
+    END IF;
+  END LOOP;
+END $$;
+
+GRANT USAGE ON SCHEMA pulse TO pulse_writer, pulse_reader;
+
+-- Readers see every public table and view.
+GRANT SELECT ON ALL TABLES IN SCHEMA pulse TO pulse_reader;
+
+-- Loaders.
+GRANT SELECT, INSERT ON pulse.landing TO pulse_writer;
+GRANT INSERT ON pulse.rejects TO pulse_writer;
+GRANT SELECT, INSERT, UPDATE ON pulse.checkpoints TO pulse_writer;
+
+-- Public functions not for everyone: the ingestion entry point (SECURITY
+-- DEFINER, pinned search_path) and partition creation for loaders; reapply,
+-- registration and maintenance for owners and administrators.
+REVOKE ALL ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
+                       pulse.reapply(text, timestamptz, timestamptz),
+                       pulse.ensure_partitions(regclass, timestamptz, timestamptz),
+                       pulse.partition_by_time(regclass, name, interval, integer, interval, name[], interval),
+                       pulse.run_maintenance(regclass)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
+                          pulse.ensure_partitions(regclass, timestamptz, timestamptz)
+  TO pulse_writer;
+
+-- pulse_internal: its registries are nobody's business but Pulse's, and no
+-- function of it is callable, except the steps of the public functions that
+-- run with their caller's rights (pulse.merge; pulse.activity,
+-- rolling_correlation and hop; the view pulse.partitions): those only read
+-- the catalog, check arguments, or run the statement the caller could run.
+GRANT USAGE ON SCHEMA pulse_internal TO PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA pulse_internal FROM PUBLIC, pulse_writer, pulse_reader;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pulse_internal FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+  pulse_internal.ident_list(name[], text, text),
+  pulse_internal.merge_operator(regtype, text),
+  pulse_internal.managed_time_column(regclass),
+  pulse_internal.merge_relations(regclass, regclass, name[], name),
+  pulse_internal.merge_columns(pulse_internal.merge_plan, name[]),
+  pulse_internal.merge_check_types(pulse_internal.merge_plan),
+  pulse_internal.merge_usable_keys(regclass),
+  pulse_internal.merge_key(pulse_internal.merge_plan, name[]),
+  pulse_internal.merge_plan(regclass, regclass, name[], name),
+  pulse_internal.merge_checks(pulse_internal.merge_plan),
+  pulse_internal.merge_partitions(pulse_internal.merge_plan, timestamptz, timestamptz),
+  pulse_internal.merge_changes(pulse_internal.merge_plan, text, boolean),
+  pulse_internal.merge_statement(pulse_internal.merge_plan, boolean),
+  pulse_internal.merge_run(pulse_internal.merge_plan, text),
+  pulse_internal.interval_usecs(text, interval),
+  pulse_internal.bucket_range(timestamptz, timestamptz, bigint),
+  pulse_internal.partitions_of(regclass),
+  pulse_internal.partition_range(regclass),
+  pulse_internal.literal_to_tstz(text, regtype)
+  TO PUBLIC;
