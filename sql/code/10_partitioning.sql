@@ -9,6 +9,24 @@
 -- table lock (every strong lock is taken NOWAIT and polled), so it can never
 -- be part of a deadlock with loads; loads may wait for it until it commits.
 
+-- A [from, until) range of the arguments: both given, both finite (also
+-- for the analytics).
+CREATE OR REPLACE FUNCTION pulse_internal.check_range(from_ts timestamptz, until_ts timestamptz)
+  RETURNS void
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF from_ts IS NULL OR until_ts IS NULL THEN
+    RAISE EXCEPTION 'from and until must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT isfinite(from_ts) OR NOT isfinite(until_ts) THEN
+    RAISE EXCEPTION 'from and until must be finite' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+
 -- The advisory lock key of one managed table ("Pu" in the high half).
 CREATE OR REPLACE FUNCTION pulse_internal.lock_key(parent regclass) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -186,12 +204,7 @@ DECLARE
   slots integer := 0;
   todo tstzrange[] := '{}';
 BEGIN
-  IF from_ts IS NULL OR until_ts IS NULL THEN
-    RAISE EXCEPTION 'from and until must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF NOT isfinite(from_ts) OR NOT isfinite(until_ts) THEN
-    RAISE EXCEPTION 'from and until must be finite' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM pulse_internal.check_range(from_ts, until_ts);
   IF until_ts < from_ts THEN
     RAISE EXCEPTION 'until (%) is before from (%)', until_ts, from_ts USING ERRCODE = 'invalid_parameter_value';
   END IF;

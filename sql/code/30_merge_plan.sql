@@ -72,8 +72,24 @@ AS $$
   SELECT m.time_column FROM pulse_internal.managed_tables m WHERE m.parent = $1
 $$;
 
--- Plan, part 1: the arguments and the two relations (a regclass can outlive
--- its table, a stored OID, so look again).
+-- A relation's kind and quoted name; a regclass can outlive its table (a
+-- stored OID), so look again.
+CREATE OR REPLACE FUNCTION pulse_internal.merge_relation(rel regclass, what text, OUT kind "char", OUT name text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  SELECT c.relkind, format('%I.%I', n.nspname, c.relname) INTO kind, name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = rel;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'pulse.merge: % relation with OID % does not exist', what, rel::oid
+      USING ERRCODE = 'undefined_table';
+  END IF;
+END
+$fn$;
+
+-- Plan, part 1: the arguments and the two relations.
 CREATE OR REPLACE FUNCTION pulse_internal.merge_relations(target regclass, source regclass, key name[], version name,
   OUT t_kind "char", OUT t_name text, OUT s_name text)
 LANGUAGE plpgsql STABLE
@@ -102,24 +118,12 @@ BEGIN
     RAISE EXCEPTION 'pulse.merge: version column % must not be part of the key', quote_ident(version)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  SELECT c.relkind, format('%I.%I', n.nspname, c.relname) INTO t_kind, t_name
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.oid = target;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'pulse.merge: target relation with OID % does not exist', target::oid
-      USING ERRCODE = 'undefined_table';
-  END IF;
+  SELECT r.kind, r.name INTO t_kind, t_name FROM pulse_internal.merge_relation(target, 'target') r;
   IF t_kind NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'pulse.merge: target % is not a table', t_name
       USING ERRCODE = 'wrong_object_type';
   END IF;
-  SELECT c.relkind, format('%I.%I', n.nspname, c.relname) INTO s_kind, s_name
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.oid = source;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'pulse.merge: source relation with OID % does not exist', source::oid
-      USING ERRCODE = 'undefined_table';
-  END IF;
+  SELECT r.kind, r.name INTO s_kind, s_name FROM pulse_internal.merge_relation(source, 'source') r;
   IF s_kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
     RAISE EXCEPTION 'pulse.merge: source % is not a table, view or materialized view', s_name
       USING ERRCODE = 'wrong_object_type';

@@ -18,10 +18,10 @@
 CREATE TABLE IF NOT EXISTS pulse_internal.formats (
   format            text         PRIMARY KEY,
   apply             regprocedure NOT NULL,
-  record_projection regprocedure,
+  projection        regprocedure,
   description       text         NOT NULL
 );
-COMMENT ON TABLE pulse_internal.formats IS 'Landing formats: the function that applies a batch of each, and its per-record projection where it has one';
+COMMENT ON TABLE pulse_internal.formats IS 'Landing formats: the function that applies a batch of each, and what it projects with (a per-record function for candles, a batch staging function for tweets)';
 
 -- A JSON value as an exact numeric: a JSON number as printed, or a string
 -- holding a plain decimal (Binance and Coinone quote decimals as strings).

@@ -139,7 +139,7 @@ SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
-  proj text := (SELECT f.record_projection::oid::regproc::text FROM pulse_internal.formats f
+  proj text := (SELECT f.projection::oid::regproc::text FROM pulse_internal.formats f
                  WHERE f.format = exchange AND f.apply = 'pulse_internal.apply_candles(text,bigint,text)'::regprocedure);
   lo timestamptz;
   hi timestamptz;
@@ -213,7 +213,7 @@ END
 $$;
 
 -- The candle formats: the exchange's name, its record projection.
-INSERT INTO pulse_internal.formats AS f (format, apply, record_projection, description) VALUES
+INSERT INTO pulse_internal.formats AS f (format, apply, projection, description) VALUES
   ('upbit', 'pulse_internal.apply_candles(text,bigint,text)', 'pulse_internal.candle_upbit(jsonb)',
    'Upbit minute candles (GET /v1/candles/minutes/N records)'),
   ('binance', 'pulse_internal.apply_candles(text,bigint,text)', 'pulse_internal.candle_binance(jsonb)',
@@ -221,4 +221,4 @@ INSERT INTO pulse_internal.formats AS f (format, apply, record_projection, descr
   ('coinone', 'pulse_internal.apply_candles(text,bigint,text)', 'pulse_internal.candle_coinone(jsonb)',
    'Coinone chart records (GET /public/v2/chart/Q/T)')
 ON CONFLICT (format) DO UPDATE
-  SET apply = excluded.apply, record_projection = excluded.record_projection, description = excluded.description;
+  SET apply = excluded.apply, projection = excluded.projection, description = excluded.description;

@@ -206,16 +206,38 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION pulse_internal.apply_twitter_v2(stream text, batch_id bigint, format text,
+-- Applies a batch's records of one tweet format: its staging function (the
+-- format's projection in the registry) fills pg_temp.pulse_tweet_stage, then
+-- tweets_merge_stage. The staging functions below are one INSERT each.
+CREATE OR REPLACE FUNCTION pulse_internal.apply_tweets(stream text, batch_id bigint, format text,
   OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  stager regprocedure := (SELECT f.projection FROM pulse_internal.formats f
+                           WHERE f.format = apply_tweets.format
+                             AND f.apply = 'pulse_internal.apply_tweets(text,bigint,text)'::regprocedure);
+BEGIN
+  IF stager IS NULL THEN
+    RAISE EXCEPTION 'no tweet projection for format %', format USING ERRCODE = '22023';
+  END IF;
+  PERFORM pulse_internal.tweets_stage();
+  EXECUTE format('SELECT %s($1, $2)', stager::oid::regproc) USING stream, batch_id;
+  SELECT m.inserted, m.updated, m.unchanged, m.rejected INTO inserted, updated, unchanged, rejected
+    FROM pulse_internal.tweets_merge_stage(stream, batch_id, format) AS m;
+END
+$fn$;
+
 -- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
 -- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+CREATE OR REPLACE FUNCTION pulse_internal.stage_twitter_v2(stream text, batch_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $fn$
 BEGIN
-  PERFORM pulse_internal.tweets_stage();
   INSERT INTO pg_temp.pulse_tweet_stage
   SELECT l.seq, i.ord, l.received_at,
          pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at, 'data', 'tweet', 'id'),
@@ -262,24 +284,18 @@ BEGIN
    CROSS JOIN LATERAL (
           SELECT CASE WHEN jsonb_typeof(i.tweet -> 'entities') = 'object' THEN i.tweet -> 'entities' END AS own,
                  o.orig -> 'entities' AS orig) AS e
-   WHERE l.stream = apply_twitter_v2.stream AND l.batch_id = apply_twitter_v2.batch_id
+   WHERE l.stream = stage_twitter_v2.stream AND l.batch_id = stage_twitter_v2.batch_id
      AND l.format = 'twitter_v2';
-
-  SELECT m.inserted, m.updated, m.unchanged, m.rejected INTO inserted, updated, unchanged, rejected
-    FROM pulse_internal.tweets_merge_stage(stream, batch_id, 'twitter_v2') AS m;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION pulse_internal.apply_twitter_v1(stream text, batch_id bigint, format text,
-  OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
+CREATE OR REPLACE FUNCTION pulse_internal.stage_twitter_v1(stream text, batch_id bigint)
+RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
--- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
--- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
 SET jit = off
 AS $fn$
 BEGIN
-  PERFORM pulse_internal.tweets_stage();
   INSERT INTO pg_temp.pulse_tweet_stage
   SELECT l.seq, i.ord, l.received_at,
          pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at,
@@ -319,19 +335,16 @@ BEGIN
           SELECT CASE WHEN jsonb_typeof(coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities')) = 'object'
                       THEN coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities') END AS own,
                  coalesce(f.rs -> 'extended_tweet' -> 'entities', f.rs -> 'entities') AS orig) AS e
-   WHERE l.stream = apply_twitter_v1.stream AND l.batch_id = apply_twitter_v1.batch_id
+   WHERE l.stream = stage_twitter_v1.stream AND l.batch_id = stage_twitter_v1.batch_id
      AND l.format = 'twitter_v1';
-
-  SELECT m.inserted, m.updated, m.unchanged, m.rejected INTO inserted, updated, unchanged, rejected
-    FROM pulse_internal.tweets_merge_stage(stream, batch_id, 'twitter_v1') AS m;
 END
 $fn$;
 
 -- The tweet formats.
-INSERT INTO pulse_internal.formats AS f (format, apply, record_projection, description) VALUES
-  ('twitter_v2', 'pulse_internal.apply_twitter_v2(text,bigint,text)', NULL,
+INSERT INTO pulse_internal.formats AS f (format, apply, projection, description) VALUES
+  ('twitter_v2', 'pulse_internal.apply_tweets(text,bigint,text)', 'pulse_internal.stage_twitter_v2(text,bigint)',
    'X API v2: filtered-stream lines, search pages, or bare tweet objects'),
-  ('twitter_v1', 'pulse_internal.apply_twitter_v1(text,bigint,text)', NULL,
+  ('twitter_v1', 'pulse_internal.apply_tweets(text,bigint,text)', 'pulse_internal.stage_twitter_v1(text,bigint)',
    'X API v1.1 statuses (or search responses with statuses)')
 ON CONFLICT (format) DO UPDATE
-  SET apply = excluded.apply, record_projection = excluded.record_projection, description = excluded.description;
+  SET apply = excluded.apply, projection = excluded.projection, description = excluded.description;

@@ -76,12 +76,7 @@ CREATE OR REPLACE FUNCTION pulse_internal.bucket_range(from_ts timestamptz, unti
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  IF from_ts IS NULL OR until_ts IS NULL THEN
-    RAISE EXCEPTION 'from and until must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF NOT isfinite(from_ts) OR NOT isfinite(until_ts) THEN
-    RAISE EXCEPTION 'from and until must be finite' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM pulse_internal.check_range(from_ts, until_ts);
   IF from_ts >= until_ts THEN
     RAISE EXCEPTION 'from must be before until'
       USING ERRCODE = 'invalid_parameter_value', DETAIL = format('from is %s, until is %s.', from_ts, until_ts);

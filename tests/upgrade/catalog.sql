@@ -104,7 +104,7 @@ SELECT line FROM (
   SELECT format('operator %s', o.oid::regoperator) FROM pg_operator o JOIN nsp n ON n.oid = o.oprnamespace
   UNION ALL
   -- rows the extension itself installs into its registries
-  SELECT format('format %s apply %s projection %s %L', f.format, f.apply, f.record_projection, f.description)
+  SELECT format('format %s apply %s projection %s %L', f.format, f.apply, f.projection, f.description)
     FROM pulse_internal.formats f
   UNION ALL
   SELECT format('built-in managed table %s %s %s %s %s %s %s', m.parent, m.time_column, m.every, m.premake,

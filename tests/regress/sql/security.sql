@@ -19,7 +19,7 @@ SELECT p.oid::regprocedure AS unpinned_definer
 -- ... and which they are (each one needs to be: see the COMMENTs)
 SELECT p.oid::regprocedure AS definer, p.proconfig
   FROM pg_proc p WHERE p.pronamespace IN ('pulse'::regnamespace, 'pulse_internal'::regnamespace) AND p.prosecdef
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- Every PL/pgSQL and SQL function pins search_path in its own definition
 -- (expect no row), except the SQL helpers the planner inlines into their
 -- callers (a SET clause would stop that): those are internal, and no role
@@ -34,14 +34,14 @@ SELECT p.oid::regprocedure AS inlined_unpinned
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace = 'pulse_internal'::regnamespace AND l.lanname IN ('plpgsql', 'sql')
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- Volatile functions PUBLIC may execute: only pulse.merge, which runs with
 -- the caller's rights (SPEC); internal functions that write are revoked.
 SELECT p.oid::regprocedure AS public_executable, p.provolatile
   FROM pg_proc p
  WHERE p.pronamespace = 'pulse'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
    AND p.provolatile = 'v'
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- pulse_internal: what PUBLIC (and so pulse_reader and pulse_writer) may
 -- call: only the steps of public functions that run with their caller's
 -- rights (pulse.merge, the analytics, the view pulse.partitions). Nothing
@@ -50,7 +50,7 @@ SELECT p.oid::regprocedure AS public_executable, p.provolatile
 SELECT p.oid::regprocedure AS internal_public, p.provolatile, p.prosecdef
   FROM pg_proc p
  WHERE p.pronamespace = 'pulse_internal'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 SELECT r.rolname, count(*) FILTER (WHERE has_function_privilege(r.oid, p.oid, 'EXECUTE')
                                      AND NOT has_function_privilege('public', p.oid, 'EXECUTE')) AS beyond_public
   FROM pg_roles r CROSS JOIN pg_proc p
@@ -58,7 +58,7 @@ SELECT r.rolname, count(*) FILTER (WHERE has_function_privilege(r.oid, p.oid, 'E
  GROUP BY 1 ORDER BY 1;
 SELECT c.oid::regclass AS internal_table, has_table_privilege('pulse_reader', c.oid, 'SELECT') AS reader,
        has_table_privilege('pulse_writer', c.oid, 'SELECT') AS writer
-  FROM pg_class c WHERE c.relnamespace = 'pulse_internal'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1::text;
+  FROM pg_class c WHERE c.relnamespace = 'pulse_internal'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.oid::regclass::text COLLATE "C";
 
 -- A hostile user plants look-alikes of built-ins in their own schema.
 DROP ROLE IF EXISTS pulse_sec_evil;

@@ -1,5 +1,5 @@
 -- The twitter_v2 and twitter_v1 projections: landing rows inserted directly,
--- then pulse_internal.apply_twitter_v2/_v1 (what pulse.apply_batch dispatches to).
+-- then pulse_internal.apply_tweets (what pulse.apply_batch dispatches to).
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET client_min_messages = warning;
@@ -54,7 +54,7 @@ SELECT land('s1', 'twitter_v2', 1, 2, 0, $j${"data":{"id":"1394735776701816833",
                          "text":"#POIUYTREWQ and a long tail that X cut at 140 characters, here whole #Tail",
                          "entities":{"hashtags":[{"tag":"POIUYTREWQ"},{"tag":"Tail"}]}}]},
   "matching_rules":[{"id":"7","tag":"poi"}]}$j$);
-SELECT * FROM pulse_internal.apply_twitter_v2('s1', 1, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s1', 1, 'twitter_v2');
 SELECT * FROM t ORDER BY id;
 
 -- 2. A page: only `data` tweets are rows (the expansion 1391677057810288641
@@ -67,7 +67,7 @@ SELECT land('s2', 'twitter_v2', 1, 1, 0, $j${"data":[
   "meta":{"newest_id":"1578515564971970560","oldest_id":"1578515061600964608","result_count":2,"next_token":"b26v89"},
   "__twarc":{"url":"https://api.twitter.com/2/tweets/search/recent","version":"2.0.0"}}$j$);
 SELECT land('s2', 'twitter_v2', 1, 2, 0, '{"meta":{"result_count":0}}');
-SELECT * FROM pulse_internal.apply_twitter_v2('s2', 1, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s2', 1, 'twitter_v2');
 SELECT id, created_at, text, hashtags, is_retweet, rt, matched_rules FROM t
  WHERE id IN (1578515564971970560, 1578515061600964608, 1391677057810288641) ORDER BY id;
 SELECT pulse_internal.tweet_snowflake_time(1578515564971970560) AS snowflake_time,
@@ -78,23 +78,23 @@ SELECT pulse_internal.tweet_snowflake_time(1578515564971970560) AS snowflake_tim
 -- with fewer fields (no metrics, no entities, no rules) keeps what is stored.
 SELECT land('s3', 'twitter_v2', 1, 1, 10, '{"data":{"id":"1600000000000000000","created_at":"2022-12-06T06:00:00.000Z","text":"gm #btc","entities":{"hashtags":[{"tag":"btc"}]},"public_metrics":{"retweet_count":1,"like_count":5,"reply_count":0,"quote_count":0}},"matching_rules":[{"id":"1","tag":"a"}]}');
 SELECT land('s3', 'twitter_v2', 1, 2, 10, '{"data":{"id":"1600000000000000000","created_at":"2022-12-06T06:00:00.000Z","text":"gm #btc","entities":{"hashtags":[{"tag":"btc"}]},"public_metrics":{"retweet_count":2,"like_count":7,"reply_count":0,"quote_count":0}},"matching_rules":[{"id":"2","tag":"b"}]}');
-SELECT * FROM pulse_internal.apply_twitter_v2('s3', 1, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s3', 1, 'twitter_v2');
 SELECT id, rt, likes, matched_rules FROM t WHERE id = 1600000000000000000;
 -- the same batch again: nothing is written
-SELECT * FROM pulse_internal.apply_twitter_v2('s3', 1, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s3', 1, 'twitter_v2');
 -- an older observation (5 minutes before) with smaller counts: unchanged
 SELECT land('s3', 'twitter_v2', 2, 1, 5, '{"data":{"id":"1600000000000000000","created_at":"2022-12-06T06:00:00.000Z","text":"gm #btc","public_metrics":{"retweet_count":0,"like_count":1,"reply_count":0,"quote_count":0}}}');
-SELECT * FROM pulse_internal.apply_twitter_v2('s3', 2, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s3', 2, 'twitter_v2');
 SELECT id, rt, likes, matched_rules FROM t WHERE id = 1600000000000000000;
 -- a newer observation with new counts: updated, rules kept (union)
 SELECT land('s3', 'twitter_v2', 3, 1, 20, '{"data":{"id":"1600000000000000000","created_at":"2022-12-06T06:00:00.000Z","text":"gm #btc","entities":{"hashtags":[{"tag":"btc"}]},"public_metrics":{"retweet_count":4,"like_count":9,"reply_count":1,"quote_count":2}},"matching_rules":[{"id":"3","tag":"c"}]}');
-SELECT * FROM pulse_internal.apply_twitter_v2('s3', 3, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s3', 3, 'twitter_v2');
 SELECT id, rt, likes, replies, quotes, hashtags, matched_rules FROM t WHERE id = 1600000000000000000;
 -- a newer default-fields observation (search without tweet.fields): it has no
 -- created_at, metrics or entities; the stored row keeps them, and as it
 -- changes nothing else it is unchanged (not written)
 SELECT land('s3', 'twitter_v2', 4, 1, 30, '{"data":[{"id":"1600000000000000000","text":"gm #btc"}],"meta":{"result_count":1}}');
-SELECT * FROM pulse_internal.apply_twitter_v2('s3', 4, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s3', 4, 'twitter_v2');
 SELECT id, created_at, rt, likes, replies, quotes, hashtags, matched_rules FROM t WHERE id = 1600000000000000000;
 SELECT count(*) AS rows_for_id FROM pulse.tweets WHERE id = 1600000000000000000;
 
@@ -116,18 +116,18 @@ SELECT land('s4', 'twitter_v2', 1, 6, 0, $j${"data":[
   {"id":"20","text":"a 2006 id: not a snowflake, and no created_at"},
   {"id":"1700000000000000004","created_at":"2023-08-08T08:08:08.000Z","text":"bad counts keep the tweet",
    "public_metrics":{"retweet_count":-1,"like_count":1e3,"reply_count":"x","quote_count":99999999999}}]}$j$);
-SELECT * FROM pulse_internal.apply_twitter_v2('s4', 1, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s4', 1, 'twitter_v2');
 SELECT batch_id, format, reason, octet_length(raw) > 0 AS has_raw FROM pulse.rejects WHERE stream = 's4' ORDER BY id;
 SELECT convert_from(raw, 'UTF8') AS raw FROM pulse.rejects WHERE stream = 's4' AND reason LIKE '%data[3]%';
 SELECT id, text, rt, likes, replies, quotes FROM t WHERE id BETWEEN 1700000000000000000 AND 1700000000000000009 ORDER BY id;
 -- a later record without created_at keeps the stored row's created_at (here
 -- not the one its snowflake id encodes): still one row for the id
 SELECT land('s4', 'twitter_v2', 3, 1, 60, '{"data":{"id":"1700000000000000001","text":"good one, seen again","public_metrics":{"like_count":3}}}');
-SELECT * FROM pulse_internal.apply_twitter_v2('s4', 3, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s4', 3, 'twitter_v2');
 SELECT id, created_at, pulse_internal.tweet_snowflake_time(id) AS snowflake_time, text, likes FROM t WHERE id = 1700000000000000001;
 -- records of another stream, batch or format are not touched
-SELECT * FROM pulse_internal.apply_twitter_v2('s4', 2, 'twitter_v2');
-SELECT * FROM pulse_internal.apply_twitter_v1('s4', 1, 'twitter_v1');
+SELECT * FROM pulse_internal.apply_tweets('s4', 2, 'twitter_v2');
+SELECT * FROM pulse_internal.apply_tweets('s4', 1, 'twitter_v1');
 
 -- 5. v1.1 statuses: id_str, the v1.1 created_at spelling, extended_tweet's
 -- full text and entities, retweeted_status, symbols, user_mentions, counts.
@@ -154,7 +154,7 @@ SELECT land('v1', 'twitter_v1', 1, 3, 0, $j${"statuses":[{"created_at":"Sun Jul 
   "search_metadata":{"count":1}}$j$);
 SELECT land('v1', 'twitter_v1', 1, 4, 0, '{"delete":{"status":{"id":1,"id_str":"1","user_id":3,"user_id_str":"3"},"timestamp_ms":"1562974837000"}}');
 SELECT land('v1', 'twitter_v1', 1, 5, 0, '{"text":"no id at all","created_at":"Sun Jul 14 10:00:00 +0000 2019"}');
-SELECT * FROM pulse_internal.apply_twitter_v1('v1', 1, 'twitter_v1');
+SELECT * FROM pulse_internal.apply_tweets('v1', 1, 'twitter_v1');
 SELECT * FROM t WHERE id IN (1149827914406539264, 1149848395880738816, 1150339736120209408) ORDER BY id;
 SELECT reason FROM pulse.rejects WHERE stream = 'v1' ORDER BY id;
 
@@ -169,10 +169,10 @@ SELECT s, pulse_internal.tweet_time(s) FROM (VALUES
 -- reapply-style idempotence: every batch again changes nothing
 SELECT sum(inserted) AS ins, sum(updated) AS upd, sum(unchanged) AS unch FROM (
   SELECT r.* FROM (SELECT DISTINCT stream, batch_id FROM pulse.landing WHERE format = 'twitter_v2') b,
-                  LATERAL pulse_internal.apply_twitter_v2(b.stream, b.batch_id, 'twitter_v2') r
+                  LATERAL pulse_internal.apply_tweets(b.stream, b.batch_id, 'twitter_v2') r
   UNION ALL
   SELECT r.* FROM (SELECT DISTINCT stream, batch_id FROM pulse.landing WHERE format = 'twitter_v1') b,
-                  LATERAL pulse_internal.apply_twitter_v1(b.stream, b.batch_id, 'twitter_v1') r) x;
+                  LATERAL pulse_internal.apply_tweets(b.stream, b.batch_id, 'twitter_v1') r) x;
 
 -- 7. The per-field helpers: entity texts (sigils stripped, lower case in the
 -- database collation, first appearance kept), ids and counts.
