@@ -441,7 +441,8 @@ BEGIN
                 JOIN pg_attribute a ON a.attrelid = parent AND a.attname = o.col)) THEN
     SELECT string_agg(quote_ident(c), ', ' ORDER BY ord) INTO idx_cols
       FROM unnest(cluster_by || time_column) WITH ORDINALITY o(c, ord);
-    EXECUTE format('CREATE INDEX ON %s (%s)', parent, idx_cols);
+    -- Building it runs the column types' operators: the owner's code, as the owner.
+    PERFORM pulse_internal.as_owner(parent, ARRAY[format('CREATE INDEX ON %s (%s)', parent, idx_cols)]);
   END IF;
 
   now_slot := pulse_internal.slot_start(now(), every);

@@ -1,3 +1,50 @@
+-- Clustering: a sealed partition is rewritten once in (cluster_by..., time)
+-- order by building a sorted copy and swapping it in.
+--
+-- Rights: maintenance runs as a superuser (the background worker, pg_cron,
+-- an administrator), but a table's constraints, index expressions,
+-- generated columns and its types' operators are its owner's code. Every
+-- step that can run such code runs with the owner's rights, as CLUSTER and
+-- REINDEX do: through as_owner, a SECURITY DEFINER function owned by the
+-- owner, inside which SET ROLE and SET SESSION AUTHORIZATION are refused, so
+-- the owner's code cannot climb back to the caller's rights.
+
+-- Runs statements with the rights of rel's owner. A superuser caller acting
+-- on an ordinary role's table goes through a trampoline made for this call
+-- and dropped after it (an error rolls it back with the caller's
+-- subtransaction); any other caller must be the owner or act for it.
+CREATE OR REPLACE FUNCTION pulse_internal.as_owner(rel regclass, stmts text[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  owner name := (SELECT r.rolname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = rel);
+  tramp text := format('pulse_internal.%I', 'as_owner_' || pg_backend_pid() || '_' || rel::oid);
+  s text;
+BEGIN
+  IF coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = owner), false)
+     OR NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
+    -- A superuser's table: its owner has every right anyway. A caller that
+    -- is not a superuser: the owner, or a member of the owning role acting
+    -- for it (as with any statement it runs on that table itself).
+    IF NOT pg_has_role(current_user, owner, 'USAGE') THEN
+      RAISE EXCEPTION 'maintenance of % must run as its owner % or as a superuser', rel, owner
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOREACH s IN ARRAY stmts LOOP
+      EXECUTE s;
+    END LOOP;
+    RETURN;
+  END IF;
+  EXECUTE format('CREATE FUNCTION %s(stmts text[]) RETURNS void LANGUAGE plpgsql SECURITY DEFINER'
+                 ' SET search_path = pg_catalog, pg_temp AS %L', tramp,
+                 'DECLARE s text; BEGIN FOREACH s IN ARRAY stmts LOOP EXECUTE s; END LOOP; END');
+  EXECUTE format('ALTER FUNCTION %s(text[]) OWNER TO %I', tramp, owner);
+  EXECUTE format('SELECT %s($1)', tramp) USING stmts;
+  EXECUTE format('DROP FUNCTION %s(text[])', tramp);
+END $$;
+
 -- Builds a copy of a sealed partition in (cluster_by..., time) order, with
 -- the partition's indexes and bound constraint, ready to be swapped in.
 -- Writers of that partition wait (SHARE lock) so no row can be missed;
@@ -18,6 +65,7 @@ DECLARE
   ix record;
   prefix text;
   def text;
+  stmts text[];
 BEGIN
   IF NOT pulse_internal.lock_polling(part, 'SHARE', '1 second') THEN
     RETURN NULL;
@@ -37,10 +85,13 @@ BEGIN
     FROM pg_attribute a WHERE a.attrelid = part AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
   SELECT string_agg(quote_ident(c), ', ' ORDER BY ord) INTO order_cols
     FROM unnest(t.cluster_by || t.time_column) WITH ORDINALITY o(c, ord);
-  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s ORDER BY %s', copy, cols, cols, part, order_cols);
-  -- Lets ATTACH PARTITION skip its validation scan under the strong lock.
-  EXECUTE format('ALTER TABLE %s ADD CONSTRAINT pulse_partition_bound CHECK (%s)',
-                 copy, pg_get_partition_constraintdef(part));
+  -- The copy is the partition owner's; filling it evaluates the owner's
+  -- constraints, generated columns and index expressions: as the owner.
+  EXECUTE format('ALTER TABLE %s OWNER TO %I', copy, (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = part));
+  stmts := ARRAY[format('INSERT INTO %s (%s) SELECT %s FROM %s ORDER BY %s', copy, cols, cols, part, order_cols),
+                 -- Lets ATTACH PARTITION skip its validation scan under the strong lock.
+                 format('ALTER TABLE %s ADD CONSTRAINT pulse_partition_bound CHECK (%s)',
+                        copy, pg_get_partition_constraintdef(part))];
   FOR ix IN
     SELECT i.indexrelid, ic.relname AS idxname, i.indisunique, con.oid AS conoid
       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -49,8 +100,8 @@ BEGIN
      WHERE i.indrelid = part ORDER BY i.indexrelid
   LOOP
     IF ix.conoid IS NOT NULL THEN
-      EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', copy, 'pulse_tmp_' || ix.indexrelid,
-                     pg_get_constraintdef(ix.conoid));
+      stmts := stmts || format('ALTER TABLE %s ADD CONSTRAINT %I %s', copy, 'pulse_tmp_' || ix.indexrelid,
+                               pg_get_constraintdef(ix.conoid));
     ELSE
       def := pg_get_indexdef(ix.indexrelid);
       prefix := format('CREATE %sINDEX %I ON %I.%I ', CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END,
@@ -58,11 +109,11 @@ BEGIN
       IF NOT starts_with(def, prefix) THEN
         RAISE EXCEPTION 'cannot rebuild index % of %: unexpected definition', ix.idxname, part;
       END IF;
-      EXECUTE format('CREATE %sINDEX %I ON %s ', CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END,
-                     'pulse_tmp_' || ix.indexrelid, copy) || substr(def, length(prefix) + 1);
+      stmts := stmts || (format('CREATE %sINDEX %I ON %s ', CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END,
+                                'pulse_tmp_' || ix.indexrelid, copy) || substr(def, length(prefix) + 1));
     END IF;
   END LOOP;
-  EXECUTE format('ANALYZE %s', copy);
+  PERFORM pulse_internal.as_owner(part, stmts || format('ANALYZE %s', copy));
   RETURN copy;
 END $$;
 
@@ -76,30 +127,25 @@ DECLARE
   bound text;
   nsp name;
   rel name;
-  owner name;
-  names text[];
-  k integer;
+  renames text[];
 BEGIN
   IF NOT pulse_internal.lock_polling(part, 'ACCESS EXCLUSIVE', '1 second') THEN
     RETURN false;
   END IF;
-  SELECT pg_get_expr(c.relpartbound, c.oid), n.nspname, c.relname, pg_get_userbyid(c.relowner)
-    INTO bound, nsp, rel, owner
+  SELECT pg_get_expr(c.relpartbound, c.oid), n.nspname, c.relname
+    INTO bound, nsp, rel
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = part;
-  EXECUTE format('ALTER TABLE %s OWNER TO %I', copy, owner);
-  EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', t.parent, part);
-  EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', t.parent, copy, bound);
-  SELECT coalesce(array_agg(ARRAY['pulse_tmp_' || i.indexrelid, ic.relname::text]), '{}') INTO names
+  SELECT coalesce(array_agg(format('ALTER INDEX %I.%I RENAME TO %I', nsp, 'pulse_tmp_' || i.indexrelid, ic.relname)), '{}')
+    INTO renames
     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = part;
-  EXECUTE format('DROP TABLE %s', part);
+  -- DDL on the owner's tables, as the owner (ATTACH could build an index).
+  PERFORM pulse_internal.as_owner(t.parent, ARRAY[
+    format('ALTER TABLE %s DETACH PARTITION %s', t.parent, part),
+    format('ALTER TABLE %s ATTACH PARTITION %s %s', t.parent, copy, bound),
+    format('DROP TABLE %s', part),
+    format('ALTER TABLE %s DROP CONSTRAINT pulse_partition_bound', copy),
+    format('ALTER TABLE %s RENAME TO %I', copy, rel)] || renames);
   DELETE FROM pulse_internal.clustered_partitions cp WHERE cp.partition::oid = part::oid;
-  EXECUTE format('ALTER TABLE %s DROP CONSTRAINT pulse_partition_bound', copy);
-  EXECUTE format('ALTER TABLE %s RENAME TO %I', copy, rel);
-  FOR k IN 1..coalesce(array_length(names, 1), 0) LOOP
-    IF to_regclass(format('%I.%I', nsp, names[k][1])) IS NOT NULL THEN
-      EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', nsp, names[k][1], names[k][2]);
-    END IF;
-  END LOOP;
   INSERT INTO pulse_internal.clustered_partitions (partition, parent) VALUES (copy, t.parent);
   RETURN true;
 END $$;
