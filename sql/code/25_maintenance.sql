@@ -6,8 +6,9 @@
 -- commits.
 
 -- Phase 1, the slow part: sorted copies of the sealed partitions of each
--- table, while only writers of those partitions wait. Tables another run or
--- a backfill holds are returned as busy.
+-- table (at most 8 per table and run), while only writers of those
+-- partitions wait. Tables another run or a backfill holds are returned as
+-- busy.
 CREATE OR REPLACE FUNCTION pulse_internal.maintenance_prepare(tables pulse_internal.managed_tables[],
   OUT busy regclass[], OUT pend_part regclass[], OUT pend_copy regclass[], OUT pend_parent regclass[])
 LANGUAGE plpgsql
@@ -36,6 +37,9 @@ BEGIN
          AND (t.retain IS NULL OR upper(x.range) > now() - t.retain)
          AND NOT EXISTS (SELECT 1 FROM pulse_internal.clustered_partitions cp WHERE cp.partition::oid = x.part::oid)
        ORDER BY lower(x.range)
+       -- Bounded work per run: each copy holds locks on the partition, the
+       -- copy and its indexes until commit; the rest waits for the next run.
+       LIMIT 8
     LOOP
       BEGIN
         copy := pulse_internal.cluster_prepare(t, p.part);
@@ -68,7 +72,9 @@ BEGIN
 END $$;
 
 -- Phase 2 for one table: short catalog work under its lock (swap the sorted
--- copies in, drop expired partitions, premake), all or nothing.
+-- copies in, drop expired partitions, at most 64 a run, premake), all or
+-- nothing. The parent's lock is its own (LOCK TABLE ONLY), not one per
+-- partition.
 CREATE OR REPLACE FUNCTION pulse_internal.maintain_table(t pulse_internal.managed_tables,
   pend_part regclass[], pend_copy regclass[], pend_parent regclass[],
   OUT created integer, OUT dropped integer, OUT clustered integer, OUT note text)
@@ -106,7 +112,7 @@ BEGIN
       END IF;
     END LOOP;
     FOR p IN SELECT x.part FROM pulse_internal.partitions_of(t.parent) x
-              WHERE upper(x.range) <= cutoff ORDER BY lower(x.range) LOOP
+              WHERE upper(x.range) <= cutoff ORDER BY lower(x.range) LIMIT 64 LOOP
       IF pulse_internal.lock_polling(p.part, 'ACCESS EXCLUSIVE', '1 second') THEN
         EXECUTE format('DROP TABLE %s', p.part);
         DELETE FROM pulse_internal.clustered_partitions cp WHERE cp.partition::oid = p.part::oid;

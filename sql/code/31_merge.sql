@@ -7,7 +7,8 @@
 -- wins unambiguously (rows tied for it, every row without a version, must be
 -- identical).
 CREATE OR REPLACE FUNCTION pulse_internal.merge_checks(p pulse_internal.merge_plan,
-  OUT n_keys bigint, OUT n_rows bigint, OUT has_dups boolean, OUT t_min timestamptz, OUT t_max timestamptz)
+  OUT n_keys bigint, OUT n_rows bigint, OUT has_dups boolean, OUT t_min timestamptz, OUT t_max timestamptz,
+  OUT hours timestamptz[])
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -26,6 +27,17 @@ BEGIN
                                                                   p.time_col, time_cast, p.time_col, time_cast) END,
                  p.s_name, key_list)
     INTO n_keys, n_rows, has_null_key, has_dups, t_min, t_max;
+  -- The UTC hours the rows fall in, to create only the partitions they need
+  -- (a second pass only when the batch spans more than one hour).
+  IF p.time_col IS NOT NULL AND isfinite(t_min) AND isfinite(t_max) THEN
+    IF date_bin('1 hour', t_min, timestamptz '2000-01-01 00:00:00+00') = date_bin('1 hour', t_max, timestamptz '2000-01-01 00:00:00+00') THEN
+      hours := ARRAY[date_bin('1 hour', t_min, timestamptz '2000-01-01 00:00:00+00')];
+    ELSE
+      EXECUTE format('SELECT array_agg(DISTINCT date_bin(''1 hour'', %s, timestamptz ''2000-01-01 00:00:00+00'')) FROM %s AS src',
+                     format(p.time_expr, format('src.%I::%s', p.time_col, time_cast)), p.s_name)
+        INTO hours;
+    END IF;
+  END IF;
   IF has_null_key THEN
     RAISE EXCEPTION 'pulse.merge: source % has rows with NULL in key column(s) %', p.s_name,
                     pulse_internal.ident_list(p.k_cols)
@@ -54,34 +66,47 @@ BEGIN
 END
 $fn$;
 
--- Partitions: on a managed target, create the partitions this batch needs,
--- and only those (ensure_partitions covers [from, until), so until is just
--- past the newest row). Infinite times fit no partition: the insert will say
--- so. ensure_partitions is not for every role (pulse_writer has it): without
--- it, a batch whose time range the existing partitions cover still merges,
--- and any other is refused up front with the reason.
-CREATE OR REPLACE FUNCTION pulse_internal.merge_partitions(p pulse_internal.merge_plan, t_min timestamptz, t_max timestamptz)
+-- Partitions: on a managed target, create the partitions the batch's rows
+-- need, and only those (`hours`: the UTC hours they fall in; infinite times
+-- fit no partition: the insert will say so). ensure_partitions is not for
+-- every role (pulse_writer has it): without it, a batch whose rows existing
+-- partitions hold still merges, and any other is refused up front with the
+-- reason.
+CREATE OR REPLACE FUNCTION pulse_internal.merge_partitions(p pulse_internal.merge_plan, hours timestamptz[])
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  uncovered timestamptz[];
+  h timestamptz;
 BEGIN
-  IF p.time_col IS NULL OR NOT isfinite(t_min) OR NOT isfinite(t_max) THEN
+  IF p.time_col IS NULL OR hours IS NULL THEN
     RETURN;
   END IF;
-  IF has_function_privilege('pulse_internal.create_partitions(regclass, timestamptz, timestamptz, boolean, boolean)', 'EXECUTE') THEN
+  IF has_function_privilege('pulse_internal.create_partitions_at(regclass, timestamptz[])', 'EXECUTE') THEN
     -- The extension's owner, and its SECURITY DEFINER ingestion functions
     -- (apply_batch merging for a pulse_writer session), may create
     -- partitions directly; ensure_partitions would check the session user.
-    PERFORM pulse_internal.create_partitions(p.target, t_min, t_max + interval '1 microsecond');
-  ELSIF has_function_privilege('pulse.ensure_partitions(regclass, timestamptz, timestamptz)', 'EXECUTE') THEN
-    PERFORM pulse.ensure_partitions(p.target, t_min, t_max + interval '1 microsecond');
-  ELSIF NOT coalesce((SELECT range_agg(x.range) FROM pulse_internal.partitions_of(p.target) AS x WHERE x.range IS NOT NULL)
-                     @> tstzrange(t_min, t_max, '[]'), false) THEN
-    RAISE EXCEPTION 'pulse.merge: % has no partition for part of the batch''s time range [%, %]', p.t_name, t_min, t_max
+    PERFORM pulse_internal.create_partitions_at(p.target, hours);
+    RETURN;
+  END IF;
+  SELECT array_agg(x.h ORDER BY x.h) INTO uncovered
+    FROM unnest(hours) AS x(h)
+   WHERE NOT EXISTS (SELECT FROM pulse_internal.partitions_of(p.target) AS pt
+                      WHERE pt.range @> tstzrange(x.h, x.h + interval '1 hour', '[)'));
+  IF uncovered IS NULL THEN
+    RETURN;
+  END IF;
+  IF NOT has_function_privilege('pulse.ensure_partitions(regclass, timestamptz, timestamptz)', 'EXECUTE') THEN
+    RAISE EXCEPTION 'pulse.merge: % has no partition for part of the batch''s time range [%, %]', p.t_name,
+                    uncovered[1], uncovered[cardinality(uncovered)] + interval '1 hour'
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Creating the partitions a batch needs takes EXECUTE on pulse.ensure_partitions (role pulse_writer has it).';
   END IF;
+  FOREACH h IN ARRAY uncovered LOOP
+    PERFORM pulse.ensure_partitions(p.target, h, h + interval '1 hour');
+  END LOOP;
 END
 $fn$;
 
@@ -236,7 +261,7 @@ BEGIN
     RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint;
     RETURN;
   END IF;
-  PERFORM pulse_internal.merge_partitions(p, c.t_min, c.t_max);
+  PERFORM pulse_internal.merge_partitions(p, c.hours);
   r := pulse_internal.merge_run(p, pulse_internal.merge_statement(p, c.has_dups));
   RETURN QUERY SELECT r.n_ins, r.n_upd, c.n_keys - r.n_ins - r.n_upd;
 END

@@ -22,24 +22,51 @@
 
 -- Why a projected candle cannot be stored, or NULL: the record's shape
 -- (wrong JSON type), the landing payload, the exchange's own checks of the
--- record (market), its time, then prices and volumes, then the exchange's
--- later checks (last-trade time, unit). One order and wording for every
--- exchange; `noun` names the record ("upbit candle").
+-- record (market), its time, prices and volumes, then values no market can
+-- print (a negative price or volume, high below low, open or close outside
+-- [low, high], an open time off its period's grid, a candle or a last trade
+-- more than one period in the future, a candle outside the range its page
+-- was asked for: the landing payload's range_from_ms/range_until_ms, when
+-- the loader sent them), then the exchange's later checks. One order and
+-- wording for every exchange; `noun` names the record ("upbit candle").
+-- A time in reject reasons, the same whatever the session's TimeZone and
+-- DateStyle.
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.utc_text(ts timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+
 -- inlined
 CREATE OR REPLACE FUNCTION pulse_internal.candle_problem(noun text, shape_problem text, market text, period interval,
-  record_problem text, time_problem text, open numeric, high numeric, low numeric, close numeric,
-  volume numeric, quote_volume numeric, later_problem text)
+  record_problem text, time_problem text, bucket_start timestamptz, open numeric, high numeric, low numeric,
+  close numeric, volume numeric, quote_volume numeric, observed_at timestamptz, range jsonb, later_problem text)
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-  -- coalesce names each argument once, so the planner inlines this into the
-  -- projections (an argument used twice would be evaluated twice).
+  -- The arguments are plain values: the planner inlines this into the
+  -- projections even where one is named twice.
   SELECT coalesce(shape_problem,
-                  CASE WHEN market IS NULL OR period IS NULL THEN 'landing payload lacks market or a known period' END,
-                  record_problem, time_problem,
-                  CASE WHEN open IS NULL OR high IS NULL OR low IS NULL OR close IS NULL OR volume IS NULL OR quote_volume IS NULL
-                       THEN noun || ' has a missing or non-numeric price or volume' END,
-                  later_problem)
+    CASE WHEN market IS NULL OR period IS NULL THEN 'landing payload lacks market or a known period' END,
+    record_problem, time_problem,
+    CASE
+      WHEN open IS NULL OR high IS NULL OR low IS NULL OR close IS NULL OR volume IS NULL OR quote_volume IS NULL
+        THEN noun || ' has a missing or non-numeric price or volume'
+      WHEN least(open, high, low, close, volume, quote_volume) < 0
+        THEN noun || ' has a negative price or volume'
+      WHEN high < low THEN format('%s has high %s below low %s', noun, high, low)
+      WHEN open NOT BETWEEN low AND high OR close NOT BETWEEN low AND high
+        THEN format('%s has open %s or close %s outside [low %s, high %s]', noun, open, close, low, high)
+      WHEN bucket_start <> date_bin(period, bucket_start, timestamptz '1970-01-01 00:00:00+00')
+        THEN format('%s opens at %s, not on the %s grid', noun, pulse_internal.utc_text(bucket_start), to_char(period, 'HH24:MI:SS'))
+      WHEN bucket_start > now() + period
+        THEN format('%s opens at %s, more than %s in the future', noun, pulse_internal.utc_text(bucket_start), to_char(period, 'HH24:MI:SS'))
+      WHEN observed_at > now() + period
+        THEN format('%s last trade at %s, more than %s in the future', noun, pulse_internal.utc_text(observed_at), to_char(period, 'HH24:MI:SS'))
+      WHEN bucket_start < pulse_internal.json_epoch_ms(range -> 'range_from_ms')
+        OR bucket_start >= pulse_internal.json_epoch_ms(range -> 'range_until_ms')
+        THEN format('%s opens at %s, outside the range its page was asked for', noun, pulse_internal.utc_text(bucket_start))
+    END,
+    later_problem)
 $$;
 
 -- inlined
@@ -54,15 +81,19 @@ LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
            v.market, v.period,
            CASE WHEN v.rec_market IS NOT NULL AND v.rec_market <> v.market
                 THEN 'upbit candle is for market ' || v.rec_market || ', not ' || v.market END,
-           CASE WHEN v.bucket_start IS NULL THEN 'upbit candle_date_time_utc missing or malformed' END,
-           v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
+           CASE WHEN v.bucket_start IS NULL THEN 'upbit candle_date_time_utc missing, malformed or not a date' END,
+           v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume, v.observed_at, p,
            CASE WHEN v.observed_at IS NULL THEN 'upbit candle timestamp missing or malformed'
                 WHEN v.unit IS NOT NULL AND v.unit IS DISTINCT FROM (extract(epoch FROM v.period) / 60)::int::text
                 THEN 'upbit candle unit ' || v.unit || ' does not match period ' || (p->>'period') END)
   FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
                r->>'market' AS rec_market, r->>'unit' AS unit,
-               CASE WHEN r->>'candle_date_time_utc' ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$'
-                    THEN ((r->>'candle_date_time_utc') || '+00')::timestamptz END AS bucket_start,
+               -- A day the month has (2020-02-30 passes the pattern but is no date).
+               CASE WHEN r->>'candle_date_time_utc' ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$'
+                    THEN CASE WHEN substr(r->>'candle_date_time_utc', 9, 2)::int <=
+                                   extract(day FROM (substr(r->>'candle_date_time_utc', 1, 7) || '-01')::timestamp
+                                                    + interval '1 month - 1 day')
+                              THEN ((r->>'candle_date_time_utc') || '+00')::timestamptz END END AS bucket_start,
                pulse_internal.num(r->>'opening_price', jsonb_typeof(r->'opening_price')) AS open, pulse_internal.num(r->>'high_price', jsonb_typeof(r->'high_price')) AS high,
                pulse_internal.num(r->>'low_price', jsonb_typeof(r->'low_price')) AS low, pulse_internal.num(r->>'trade_price', jsonb_typeof(r->'trade_price')) AS close,
                pulse_internal.num(r->>'candle_acc_trade_volume', jsonb_typeof(r->'candle_acc_trade_volume')) AS volume,
@@ -86,7 +117,12 @@ LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
            CASE WHEN v.kind IS DISTINCT FROM 'array' OR v.len < 8 THEN 'binance kline is not an array of at least 8 fields' END,
            v.market, v.period, NULL,
            CASE WHEN v.bucket_start IS NULL OR v.close_time IS NULL THEN 'binance kline open or close time malformed' END,
-           v.open, v.high, v.low, v.close, v.volume, v.quote_volume, NULL)
+           v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
+           least(v.observed, v.close_time + interval '1 millisecond'), p,
+           -- (a page with one open time twice: the copy with the wrong close)
+           CASE WHEN v.close_time <> v.bucket_start + v.period - interval '1 millisecond'
+                THEN format('binance kline closes at %s, not one period after it opens at %s',
+                            pulse_internal.utc_text(v.close_time), pulse_internal.utc_text(v.bucket_start)) END)
   FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
                CASE WHEN jsonb_typeof(r) = 'array' THEN jsonb_array_length(r) END AS len,
                pulse_internal.json_epoch_ms(r->0) AS bucket_start, pulse_internal.json_epoch_ms(r->6) AS close_time,
@@ -110,7 +146,8 @@ LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
            CASE WHEN v.kind IS DISTINCT FROM 'object' THEN 'coinone candle is not a JSON object' END,
            v.market, v.period, NULL,
            CASE WHEN v.bucket_start IS NULL THEN 'coinone candle timestamp missing or malformed' END,
-           v.open, v.high, v.low, v.close, v.volume, v.quote_volume, NULL)
+           v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
+           least(v.observed, v.bucket_start + v.period), p, NULL)
   FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
                pulse_internal.json_epoch_ms(r->'timestamp') AS bucket_start,
                pulse_internal.json_epoch_ms(p->'observed_ms') AS observed,
@@ -141,8 +178,12 @@ AS $$
 DECLARE
   proj text := (SELECT f.projection::oid::regproc::text FROM pulse_internal.formats f
                  WHERE f.format = exchange AND f.apply = 'pulse_internal.apply_candles(text,bigint,text)'::regprocedure);
-  lo timestamptz;
-  hi timestamptz;
+  t pulse_internal.managed_tables := pulse_internal.managed('pulse.candles');
+  -- Rows before the oldest slot retention keeps are rejected, not loaded
+  -- into a partition about to be dropped (or failing for want of one).
+  keep_from timestamptz := CASE WHEN t.retain IS NULL THEN '-infinity'
+                                ELSE pulse_internal.slot_start(now() - t.retain, t.every) END;
+  hours timestamptz[];
 BEGIN
   IF proj IS NULL THEN
     RAISE EXCEPTION 'no candle projection for exchange %', exchange USING ERRCODE = '22023';
@@ -151,15 +192,22 @@ BEGIN
   -- needs. This function runs as the extension owner (apply_batch is SECURITY
   -- DEFINER), so it calls the unchecked internal: pulse.ensure_partitions
   -- checks the session user, a pulse_writer member without INSERT on candles.
-  EXECUTE format('SELECT min(p.bucket_start), max(p.bucket_start) FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
-                   WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3 AND p.reason IS NULL', proj)
-    INTO lo, hi USING stream, batch_id, exchange;
-  IF lo IS NOT NULL THEN
-    PERFORM pulse_internal.create_partitions('pulse.candles'::regclass, lo, hi + interval '1 microsecond');
+  -- Only the partitions that rows go to.
+  EXECUTE format('SELECT array_agg(DISTINCT date_bin(''1 hour'', p.bucket_start, timestamptz ''2000-01-01 00:00:00+00''))
+                    FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
+                   WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3 AND p.reason IS NULL
+                     AND p.bucket_start >= $4', proj)
+    INTO hours USING stream, batch_id, exchange, keep_from;
+  IF hours IS NOT NULL THEN
+    PERFORM pulse_internal.create_partitions_at('pulse.candles'::regclass, hours);
   END IF;
   RETURN QUERY EXECUTE format($q$
     WITH proj AS MATERIALIZED (
-      SELECT l.seq, l.payload, p.*
+      SELECT l.seq, l.payload, p.market, p.period, p.bucket_start, p.open, p.high, p.low, p.close,
+             p.volume, p.quote_volume, p.observed_at,
+             coalesce(p.reason, CASE WHEN p.bucket_start < $4
+                                     THEN format('candle opens at %%s, before what the retention of pulse.candles keeps (%%s)',
+                                                 pulse_internal.utc_text(p.bucket_start), pulse_internal.utc_text($4)) END) AS reason
         FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
        WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3),
     rej AS (
@@ -208,7 +256,7 @@ BEGIN
            (SELECT count(*) FROM good) - total,
            (SELECT count(*) FROM rej)
       FROM counted
-  $q$, proj) USING stream, batch_id, exchange;
+  $q$, proj) USING stream, batch_id, exchange, keep_from;
 END
 $$;
 

@@ -67,7 +67,7 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.merge_key(pulse_internal.merge_plan, name[]),
   pulse_internal.merge_plan(regclass, regclass, name[], name),
   pulse_internal.merge_checks(pulse_internal.merge_plan),
-  pulse_internal.merge_partitions(pulse_internal.merge_plan, timestamptz, timestamptz),
+  pulse_internal.merge_partitions(pulse_internal.merge_plan, timestamptz[]),
   pulse_internal.merge_changes(pulse_internal.merge_plan, text, boolean),
   pulse_internal.merge_statement(pulse_internal.merge_plan, boolean),
   pulse_internal.merge_run(pulse_internal.merge_plan, text),
