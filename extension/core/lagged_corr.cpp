@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace pulse::core {
+namespace pulse {
 
 std::vector<LagCorr> lagged_corr(const std::vector<double>& x, const std::vector<bool>& x_null,
                                  const std::vector<double>& y, const std::vector<bool>& y_null,
@@ -51,4 +51,4 @@ std::vector<LagCorr> lagged_corr(const std::vector<double>& x, const std::vector
   return out;
 }
 
-}  // namespace pulse::core
+}  // namespace pulse

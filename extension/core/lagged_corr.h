@@ -8,7 +8,7 @@
 
 #include "core/moving_corr.h"
 
-namespace pulse::core {
+namespace pulse {
 
 struct LagCorr {
   int lag;
@@ -27,4 +27,4 @@ std::vector<LagCorr> lagged_corr(const std::vector<double>& x, const std::vector
                                  const std::vector<double>& y, const std::vector<bool>& y_null,
                                  int64_t max_lag);
 
-}  // namespace pulse::core
+}  // namespace pulse

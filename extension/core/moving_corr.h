@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace pulse::core {
+namespace pulse {
 
 // Fixed-point accumulator of signed values k * 2^(kScaleBits) at any bit
 // position. Digits are radix 2^32 held in int64 (redundant form: a digit may
@@ -57,4 +57,4 @@ void corr_normalize(CorrState* s);
 // rounded once at the end (clamped to [-1, 1]). Normalizes s.
 CorrResult corr_result(CorrState* s);
 
-}  // namespace pulse::core
+}  // namespace pulse

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 
-namespace pulse::core {
+namespace pulse {
 
 int64_t SessionTracker::next(int64_t ts, int64_t gap) {
   if (gap <= 0) throw Error(sqlstate::kInvalidParameterValue, "session gap must be positive");
@@ -21,4 +21,4 @@ int64_t SessionTracker::next(int64_t ts, int64_t gap) {
   return start;
 }
 
-}  // namespace pulse::core
+}  // namespace pulse

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace pulse::core {
+namespace pulse {
 
 struct SessionTracker {
   bool started = false;
@@ -18,4 +18,4 @@ struct SessionTracker {
   int64_t next(int64_t ts, int64_t gap);
 };
 
-}  // namespace pulse::core
+}  // namespace pulse

@@ -34,7 +34,7 @@ extern "C" {
 
 namespace {
 
-using pulse::core::CorrState;
+using pulse::CorrState;
 
 // For tests: the inverse transition refuses, so window frames are recomputed
 // from scratch (PostgreSQL's restart path) and both paths can be compared.
@@ -53,9 +53,9 @@ MemoryContext agg_context(FunctionCallInfo fcinfo) {
 // The state is plain old data (see core/moving_corr.h): palloc'd in the
 // aggregate context and freed with it, no destructor to run.
 CorrState* new_state(MemoryContext ctx) {
-  void* mem = pulse::pg_guard([&] { return MemoryContextAlloc(ctx, sizeof(CorrState)); });
+  void* mem = pulse::pg::pg_guard([&] { return MemoryContextAlloc(ctx, sizeof(CorrState)); });
   auto* s = static_cast<CorrState*>(mem);
-  pulse::core::corr_init(s);
+  pulse::corr_init(s);
   return s;
 }
 
@@ -78,7 +78,7 @@ PULSE_FUNCTION(pulse_moving_corr_trans) {
   MemoryContext ctx = agg_context(fcinfo);
   CorrState* s = PG_ARGISNULL(0) ? new_state(ctx) : state_arg(fcinfo, 0);
   if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-    pulse::core::corr_add(s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
+    pulse::corr_add(s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
   PG_RETURN_POINTER(s);
 }
 
@@ -89,7 +89,7 @@ PULSE_FUNCTION(pulse_moving_corr_inv) {
   if (PG_ARGISNULL(0) || g_force_restart) PG_RETURN_NULL();
   CorrState* s = state_arg(fcinfo, 0);
   if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-    pulse::core::corr_remove(s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
+    pulse::corr_remove(s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
   PG_RETURN_POINTER(s);
 }
 
@@ -97,7 +97,7 @@ PULSE_FUNCTION(pulse_moving_corr_inv) {
 // normalize the state's digits in place, which keeps its value unchanged.
 PULSE_FUNCTION(pulse_moving_corr_final) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  pulse::core::CorrResult r = pulse::core::corr_result(state_arg(fcinfo, 0));
+  pulse::CorrResult r = pulse::corr_result(state_arg(fcinfo, 0));
   if (r.is_null) PG_RETURN_NULL();
   PG_RETURN_FLOAT8(r.value);
 }
@@ -116,7 +116,7 @@ PULSE_FUNCTION(pulse_moving_corr_combine) {
     PG_RETURN_POINTER(s);
   }
   CorrState* s = state_arg(fcinfo, 0);
-  pulse::core::corr_combine(s, other);
+  pulse::corr_combine(s, other);
   PG_RETURN_POINTER(s);
 }
 
@@ -124,8 +124,8 @@ PULSE_FUNCTION(pulse_moving_corr_combine) {
 PULSE_FUNCTION(pulse_moving_corr_serialize) {
   agg_context(fcinfo);
   CorrState* s = state_arg(fcinfo, 0);
-  pulse::core::corr_normalize(s);
-  void* mem = pulse::pg_guard([] { return palloc(VARHDRSZ + sizeof(CorrState)); });
+  pulse::corr_normalize(s);
+  void* mem = pulse::pg::pg_guard([] { return palloc(VARHDRSZ + sizeof(CorrState)); });
   auto* out = static_cast<bytea*>(mem);
   SET_VARSIZE(out, VARHDRSZ + sizeof(CorrState));
   std::memcpy(VARDATA(out), s, sizeof(CorrState));
@@ -136,7 +136,7 @@ PULSE_FUNCTION(pulse_moving_corr_serialize) {
 PULSE_FUNCTION(pulse_moving_corr_deserialize) {
   MemoryContext ctx = agg_context(fcinfo);
   Datum arg = PG_GETARG_DATUM(0);
-  void* raw = pulse::pg_guard([&] { return static_cast<void*>(PG_DETOAST_DATUM(arg)); });
+  void* raw = pulse::pg::pg_guard([&] { return static_cast<void*>(PG_DETOAST_DATUM(arg)); });
   auto* in = static_cast<bytea*>(raw);
   if (VARSIZE_ANY_EXHDR(in) != sizeof(CorrState))
     throw pulse::Error(pulse::sqlstate::kInvalidParameterValue, "invalid moving_corr state");
@@ -153,7 +153,7 @@ void read_float8_array(FunctionCallInfo fcinfo, int argno, const char* name, std
   if (PG_ARGISNULL(argno))
     throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, std::string(name) + " must not be NULL");
   Datum d = PG_GETARG_DATUM(argno);
-  ArrayType* arr = static_cast<ArrayType*>(pulse::pg_guard([&] { return static_cast<void*>(DatumGetArrayTypeP(d)); }));
+  ArrayType* arr = static_cast<ArrayType*>(pulse::pg::pg_guard([&] { return static_cast<void*>(DatumGetArrayTypeP(d)); }));
   if (ARR_NDIM(arr) > 1)
     throw pulse::Error(pulse::sqlstate::kInvalidParameterValue, std::string(name) + " must be a one-dimensional array");
   if (ARR_ELEMTYPE(arr) != FLOAT8OID)
@@ -161,7 +161,7 @@ void read_float8_array(FunctionCallInfo fcinfo, int argno, const char* name, std
   Datum* elems = nullptr;
   bool* isnull = nullptr;
   int n = 0;
-  pulse::pg_guard([&] {
+  pulse::pg::pg_guard([&] {
     deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &isnull, &n);
   });
   values->resize(static_cast<size_t>(n));
@@ -182,14 +182,14 @@ PULSE_FUNCTION(pulse_lagged_corr) {
   read_float8_array(fcinfo, 1, "y", &y, &yn);
   if (PG_ARGISNULL(2))
     throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, "max_lag must not be NULL");
-  std::vector<pulse::core::LagCorr> rows = pulse::core::lagged_corr(x, xn, y, yn, PG_GETARG_INT32(2));
-  pulse::pg_guard([&] { InitMaterializedSRF(fcinfo, 0); });
+  std::vector<pulse::LagCorr> rows = pulse::lagged_corr(x, xn, y, yn, PG_GETARG_INT32(2));
+  pulse::pg::pg_guard([&] { InitMaterializedSRF(fcinfo, 0); });
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-  for (const pulse::core::LagCorr& r : rows) {
+  for (const pulse::LagCorr& r : rows) {
     Datum values[3] = {Int32GetDatum(r.lag), Int32GetDatum(static_cast<int32>(r.n)),
                        Float8GetDatum(r.corr.value)};
     bool nulls[3] = {false, false, r.corr.is_null};
-    pulse::pg_guard([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+    pulse::pg::pg_guard([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
   }
   return static_cast<Datum>(0);
 }
@@ -198,7 +198,7 @@ namespace {
 
 // Partition-local state of session_start (zeroed by PostgreSQL per partition).
 struct SessionState {
-  pulse::core::SessionTracker tracker;
+  pulse::SessionTracker tracker;
   int64 next_pos;
 };
 static_assert(std::is_trivially_copyable_v<SessionState>);
@@ -209,16 +209,16 @@ static_assert(std::is_trivially_copyable_v<SessionState>);
 // O(1) per row, carrying the running session in partition-local memory.
 PULSE_FUNCTION(pulse_session_start) {
   WindowObject winobj = PG_WINDOW_OBJECT();
-  void* mem = pulse::pg_guard([&] { return WinGetPartitionLocalMemory(winobj, sizeof(SessionState)); });
+  void* mem = pulse::pg::pg_guard([&] { return WinGetPartitionLocalMemory(winobj, sizeof(SessionState)); });
   auto* st = static_cast<SessionState*>(mem);
-  int64 pos = pulse::pg_guard([&] { return WinGetCurrentPosition(winobj); });
+  int64 pos = pulse::pg::pg_guard([&] { return WinGetCurrentPosition(winobj); });
   if (pos != st->next_pos)
     throw pulse::Error(pulse::sqlstate::kInternalError, "session_start: rows arrived out of order");
   st->next_pos = pos + 1;
   // Only the current row is ever read: let the executor drop earlier rows.
-  pulse::pg_guard([&] { WinSetMarkPosition(winobj, pos); });
+  pulse::pg::pg_guard([&] { WinSetMarkPosition(winobj, pos); });
   bool gap_null = false, ts_null = false;
-  Datum gap_d = pulse::pg_guard([&] { return WinGetFuncArgCurrent(winobj, 1, &gap_null); });
+  Datum gap_d = pulse::pg::pg_guard([&] { return WinGetFuncArgCurrent(winobj, 1, &gap_null); });
   if (gap_null) throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, "gap must not be NULL");
   const Interval* gap = DatumGetIntervalP(gap_d);
   if (gap->month != 0)
@@ -229,7 +229,7 @@ PULSE_FUNCTION(pulse_session_start) {
       __builtin_add_overflow(gap_us, gap->time, &gap_us))
     throw pulse::Error(pulse::sqlstate::kInvalidParameterValue, "gap is out of range");
   if (gap_us <= 0) throw pulse::Error(pulse::sqlstate::kInvalidParameterValue, "gap must be positive");
-  Datum ts_d = pulse::pg_guard([&] { return WinGetFuncArgCurrent(winobj, 0, &ts_null); });
+  Datum ts_d = pulse::pg::pg_guard([&] { return WinGetFuncArgCurrent(winobj, 0, &ts_null); });
   if (ts_null) PG_RETURN_NULL();  // a NULL time belongs to no session
   int64 start = st->tracker.next(DatumGetTimestampTz(ts_d), gap_us);
   PG_RETURN_TIMESTAMPTZ(start);

@@ -38,7 +38,7 @@ bool run(Body body, FunctionCallInfo fcinfo, Datum* result, ErrorSlot* slot) noe
   try {
     *result = body(fcinfo);
     return true;
-  } catch (const PgError& e) {
+  } catch (const pg::PgError& e) {
     slot->sqlerrcode = e.sqlerrcode();
     copy_text(slot->message, sizeof slot->message, e.what());
     copy_text(slot->detail, sizeof slot->detail, e.detail().c_str());

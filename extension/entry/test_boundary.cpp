@@ -25,12 +25,12 @@ struct CountsDestruction {
 };
 
 Datum text_result(const std::string& s) {
-  return pulse::pg_guard([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
+  return pulse::pg::pg_guard([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
 }
 
 Datum bad_int4_input() {
   // int4in raises 22P02 through ereport: the PostgreSQL -> C++ direction.
-  return pulse::pg_guard([] { return DirectFunctionCall1(int4in, CStringGetDatum("not a number")); });
+  return pulse::pg::pg_guard([] { return DirectFunctionCall1(int4in, CStringGetDatum("not a number")); });
 }
 
 }  // namespace
@@ -68,7 +68,7 @@ PULSE_FUNCTION(pulse_test_catch_pg) {
     CountsDestruction inner;
     bad_int4_input();
     report = "no error";
-  } catch (const pulse::PgError& e) {
+  } catch (const pulse::pg::PgError& e) {
     report = std::string("caught ") + e.sqlstate() + ": " + e.what();
   }
   report += "; destructors run: " + std::to_string(g_destructors_run - destructors_before);

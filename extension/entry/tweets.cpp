@@ -26,7 +26,7 @@ extern "C" {
 // pulse._tweet_time(text) RETURNS timestamptz: X's created_at in its v2 or
 // v1.1 spelling; NULL (not an error) when the text is not a valid timestamp.
 PULSE_FUNCTION(pulse_tweet_time) {
-  text* t = pulse::pg_guard([&] { return PG_GETARG_TEXT_PP(0); });
+  text* t = pulse::pg::pg_guard([&] { return PG_GETARG_TEXT_PP(0); });
   std::string_view s(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
   auto micros = pulse::parse_tweet_time(s);
   if (!micros) PG_RETURN_NULL();
@@ -40,11 +40,11 @@ namespace {
 // The jsonb argument n, detoasted; nullptr when SQL NULL.
 Jsonb* jsonb_arg(FunctionCallInfo fcinfo, int n) {
   if (PG_ARGISNULL(n)) return nullptr;
-  return pulse::pg_guard([&] { return PG_GETARG_JSONB_P(n); });
+  return pulse::pg::pg_guard([&] { return PG_GETARG_JSONB_P(n); });
 }
 
 std::string_view text_arg(FunctionCallInfo fcinfo, int n) {
-  text* t = pulse::pg_guard([&] { return PG_GETARG_TEXT_PP(n); });
+  text* t = pulse::pg::pg_guard([&] { return PG_GETARG_TEXT_PP(n); });
   return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
@@ -52,11 +52,11 @@ std::string_view text_arg(FunctionCallInfo fcinfo, int n) {
 std::optional<std::string> scalar_text(Jsonb* jb) {
   if (jb == nullptr || !JB_ROOT_IS_SCALAR(jb)) return std::nullopt;
   JsonbValue v;
-  bool ok = pulse::pg_guard([&] { return JsonbExtractScalar(&jb->root, &v); });
+  bool ok = pulse::pg::pg_guard([&] { return JsonbExtractScalar(&jb->root, &v); });
   if (!ok) return std::nullopt;
   if (v.type == jbvString) return std::string(v.val.string.val, v.val.string.len);
   if (v.type == jbvNumeric) {
-    char* s = pulse::pg_guard([&] {
+    char* s = pulse::pg::pg_guard([&] {
       return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
     });
     return std::string(s);
@@ -94,30 +94,30 @@ PULSE_FUNCTION(pulse_tweet_tags) {
   std::string sigils(text_arg(fcinfo, 2));
   std::vector<std::string> tags;
   if (jb != nullptr && JB_ROOT_IS_ARRAY(jb) && !JB_ROOT_IS_SCALAR(jb)) {
-    JsonbIterator* it = pulse::pg_guard([&] { return JsonbIteratorInit(&jb->root); });
+    JsonbIterator* it = pulse::pg::pg_guard([&] { return JsonbIteratorInit(&jb->root); });
     JsonbValue v;
     for (;;) {
-      JsonbIteratorToken tok = pulse::pg_guard([&] { return JsonbIteratorNext(&it, &v, true); });
+      JsonbIteratorToken tok = pulse::pg::pg_guard([&] { return JsonbIteratorNext(&it, &v, true); });
       if (tok == WJB_DONE) break;
       if (tok != WJB_ELEM || v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data)) continue;
       JsonbValue member;
-      JsonbValue* found = pulse::pg_guard([&] {
+      JsonbValue* found = pulse::pg::pg_guard([&] {
         return getKeyJsonValueFromContainer(v.val.binary.data, field.data(), static_cast<int>(field.size()), &member);
       });
       if (found == nullptr || found->type != jbvString) continue;
       std::string_view tag = pulse::strip_sigils(std::string_view(found->val.string.val, found->val.string.len), sigils);
       if (tag.empty()) continue;
-      char* lower = pulse::pg_guard([&] { return str_tolower(tag.data(), tag.size(), DEFAULT_COLLATION_OID); });
+      char* lower = pulse::pg::pg_guard([&] { return str_tolower(tag.data(), tag.size(), DEFAULT_COLLATION_OID); });
       tags.emplace_back(lower);
     }
   }
   tags = pulse::dedupe_in_order(std::move(tags));
-  Datum* elems = static_cast<Datum*>(pulse::pg_guard([&] { return palloc(sizeof(Datum) * (tags.size() + 1)); }));
+  Datum* elems = static_cast<Datum*>(pulse::pg::pg_guard([&] { return palloc(sizeof(Datum) * (tags.size() + 1)); }));
   for (size_t i = 0; i < tags.size(); ++i) {
     const std::string& t = tags[i];
-    elems[i] = pulse::pg_guard([&] { return PointerGetDatum(cstring_to_text_with_len(t.data(), static_cast<int>(t.size()))); });
+    elems[i] = pulse::pg::pg_guard([&] { return PointerGetDatum(cstring_to_text_with_len(t.data(), static_cast<int>(t.size()))); });
   }
   int n = static_cast<int>(tags.size());
-  ArrayType* arr = pulse::pg_guard([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); });
+  ArrayType* arr = pulse::pg::pg_guard([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); });
   PG_RETURN_ARRAYTYPE_P(arr);
 }
