@@ -18,4 +18,9 @@ struct SessionTracker {
   int64_t next(int64_t ts, int64_t gap);
 };
 
+// The session gap in microseconds, from an interval's fields. Throws
+// pulse::Error (22023) for months or years (not a fixed length), a gap out of
+// range, or one that is not positive.
+int64_t session_gap_micros(int32_t months, int32_t days, int64_t micros);
+
 }  // namespace pulse

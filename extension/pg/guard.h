@@ -4,22 +4,22 @@
 // pulse::pg::PgError after leaving the PG_TRY frame, so destructors run normally.
 //
 // Rules for the callable passed in: it holds no object with a destructor and
-// never throws; it is just the PostgreSQL call. After a PgError, callers must
-// not call PostgreSQL again except through the entry/ boundary that re-raises
-// it (the transaction is already doomed).
+// never throws; it is just the PostgreSQL call. After a PgError the
+// transaction is doomed: callers call PostgreSQL again only to abort it (a
+// background worker) or through the entry/ boundary that re-raises the error.
 #pragma once
-
-extern "C" {
-#include "postgres.h"
-#include "utils/elog.h"
-#include "utils/memutils.h"
-}
 
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "core/error.h"
+
+extern "C" {
+#include "postgres.h"
+#include "utils/elog.h"
+#include "utils/memutils.h"
+}
 
 namespace pulse::pg {
 
