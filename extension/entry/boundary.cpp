@@ -19,7 +19,8 @@ void fill(pg::ErrorReport* r, int code, const char* message, const char* detail 
   pg::copy_text(r->context, sizeof r->context, context);
 }
 
-// The exception being handled, as a report. Call only inside a catch block.
+}  // namespace
+
 void report_current_exception(pg::ErrorReport* r) noexcept {
   try {
     throw;
@@ -36,21 +37,9 @@ void report_current_exception(pg::ErrorReport* r) noexcept {
   }
 }
 
-}  // namespace
-
 bool run(Body body, FunctionCallInfo fcinfo, Datum* result, pg::ErrorReport* report) noexcept {
   try {
     *result = body(fcinfo);
-    return true;
-  } catch (...) {
-    report_current_exception(report);
-  }
-  return false;
-}
-
-bool run(void (*body)(), pg::ErrorReport* report) noexcept {
-  try {
-    body();
     return true;
   } catch (...) {
     report_current_exception(report);

@@ -16,9 +16,21 @@ using Body = Datum (*)(FunctionCallInfo);
 // fills report and returns false. Never throws, never ereports.
 bool run(Body body, FunctionCallInfo fcinfo, Datum* result, pg::ErrorReport* report) noexcept;
 
-// The same for a body without arguments or result (_PG_init, a background
-// worker's main loop).
-bool run(void (*body)(), pg::ErrorReport* report) noexcept;
+// Fills report from the exception being handled. Call only inside a catch block.
+void report_current_exception(pg::ErrorReport* report) noexcept;
+
+// The same as run() for a body without arguments or result (_PG_init, a
+// background worker's main loop, one step of it).
+template <typename Fn>
+bool run(Fn&& body, pg::ErrorReport* report) noexcept {
+  try {
+    body();
+    return true;
+  } catch (...) {
+    report_current_exception(report);
+  }
+  return false;
+}
 
 }  // namespace pulse::entry
 

@@ -3,7 +3,7 @@
 // is raised as an ERROR from a frame without C++ objects.
 #include "entry/analytics.h"
 #include "entry/boundary.h"
-#include "pg/maintenance_worker.h"
+#include "entry/maintenance_worker.h"
 
 PULSE_MODULE_MAGIC
 
@@ -13,7 +13,7 @@ namespace {
 
 void init() {
   pulse::entry::define_analytics_gucs();
-  pulse::maintenance::init();
+  pulse::entry::init_maintenance_worker();
 }
 
 }  // namespace
