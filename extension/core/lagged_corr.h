@@ -3,6 +3,8 @@
 // arithmetic and the corr() semantics of moving_corr.
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <cstdint>
 #include <vector>
 

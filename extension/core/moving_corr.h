@@ -5,6 +5,8 @@
 // are exact inverses, and the only rounding happens in corr() at the end.
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <cstdint>
 
 namespace pulse {

@@ -4,6 +4,8 @@
 // element's window [t, t + gap) merged with the ones it overlaps).
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <cstdint>
 
 namespace pulse {

@@ -1,9 +1,8 @@
 // Arrays for C++ callers (arrays.h).
-#include "pg/arrays.h"
-
 #include <string>
 
 #include "core/error.h"
+#include "pg/arrays.h"
 #include "pg/guard.h"
 
 extern "C" {

@@ -1,9 +1,8 @@
 // Background workers for C++ callers (bgworker.h).
-#include "pg/bgworker.h"
-
 #include <cstring>
 
 #include "core/error.h"
+#include "pg/bgworker.h"
 #include "pg/guard.h"
 
 // Some of these headers reach s_lock.h, which uses `register` (not C++17).

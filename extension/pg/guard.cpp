@@ -1,4 +1,5 @@
 // Turns a caught PostgreSQL error into pulse::pg::PgError (see guard.h).
+#include "core/error.h"
 #include "pg/guard.h"
 
 namespace pulse::pg::detail {

@@ -1,7 +1,7 @@
 // Defining the pulse.* settings from C++ (guc.h).
-#include "pg/guc.h"
-
+#include "core/error.h"
 #include "pg/guard.h"
+#include "pg/guc.h"
 
 namespace pulse::pg {
 namespace {

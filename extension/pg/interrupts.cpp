@@ -1,7 +1,7 @@
 // Interrupt checks for C++ code (interrupts.h).
-#include "pg/interrupts.h"
-
+#include "core/error.h"
 #include "pg/guard.h"
+#include "pg/interrupts.h"
 
 extern "C" {
 #include "miscadmin.h"

@@ -1,7 +1,7 @@
 // jsonb values for C++ callers (jsonb.h).
-#include "pg/jsonb.h"
-
+#include "core/error.h"
 #include "pg/guard.h"
+#include "pg/jsonb.h"
 
 extern "C" {
 #include "utils/builtins.h"

@@ -1,10 +1,9 @@
 // Memory contexts for C++ callers (memory.h).
-#include "pg/memory.h"
-
 #include <string>
 
 #include "core/error.h"
 #include "pg/guard.h"
+#include "pg/memory.h"
 
 extern "C" {
 #include "utils/memutils.h"

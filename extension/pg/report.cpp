@@ -1,7 +1,7 @@
 // ereport for errors carried across the boundary as plain memory (report.h).
-#include "pg/report.h"
-
 #include <cstring>
+
+#include "pg/report.h"
 
 extern "C" {
 #include "postgres.h"

@@ -1,10 +1,9 @@
 // Transactions and SPI queries for background workers (spi.h).
-#include "pg/spi.h"
-
 #include <string>
 
 #include "core/error.h"
 #include "pg/guard.h"
+#include "pg/spi.h"
 
 // Some of these headers reach s_lock.h, which uses `register` (not C++17).
 #pragma GCC diagnostic push

@@ -1,7 +1,7 @@
 // A materialized set-returning function result (srf.h).
-#include "pg/srf.h"
-
+#include "core/error.h"
 #include "pg/guard.h"
+#include "pg/srf.h"
 
 // funcapi.h pulls in the executor's headers, whose spinlock code uses the
 // `register` keyword that C++17 dropped.

@@ -1,9 +1,9 @@
 // text, text[] and bytea values for C++ callers (text.h).
-#include "pg/text.h"
-
 #include <cstring>
 
+#include "core/error.h"
 #include "pg/guard.h"
+#include "pg/text.h"
 
 extern "C" {
 #include "catalog/pg_collation.h"

@@ -1,7 +1,7 @@
 // The window function API for C++ callers (window.h).
-#include "pg/window.h"
-
+#include "core/error.h"
 #include "pg/guard.h"
+#include "pg/window.h"
 
 extern "C" {
 #include "utils/timestamp.h"
