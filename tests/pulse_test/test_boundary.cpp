@@ -1,6 +1,7 @@
 // Test-only entry points that prove both directions of the C++ / PostgreSQL
-// error boundary. They are exposed to SQL only by the separate `pulse_test`
-// extension, which the test command installs and user installs do not.
+// error boundary. They live in their own module, pulse_test.so (with the
+// boundary code they exercise), exposed by the `pulse_test` extension that
+// the test command installs and user installs never do; pulse.so has none.
 #include <cstdint>
 #include <new>
 #include <stdexcept>
@@ -11,6 +12,8 @@
 #include "pg/guard.h"
 #include "pg/memory.h"
 #include "pg/text.h"
+
+PULSE_MODULE_MAGIC
 
 namespace {
 
