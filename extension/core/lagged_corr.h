@@ -24,7 +24,8 @@ inline constexpr int64_t kLaggedCorrMaxPairs = 200'000'000;
 
 // x_null / y_null may be empty (no NULL element). Throws pulse::Error for
 // different lengths, a negative max_lag, max_lag >= the length, or more than
-// kLaggedCorrMaxPairs pairs in total.
+// kLaggedCorrMaxPairs pairs in total. Checks for interrupts as it goes
+// (core/interrupts.h): a cancel thrown by the hook propagates.
 std::vector<LagCorr> lagged_corr(const std::vector<double>& x, const std::vector<bool>& x_null,
                                  const std::vector<double>& y, const std::vector<bool>& y_null,
                                  int64_t max_lag);

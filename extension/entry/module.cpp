@@ -1,9 +1,11 @@
 // Module entry: the magic block and _PG_init. _PG_init must not let an
 // exception escape: its body runs in the boundary's catch-all and a failure
 // is raised as an ERROR from a frame without C++ objects.
+#include "core/interrupts.h"
 #include "entry/analytics.h"
 #include "entry/boundary.h"
 #include "entry/maintenance_worker.h"
+#include "pg/interrupts.h"
 
 PULSE_MODULE_MAGIC
 
@@ -12,6 +14,7 @@ PULSE_EXPORT void _PG_init(void);
 namespace {
 
 void init() {
+  pulse::set_interrupt_hook(pulse::pg::check_for_interrupts);
   pulse::entry::define_analytics_gucs();
   pulse::entry::init_maintenance_worker();
 }

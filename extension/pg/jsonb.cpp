@@ -1,6 +1,7 @@
 // jsonb values for C++ callers (jsonb.h).
 #include "core/error.h"
 #include "pg/guard.h"
+#include "pg/interrupts.h"
 #include "pg/jsonb.h"
 
 extern "C" {
@@ -38,7 +39,8 @@ std::vector<std::string> jsonb_array_field_strings(Datum d, std::string_view fie
   if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb)) return out;
   JsonbIterator* it = pg_guard([&] { return JsonbIteratorInit(&jb->root); });
   JsonbValue v;
-  for (;;) {
+  for (long i = 0;; ++i) {
+    if (i % 4096 == 0) check_for_interrupts();  // a jsonb array may hold millions of elements
     JsonbIteratorToken tok = pg_guard([&] { return JsonbIteratorNext(&it, &v, true); });
     if (tok == WJB_DONE) break;
     if (tok != WJB_ELEM || v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data)) continue;

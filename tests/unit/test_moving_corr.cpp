@@ -263,4 +263,14 @@ TEST(Session, StartsAndGaps) {
   EXPECT_EQ(inf.next(0, 10), 0);  // no overflow on the difference
 }
 
+TEST(Session, GapFromIntervalFields) {
+  constexpr int64_t kDay = int64_t{86400} * 1000 * 1000;
+  EXPECT_EQ(pulse::session_gap_micros(0, 0, 1), 1);
+  EXPECT_EQ(pulse::session_gap_micros(0, 1, -1), kDay - 1);
+  EXPECT_THROW(pulse::session_gap_micros(1, 0, 0), pulse::Error);   // months have no fixed length
+  EXPECT_THROW(pulse::session_gap_micros(0, 0, 0), pulse::Error);   // not positive
+  EXPECT_THROW(pulse::session_gap_micros(0, -1, 5), pulse::Error);
+  EXPECT_THROW(pulse::session_gap_micros(0, INT32_MAX, INT64_MAX), pulse::Error);  // out of range
+}
+
 }  // namespace
