@@ -2,6 +2,7 @@
 // the pulse.moving_corr aggregate (plain, parallel and moving-aggregate modes),
 // pulse.lagged_corr and the window function pulse.session_start. The
 // arithmetic lives in core/; this file only moves values across the boundary.
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -136,11 +137,10 @@ PULSE_FUNCTION(pulse_lagged_corr) {
   if (PG_ARGISNULL(2)) throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, "max_lag must not be NULL");
   std::vector<pulse::LagCorr> rows = pulse::lagged_corr(x.values, x.nulls, y.values, y.nulls, PG_GETARG_INT32(2));
   pulse::pg::MaterializedRows out(fcinfo);
-  for (const pulse::LagCorr& r : rows) {
-    Datum values[3] = {Int32GetDatum(r.lag), Int32GetDatum(static_cast<int32>(r.n)), Float8GetDatum(r.corr.value)};
-    bool nulls[3] = {false, false, r.corr.is_null};
-    out.put(values, nulls);
-  }
+  using pulse::pg::Cell;
+  for (const pulse::LagCorr& r : rows)
+    out.put({Cell::int4(r.lag), Cell::int4(static_cast<int32_t>(r.n)),
+             r.corr.is_null ? Cell::null() : Cell::float8(r.corr.value)});
   return static_cast<Datum>(0);
 }
 
@@ -149,7 +149,7 @@ namespace {
 // Partition-local state of session_start (zeroed by PostgreSQL per partition).
 struct SessionState {
   pulse::SessionTracker tracker;
-  int64 next_pos;
+  int64_t next_pos;
 };
 static_assert(std::is_trivially_copyable_v<SessionState>);
 
@@ -160,7 +160,7 @@ static_assert(std::is_trivially_copyable_v<SessionState>);
 PULSE_FUNCTION(pulse_session_start) {
   pulse::pg::WindowCall window(fcinfo);
   auto* st = static_cast<SessionState*>(window.partition_memory(sizeof(SessionState)));
-  int64 pos = window.current_position();
+  int64_t pos = window.current_position();
   if (pos != st->next_pos)
     throw pulse::Error(pulse::sqlstate::kInternalError, "session_start: rows arrived out of order");
   st->next_pos = pos + 1;
@@ -168,7 +168,7 @@ PULSE_FUNCTION(pulse_session_start) {
   window.set_mark(pos);
   std::optional<pulse::pg::IntervalParts> gap = window.interval_arg(1);
   if (!gap) throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, "gap must not be NULL");
-  int64 gap_us = pulse::session_gap_micros(gap->months, gap->days, gap->micros);
+  int64_t gap_us = pulse::session_gap_micros(gap->months, gap->days, gap->micros);
   std::optional<int64_t> ts = window.timestamptz_arg(0);
   if (!ts) PG_RETURN_NULL();  // a NULL time belongs to no session
   PG_RETURN_TIMESTAMPTZ(st->tracker.next(*ts, gap_us));
