@@ -19,10 +19,8 @@ int main(int argc, char** argv) {
       std::cout << usage_text();
       return kExitOk;
     }
-    if (opts->command == "candles") return run_candles(*opts);
-    if (opts->command == "tweets") return run_tweets(*opts);
-    std::cerr << "pulse-load: the " << opts->command << " sources are not built yet\n";
-    return kExitUsage;
+    // parse_args accepts no other command.
+    return opts->command == "candles" ? run_candles(*opts) : run_tweets(*opts);
   } catch (const UsageError& e) {
     std::cerr << "pulse-load: " << e.what() << "\n";
     return kExitUsage;

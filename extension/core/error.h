@@ -3,6 +3,8 @@
 // five-character text and entry/ turns it into an ereport code.
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <stdexcept>
 #include <string>
 

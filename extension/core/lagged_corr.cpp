@@ -1,12 +1,14 @@
 // Lagged correlation: one exact corr state per lag (see lagged_corr.h).
 #include "core/lagged_corr.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
 #include "core/error.h"
+#include "core/interrupts.h"
 
-namespace pulse::core {
+namespace pulse {
 
 std::vector<LagCorr> lagged_corr(const std::vector<double>& x, const std::vector<bool>& x_null,
                                  const std::vector<double>& y, const std::vector<bool>& y_null,
@@ -41,14 +43,19 @@ std::vector<LagCorr> lagged_corr(const std::vector<double>& x, const std::vector
     corr_init(state.get());
     int64_t t0 = lag < 0 ? -lag : 0;
     int64_t t1 = lag > 0 ? len - lag : len;
-    for (int64_t t = t0; t < t1; ++t) {
-      int64_t u = t + lag;
-      if (is_null(x_null, t) || is_null(y_null, u)) continue;
-      corr_add(state.get(), x[static_cast<size_t>(t)], y[static_cast<size_t>(u)]);
+    // Up to 200 million pairs in all: check for a cancel every chunk.
+    for (int64_t c0 = t0; c0 < t1; c0 += kInterruptCheckInterval) {
+      check_interrupts();
+      const int64_t c1 = std::min(t1, c0 + kInterruptCheckInterval);
+      for (int64_t t = c0; t < c1; ++t) {
+        int64_t u = t + lag;
+        if (is_null(x_null, t) || is_null(y_null, u)) continue;
+        corr_add(state.get(), x[static_cast<size_t>(t)], y[static_cast<size_t>(u)]);
+      }
     }
     out.push_back({static_cast<int>(lag), state->n, corr_result(state.get())});
   }
   return out;
 }
 
-}  // namespace pulse::core
+}  // namespace pulse

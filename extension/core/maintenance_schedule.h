@@ -2,6 +2,8 @@
 // pulse.maintenance_databases. Pure C++ so it is unit-tested without a server.
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <string>
 #include <vector>
 

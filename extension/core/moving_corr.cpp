@@ -9,7 +9,7 @@
 #include <cstring>
 #include <limits>
 
-namespace pulse::core {
+namespace pulse {
 namespace {
 
 using u128 = unsigned __int128;
@@ -362,4 +362,4 @@ CorrResult corr_result(CorrState* s) {
   return {false, r};
 }
 
-}  // namespace pulse::core
+}  // namespace pulse

@@ -5,9 +5,11 @@
 // are exact inverses, and the only rounding happens in corr() at the end.
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <cstdint>
 
-namespace pulse::core {
+namespace pulse {
 
 // Fixed-point accumulator of signed values k * 2^(kScaleBits) at any bit
 // position. Digits are radix 2^32 held in int64 (redundant form: a digit may
@@ -57,4 +59,4 @@ void corr_normalize(CorrState* s);
 // rounded once at the end (clamped to [-1, 1]). Normalizes s.
 CorrResult corr_result(CorrState* s);
 
-}  // namespace pulse::core
+}  // namespace pulse

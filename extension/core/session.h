@@ -4,9 +4,11 @@
 // element's window [t, t + gap) merged with the ones it overlaps).
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <cstdint>
 
-namespace pulse::core {
+namespace pulse {
 
 struct SessionTracker {
   bool started = false;
@@ -18,4 +20,9 @@ struct SessionTracker {
   int64_t next(int64_t ts, int64_t gap);
 };
 
-}  // namespace pulse::core
+// The session gap in microseconds, from an interval's fields. Throws
+// pulse::Error (22023) for months or years (not a fixed length), a gap out of
+// range, or one that is not positive.
+int64_t session_gap_micros(int32_t months, int32_t days, int64_t micros);
+
+}  // namespace pulse

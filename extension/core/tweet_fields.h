@@ -3,6 +3,8 @@
 // per entity list) dominated the projection's cost in bench/tweets_bench.sh.
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -5,6 +5,8 @@
 // input can only raise an error).
 #pragma once
 
+#include "core/no_postgres.h"
+
 #include <cstdint>
 #include <optional>
 #include <string_view>

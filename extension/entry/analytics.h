@@ -3,7 +3,7 @@
 
 namespace pulse::entry {
 
-// Defines the pulse.moving_corr_* GUCs; called once from _PG_init.
-void define_analytics_gucs() noexcept;
+// Defines the pulse.moving_corr_* settings; called once from _PG_init.
+void define_analytics_gucs();
 
 }  // namespace pulse::entry

@@ -1,38 +1,38 @@
 // The entry/ side of the C++ / PostgreSQL boundary. Every SQL-callable function
 // is written with PULSE_FUNCTION(name) { ... }: the body runs inside a
-// catch-all; a caught exception is copied into plain memory (ErrorSlot) and
-// ereport(ERROR) is raised from a frame that holds no C++ object, so no
+// catch-all; a caught exception is copied into plain memory (pg::ErrorReport)
+// and ereport(ERROR) is raised from a frame that holds no C++ object, so no
 // destructor is ever skipped by the longjmp.
 #pragma once
 
-extern "C" {
-#include "postgres.h"
-#include "fmgr.h"
-}
+#include "pg/fmgr_glue.h"
+#include "pg/report.h"
 
 namespace pulse::entry {
-
-// Plain old data: safe to keep in the frame that longjmps.
-struct ErrorSlot {
-  int sqlerrcode;
-  char message[2048];
-  char detail[2048];
-  char hint[1024];
-  char context[1024];
-};
 
 using Body = Datum (*)(FunctionCallInfo);
 
 // Runs body; on success stores its result and returns true. On any exception
-// fills slot and returns false. Never throws, never ereports.
-bool run(Body body, FunctionCallInfo fcinfo, Datum* result, ErrorSlot* slot) noexcept;
+// fills report and returns false. Never throws, never ereports.
+bool run(Body body, FunctionCallInfo fcinfo, Datum* result, pg::ErrorReport* report) noexcept;
 
-// Raises slot as a PostgreSQL ERROR. Call only from a frame without C++ objects.
-[[noreturn]] void raise(const ErrorSlot* slot);
+// Fills report from the exception being handled. Call only inside a catch block.
+void report_current_exception(pg::ErrorReport* report) noexcept;
+
+// The same as run() for a body without arguments or result (_PG_init, a
+// background worker's main loop, one step of it).
+template <typename Fn>
+bool run(Fn&& body, pg::ErrorReport* report) noexcept {
+  try {
+    body();
+    return true;
+  } catch (...) {
+    report_current_exception(report);
+  }
+  return false;
+}
 
 }  // namespace pulse::entry
-
-#define PULSE_EXPORT extern "C" __attribute__((visibility("default")))
 
 // Declares the V1 SQL entry point `name` whose C++ body follows the macro.
 #define PULSE_FUNCTION(name)                                                   \
@@ -45,9 +45,16 @@ bool run(Body body, FunctionCallInfo fcinfo, Datum* result, ErrorSlot* slot) noe
   PULSE_EXPORT Datum name(PG_FUNCTION_ARGS);                                   \
   Datum name(PG_FUNCTION_ARGS) {                                               \
     Datum result_;                                                             \
-    pulse::entry::ErrorSlot slot_;                                             \
-    if (pulse::entry::run(name##_body, fcinfo, &result_, &slot_))              \
+    pulse::pg::ErrorReport report_;                                            \
+    if (pulse::entry::run(name##_body, fcinfo, &result_, &report_))            \
       return result_;                                                          \
-    pulse::entry::raise(&slot_);                                               \
+    pulse::pg::raise(report_);                                                 \
   }                                                                            \
   static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)
+
+// The module's magic block (one per shared library: pulse.so, pulse_test.so).
+#define PULSE_MODULE_MAGIC                                                     \
+  extern "C" {                                                                 \
+  PULSE_EXPORT const Pg_magic_struct* PG_MAGIC_FUNCTION_NAME(void);            \
+  PG_MODULE_MAGIC;                                                             \
+  }

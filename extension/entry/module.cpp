@@ -1,23 +1,27 @@
 // Module entry: the magic block and _PG_init. _PG_init must not let an
-// exception escape, so everything it does goes through noexcept helpers.
-extern "C" {
-#include "postgres.h"
-#include "fmgr.h"
-}
-
+// exception escape: its body runs in the boundary's catch-all and a failure
+// is raised as an ERROR from a frame without C++ objects.
+#include "core/interrupts.h"
 #include "entry/analytics.h"
 #include "entry/boundary.h"
-#include "pg/maintenance_worker.h"
+#include "entry/maintenance_worker.h"
+#include "pg/interrupts.h"
 
-// PostgreSQL 15's PGDLLEXPORT is empty on Linux; we build with hidden
-// visibility, so declare the magic function exported before defining it.
-extern "C" {
-PULSE_EXPORT const Pg_magic_struct* PG_MAGIC_FUNCTION_NAME(void);
-PG_MODULE_MAGIC;
+PULSE_MODULE_MAGIC
+
 PULSE_EXPORT void _PG_init(void);
+
+namespace {
+
+void init() {
+  pulse::set_interrupt_hook(pulse::pg::check_for_interrupts);
+  pulse::entry::define_analytics_gucs();
+  pulse::entry::init_maintenance_worker();
 }
 
+}  // namespace
+
 void _PG_init(void) {
-  pulse::entry::define_analytics_gucs();
-  pulse::maintenance::init();
+  pulse::pg::ErrorReport report;
+  if (!pulse::entry::run(init, &report)) pulse::pg::raise(report);
 }

@@ -1,7 +1,8 @@
-// Turns a caught PostgreSQL error into pulse::PgError (see guard.h).
+// Turns a caught PostgreSQL error into pulse::pg::PgError (see guard.h).
+#include "core/error.h"
 #include "pg/guard.h"
 
-namespace pulse::detail {
+namespace pulse::pg::detail {
 
 void throw_pg_error(ErrorData* edata) {
   // Copy into std::string first: the strings live in palloc'd memory that we
@@ -16,4 +17,4 @@ void throw_pg_error(ErrorData* edata) {
   throw PgError(code, message, std::move(detail), std::move(hint), std::move(context));
 }
 
-}  // namespace pulse::detail
+}  // namespace pulse::pg::detail

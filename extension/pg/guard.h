@@ -1,19 +1,13 @@
 // The one way C++ code calls into PostgreSQL functions that may ereport().
 // pg_guard() runs the call inside PG_TRY, and if PostgreSQL raises an error it
 // restores the memory context, copies the error out, flushes it and throws
-// pulse::PgError after leaving the PG_TRY frame, so destructors run normally.
+// pulse::pg::PgError after leaving the PG_TRY frame, so destructors run normally.
 //
 // Rules for the callable passed in: it holds no object with a destructor and
-// never throws; it is just the PostgreSQL call. After a PgError, callers must
-// not call PostgreSQL again except through the entry/ boundary that re-raises
-// it (the transaction is already doomed).
+// never throws; it is just the PostgreSQL call. After a PgError the
+// transaction is doomed: callers call PostgreSQL again only to abort it (a
+// background worker) or through the entry/ boundary that re-raises the error.
 #pragma once
-
-extern "C" {
-#include "postgres.h"
-#include "utils/elog.h"
-#include "utils/memutils.h"
-}
 
 #include <string>
 #include <type_traits>
@@ -21,11 +15,17 @@ extern "C" {
 
 #include "core/error.h"
 
-namespace pulse {
+extern "C" {
+#include "postgres.h"
+#include "utils/elog.h"
+#include "utils/memutils.h"
+}
+
+namespace pulse::pg {
 
 // A PostgreSQL error caught by pg_guard: keeps the original SQLSTATE (as the
 // packed int PostgreSQL uses) so it can be re-raised unchanged.
-class PgError : public Error {
+class PgError : public pulse::Error {
  public:
   PgError(int sqlerrcode, const std::string& message, std::string detail,
           std::string hint, std::string context)
@@ -93,4 +93,4 @@ auto pg_guard(Fn&& fn) -> decltype(fn()) {
   }
 }
 
-}  // namespace pulse
+}  // namespace pulse::pg

@@ -17,8 +17,8 @@
 
 namespace {
 
-using pulse::core::CorrResult;
-using pulse::core::CorrState;
+using pulse::CorrResult;
+using pulse::CorrState;
 
 // x as the exact integer x * 2^1074.
 mpz_class fixed(double x) {
@@ -61,12 +61,12 @@ struct Exact {
 
 std::unique_ptr<CorrState> fresh() {
   auto s = std::make_unique<CorrState>();
-  pulse::core::corr_init(s.get());
+  pulse::corr_init(s.get());
   return s;
 }
 
 double value(CorrState* s) {
-  CorrResult r = pulse::core::corr_result(s);
+  CorrResult r = pulse::corr_result(s);
   return r.is_null ? std::numeric_limits<double>::quiet_NaN() : r.value;
 }
 
@@ -84,10 +84,10 @@ void slide_and_compare(const std::vector<double>& x, const std::vector<double>& 
   auto s = fresh();
   Exact e;
   for (size_t i = 0; i < x.size(); ++i) {
-    pulse::core::corr_add(s.get(), x[i], y[i]);
+    pulse::corr_add(s.get(), x[i], y[i]);
     e.add(x[i], y[i]);
     if (i >= frame) {
-      pulse::core::corr_remove(s.get(), x[i - frame], y[i - frame]);
+      pulse::corr_remove(s.get(), x[i - frame], y[i - frame]);
       e.add(x[i - frame], y[i - frame], -1);
     }
     if (i % check == 0 || i + 1 == x.size()) expect_close(value(s.get()), e.corr(), tol, where, i);
@@ -102,8 +102,8 @@ TEST(MovingCorr, PandasSpikeCaseExactPerRow) {
   // The last frames hold only small integers again: corr is exactly known.
   auto s = fresh();
   for (size_t i = 0; i < x.size(); ++i) {
-    pulse::core::corr_add(s.get(), x[i], y[i]);
-    if (i >= 3) pulse::core::corr_remove(s.get(), x[i - 3], y[i - 3]);
+    pulse::corr_add(s.get(), x[i], y[i]);
+    if (i >= 3) pulse::corr_remove(s.get(), x[i - 3], y[i - 3]);
   }
   // frame (5,7) (8,6) (7,9): Sxy = 3*(35+48+63) - 20*22 = -2, Sxx = 3*138-400 = 14, Syy = 3*166-484 = 14
   EXPECT_DOUBLE_EQ(value(s.get()), -2.0 / 14.0);
@@ -147,44 +147,44 @@ TEST(MovingCorr, RandomFramesAllMagnitudes) {
 
 TEST(MovingCorr, CorrSemantics) {
   auto s = fresh();
-  EXPECT_TRUE(pulse::core::corr_result(s.get()).is_null);  // no rows
-  pulse::core::corr_add(s.get(), 1, 2);
-  EXPECT_TRUE(pulse::core::corr_result(s.get()).is_null);  // one row
-  pulse::core::corr_add(s.get(), 1, 3);
-  EXPECT_TRUE(pulse::core::corr_result(s.get()).is_null);  // x constant
-  pulse::core::corr_add(s.get(), 2, 3);
+  EXPECT_TRUE(pulse::corr_result(s.get()).is_null);  // no rows
+  pulse::corr_add(s.get(), 1, 2);
+  EXPECT_TRUE(pulse::corr_result(s.get()).is_null);  // one row
+  pulse::corr_add(s.get(), 1, 3);
+  EXPECT_TRUE(pulse::corr_result(s.get()).is_null);  // x constant
+  pulse::corr_add(s.get(), 2, 3);
   EXPECT_NEAR(value(s.get()), 0.5, 1e-16);
   // constant but not exactly representable sums: still exactly zero variance
   auto c = fresh();
-  for (int i = 0; i < 10; ++i) pulse::core::corr_add(c.get(), 0.1, i);
-  EXPECT_TRUE(pulse::core::corr_result(c.get()).is_null);
+  for (int i = 0; i < 10; ++i) pulse::corr_add(c.get(), 0.1, i);
+  EXPECT_TRUE(pulse::corr_result(c.get()).is_null);
 
   // NaN / infinity: NaN as corr() gives, unless the other side is constant.
   const double inf = std::numeric_limits<double>::infinity();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   auto t = fresh();
-  pulse::core::corr_add(t.get(), 1, 1);
-  pulse::core::corr_add(t.get(), 2, 5);
-  pulse::core::corr_add(t.get(), inf, 3);
-  CorrResult r = pulse::core::corr_result(t.get());
+  pulse::corr_add(t.get(), 1, 1);
+  pulse::corr_add(t.get(), 2, 5);
+  pulse::corr_add(t.get(), inf, 3);
+  CorrResult r = pulse::corr_result(t.get());
   EXPECT_FALSE(r.is_null);
   EXPECT_TRUE(std::isnan(r.value));
-  pulse::core::corr_remove(t.get(), inf, 3);  // exact again once it leaves
+  pulse::corr_remove(t.get(), inf, 3);  // exact again once it leaves
   EXPECT_DOUBLE_EQ(value(t.get()), 1.0);
   auto u = fresh();
-  pulse::core::corr_add(u.get(), nan, 4);
-  pulse::core::corr_add(u.get(), 2, 4);
-  EXPECT_TRUE(pulse::core::corr_result(u.get()).is_null);  // y constant
+  pulse::corr_add(u.get(), nan, 4);
+  pulse::corr_add(u.get(), 2, 4);
+  EXPECT_TRUE(pulse::corr_result(u.get()).is_null);  // y constant
   auto v = fresh();
-  pulse::core::corr_add(v.get(), nan, nan);  // one row, both sides NaN
-  r = pulse::core::corr_result(v.get());
+  pulse::corr_add(v.get(), nan, nan);  // one row, both sides NaN
+  r = pulse::corr_result(v.get());
   EXPECT_FALSE(r.is_null);
   EXPECT_TRUE(std::isnan(r.value));
   // Finite values whose squares overflow a double: corr() reports overflow;
   // the exact sums give the right answer.
   auto w = fresh();
-  pulse::core::corr_add(w.get(), 1e300, -1e300);
-  pulse::core::corr_add(w.get(), -1e300, 1e300);
+  pulse::corr_add(w.get(), 1e300, -1e300);
+  pulse::corr_add(w.get(), -1e300, 1e300);
   EXPECT_DOUBLE_EQ(value(w.get()), -1.0);
 }
 
@@ -197,15 +197,15 @@ TEST(MovingCorr, CombineEqualsOneState) {
   Exact e;
   for (int i = 0; i < 5000; ++i) {
     double x = g(rng), y = (i % 3 == 0 ? -1.0 : 1.0) * g(rng);
-    pulse::core::corr_add(all.get(), x, y);
-    pulse::core::corr_add(i % 2 ? a.get() : b.get(), x, y);
+    pulse::corr_add(all.get(), x, y);
+    pulse::corr_add(i % 2 ? a.get() : b.get(), x, y);
     e.add(x, y);
   }
-  pulse::core::corr_combine(a.get(), b.get());
+  pulse::corr_combine(a.get(), b.get());
   EXPECT_EQ(value(a.get()), value(all.get()));
   EXPECT_NEAR(value(a.get()), e.corr(), 1e-15);
   auto empty = fresh();
-  pulse::core::corr_combine(empty.get(), a.get());
+  pulse::corr_combine(empty.get(), a.get());
   EXPECT_EQ(value(empty.get()), value(all.get()));
 }
 
@@ -221,7 +221,7 @@ TEST(LaggedCorr, FindsPlantedLead) {
   std::vector<double> x(n), y(n, 0.0);
   for (size_t i = 0; i < n; ++i) x[i] = g(rng);
   for (size_t i = 0; i < n; ++i) y[i] = (i >= 3 ? 2.0 * x[i - 3] + 10.0 : 0.0) + 0.01 * g(rng);
-  auto rows = pulse::core::lagged_corr(x, {}, y, {}, 5);
+  auto rows = pulse::lagged_corr(x, {}, y, {}, 5);
   ASSERT_EQ(rows.size(), 11u);
   int best = 0;
   double best_corr = -2;
@@ -239,28 +239,38 @@ TEST(LaggedCorr, FindsPlantedLead) {
 TEST(LaggedCorr, NullsAndErrors) {
   std::vector<double> x{1, 2, 3, 4}, y{2, 4, 6, 9};
   std::vector<bool> xn{false, true, false, false};
-  auto rows = pulse::core::lagged_corr(x, xn, y, {}, 1);
+  auto rows = pulse::lagged_corr(x, xn, y, {}, 1);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[1].lag, 0);
   EXPECT_EQ(rows[1].n, 3);  // the pair with the NULL x is skipped
-  EXPECT_THROW(pulse::core::lagged_corr(x, {}, {1, 2, 3}, {}, 1), pulse::Error);
-  EXPECT_THROW(pulse::core::lagged_corr(x, {}, y, {}, -1), pulse::Error);
-  EXPECT_THROW(pulse::core::lagged_corr(x, {}, y, {}, 4), pulse::Error);
+  EXPECT_THROW(pulse::lagged_corr(x, {}, {1, 2, 3}, {}, 1), pulse::Error);
+  EXPECT_THROW(pulse::lagged_corr(x, {}, y, {}, -1), pulse::Error);
+  EXPECT_THROW(pulse::lagged_corr(x, {}, y, {}, 4), pulse::Error);
   std::vector<double> big(30000, 1.0);
-  EXPECT_THROW(pulse::core::lagged_corr(big, {}, big, {}, 10000), pulse::Error);  // runaway guard
+  EXPECT_THROW(pulse::lagged_corr(big, {}, big, {}, 10000), pulse::Error);  // runaway guard
 }
 
 TEST(Session, StartsAndGaps) {
-  pulse::core::SessionTracker t;
+  pulse::SessionTracker t;
   EXPECT_EQ(t.next(100, 10), 100);
   EXPECT_EQ(t.next(109, 10), 100);
   EXPECT_EQ(t.next(119, 10), 119);  // exactly gap after the previous row
   EXPECT_EQ(t.next(119, 10), 119);
   EXPECT_THROW(t.next(50, 10), pulse::Error);  // out of order
   EXPECT_THROW(t.next(200, 0), pulse::Error);
-  pulse::core::SessionTracker inf;
+  pulse::SessionTracker inf;
   EXPECT_EQ(inf.next(std::numeric_limits<int64_t>::min(), 10), std::numeric_limits<int64_t>::min());
   EXPECT_EQ(inf.next(0, 10), 0);  // no overflow on the difference
+}
+
+TEST(Session, GapFromIntervalFields) {
+  constexpr int64_t kDay = int64_t{86400} * 1000 * 1000;
+  EXPECT_EQ(pulse::session_gap_micros(0, 0, 1), 1);
+  EXPECT_EQ(pulse::session_gap_micros(0, 1, -1), kDay - 1);
+  EXPECT_THROW(pulse::session_gap_micros(1, 0, 0), pulse::Error);   // months have no fixed length
+  EXPECT_THROW(pulse::session_gap_micros(0, 0, 0), pulse::Error);   // not positive
+  EXPECT_THROW(pulse::session_gap_micros(0, -1, 5), pulse::Error);
+  EXPECT_THROW(pulse::session_gap_micros(0, INT32_MAX, INT64_MAX), pulse::Error);  // out of range
 }
 
 }  // namespace

@@ -4,10 +4,10 @@
 // database, which runs pulse.run_maintenance() table by table.
 #pragma once
 
-namespace pulse::maintenance {
+namespace pulse::entry {
 
 // Defines the pulse.maintenance_* settings and, while shared libraries are
-// being preloaded, registers the launcher. Called from _PG_init; never throws.
-void init() noexcept;
+// being preloaded, registers the launcher. Called from _PG_init.
+void init_maintenance_worker();
 
-}  // namespace pulse::maintenance
+}  // namespace pulse::entry

@@ -1,0 +1,27 @@
+// Memory contexts for C++ callers (memory.h).
+#include <string>
+
+#include "core/error.h"
+#include "pg/guard.h"
+#include "pg/memory.h"
+
+extern "C" {
+#include "utils/memutils.h"
+}
+
+namespace pulse::pg {
+
+MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* what) {
+  MemoryContext ctx = nullptr;
+  if (!AggCheckCallContext(fcinfo, &ctx))
+    throw Error(sqlstate::kFeatureNotSupported, std::string(what) + " called in non-aggregate context");
+  return ctx;
+}
+
+void* alloc_in(MemoryContext ctx, std::size_t size) {
+  return pg_guard([&] { return MemoryContextAlloc(ctx, size); });
+}
+
+const void* current_memory_context() noexcept { return CurrentMemoryContext; }
+
+}  // namespace pulse::pg

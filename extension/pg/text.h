@@ -1,0 +1,32 @@
+// text, text[] and bytea values for C++ callers. Views point into the
+// (detoasted) datum, which lives as long as the current memory context.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pg/fmgr_glue.h"
+
+namespace pulse::pg {
+
+// The bytes of a text or bytea datum (detoasted when needed).
+std::string_view text_view(Datum d);
+std::string_view bytea_view(Datum d);
+
+// A new text / bytea datum holding a copy of the bytes.
+Datum text_datum(std::string_view s);
+Datum bytea_datum(const void* data, std::size_t size);
+
+// A one-dimensional text[] of the strings (an empty array when none).
+Datum text_array_datum(const std::vector<std::string>& items);
+
+// s in lower case by the database's default collation, as SQL lower() does.
+std::string lower(std::string_view s);
+
+// s read by int4's input function (errors such as 22P02 throw PgError).
+int32_t int4_from_cstring(const char* s);
+
+}  // namespace pulse::pg
