@@ -115,6 +115,33 @@ BEGIN
 END
 $$;
 
+-- The advisory lock of a stream: the loaders take it for their life with
+--   pg_try_advisory_lock(hashtextextended('pulse.stream:' || stream, 0))
+-- and apply_batch takes it for its transaction; refused (55P03) with the
+-- holder's pid and role when another session holds it.
+CREATE OR REPLACE FUNCTION pulse_internal.claim_stream(stream text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  k bigint := hashtextextended('pulse.stream:' || stream, 0);
+  holder text;
+BEGIN
+  IF pg_try_advisory_xact_lock(k) THEN
+    RETURN;
+  END IF;
+  SELECT format('pid %s (role %s, %s)', l.pid, coalesce(a.usename::text, '?'), coalesce(nullif(a.application_name, ''), 'no application_name'))
+    INTO holder
+    FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+   WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
+     AND l.classid = ((k >> 32) & 4294967295)::oid AND l.objid = (k & 4294967295)::oid AND l.objsubid = 1
+   LIMIT 1;
+  RAISE EXCEPTION 'stream % is being loaded by another session: %', stream, coalesce(holder, 'unknown')
+    USING ERRCODE = 'lock_not_available',
+          HINT = 'One loader per stream: stop the other one, or give this load its own --stream.';
+END $$;
+
 CREATE OR REPLACE FUNCTION pulse.apply_batch(stream text, batch_id bigint, checkpoint jsonb)
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
 LANGUAGE plpgsql SECURITY DEFINER
@@ -134,8 +161,13 @@ BEGIN
     RAISE EXCEPTION 'apply_batch: checkpoint must be a JSON object, got a JSON %', jsonb_typeof(checkpoint)
       USING ERRCODE = '22023';
   END IF;
-  -- The checkpoint row is the stream's lock: concurrent loaders of one stream
-  -- apply their batches one after the other.
+  -- A stream belongs to one loader at a time: the loader holds this
+  -- advisory lock for its life (session level; this transaction-level try
+  -- succeeds for the holder itself), so a second loader, or a hand-made
+  -- batch, of a stream someone loads is refused instead of interleaving.
+  PERFORM pulse_internal.claim_stream(apply_batch.stream);
+  -- The checkpoint row serializes what is left: batches of one stream apply
+  -- one after the other.
   INSERT INTO pulse.checkpoints AS c (stream, position, batch_id)
   VALUES (apply_batch.stream, '{}', 0) ON CONFLICT (stream) DO NOTHING;
   SELECT c.batch_id INTO done FROM pulse.checkpoints c WHERE c.stream = apply_batch.stream FOR UPDATE;

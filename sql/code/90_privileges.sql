@@ -32,7 +32,9 @@ GRANT SELECT ON ALL TABLES IN SCHEMA pulse TO pulse_reader;
 -- Loaders.
 GRANT SELECT, INSERT ON pulse.landing TO pulse_writer;
 GRANT INSERT ON pulse.rejects TO pulse_writer;
-GRANT SELECT, INSERT, UPDATE ON pulse.checkpoints TO pulse_writer;
+-- A loader reads where its stream stands; only apply_batch moves it.
+GRANT SELECT ON pulse.checkpoints TO pulse_writer;
+REVOKE INSERT, UPDATE, DELETE ON pulse.checkpoints FROM pulse_writer;
 
 -- Public functions not for everyone: the ingestion entry point (SECURITY
 -- DEFINER, pinned search_path) and partition creation for loaders; reapply,
