@@ -66,6 +66,15 @@ COMMENT ON TABLE pulse_internal.clustered_partitions IS 'Sealed partitions that 
 COMMENT ON TYPE pulse.activity_bucket IS 'A row of pulse.activity: tweets and the candle of one bucket';
 COMMENT ON TYPE pulse.rolling_correlation_bucket IS 'A row of pulse.rolling_correlation';
 
--- User registrations survive pg_dump/restore; the built-in ones are made again
--- by CREATE EXTENSION.
+-- What pg_dump keeps of the extension's tables (their definitions come back
+-- with CREATE EXTENSION; the partitions of the built-in tables are ordinary
+-- tables and are dumped with their rows). User registrations survive; the
+-- built-in ones are made again by CREATE EXTENSION. Checkpoints and rejects
+-- come back whole, so loaders resume where they were and reject ids go on
+-- from the dumped sequence value. Which partitions are clustered comes back
+-- too: a restored database is not re-sorted from scratch.
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.managed_tables', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.clustered_partitions', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse.checkpoints', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse.rejects', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse.rejects_id_seq', '');

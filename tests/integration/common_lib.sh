@@ -16,8 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# new_db NAME: a fresh database NAME with the extension (its partitioning
-# premakes landing; backfills create the typed partitions they need);
+# new_db NAME: a fresh database NAME with the extension (no partitions yet:
+# the loader creates the current landing ones, batches the typed ones);
 # exports PGDATABASE=NAME.
 new_db() {
   db=$1

@@ -6,6 +6,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/faults_lib.sh"
 new_db pulse_it_faults_concurrent
+# A database maintenance has run in (CREATE EXTENSION premakes nothing).
+q "SELECT count(*) FROM pulse.run_maintenance()" >/dev/null || fail "first maintenance"
 per=400
 make_upbit_log "$work/a.jsonl" 30 $per 1577836800                   # minutes 0 .. 11999
 make_upbit_log "$work/b.jsonl" 30 $per $((1577836800 + 60 * 6000))  # minutes 6000 .. 17999

@@ -1,54 +1,138 @@
 #!/usr/bin/env bash
-# pg_dump + restore of a database that uses pulse partitioning: user
-# registrations (pulse_internal.managed_tables is an extension config table) and the
-# rows of every partition, built-in or not, survive. Partitions are not
-# extension members, so pg_dump writes them with their data; on restore,
-# CREATE EXTENSION has already made the current built-in partitions, so the
-# dump's copies of those fail with "already exists" and their rows go into
-# the existing ones.
-set -euo pipefail
+# pg_dump -Fc + pg_restore of a loaded Pulse database into a fresh one, in
+# both modes (plain, and --single-transaction --exit-on-error with the TOC
+# list README gives; see KNOWN GAP below), and every row comes back: tweets, candles, landing,
+# rejects (ids going on from the dumped sequence), checkpoints, a user table
+# managed by partition_by_time with its registration, which partitions are
+# clustered. Then the restored database loads on from its checkpoints: a
+# candle backfill stopped half way resumes at its cursor and completes with
+# no duplicate, a finished tweets file merges as unchanged, and new rejects
+# get new ids.
+. "$(dirname "$0")/candles_lib.sh"
 bindir=${PG_BINDIR:?}
-src=pulse_it_dump_src
-dst=pulse_it_dump_dst
-work=$(mktemp -d)
-trap 'rm -rf "$work"; psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1 || true' EXIT
-q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+srcdb=pulse_it_dump_src
+dst_plain=pulse_it_dump_plain
+dst_single=pulse_it_dump_single
+fix=$src/tests/fixtures/x_api
+dbs() { for d in $srcdb $dst_plain $dst_single; do dropdb --if-exists "$d" >/dev/null 2>&1; done; }
+trap 'cleanup; dbs' EXIT
 
-q -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
-q -d "$src" >/dev/null <<'SQL'
-SET client_min_messages = warning;
-CREATE EXTENSION pulse;
-CREATE TABLE readings (ts timestamptz NOT NULL, sensor int NOT NULL, v numeric) PARTITION BY RANGE (ts);
-SELECT pulse.partition_by_time('readings', 'ts', '1 day', premake => 2, retain => '30 days', cluster_by => '{sensor}');
-SELECT pulse.ensure_partitions('readings', now() - interval '3 days', now());
-INSERT INTO readings SELECT now() - interval '3 days' + g * interval '1 hour', g % 5, g / 10.0 FROM generate_series(0, 71) g;
-SELECT pulse.ensure_partitions('pulse.tweets', now() - interval '2 days', now());
-INSERT INTO pulse.tweets (id, created_at, text) VALUES (1, now(), 'today'), (2, now() - interval '2 days', 'older');
-SELECT * FROM pulse.run_maintenance();
-SQL
-summary="SELECT (SELECT count(*) || ' ' || sum(v) || ' ' || count(DISTINCT tableoid) FROM readings),
-                (SELECT string_agg(id || ':' || text, ',' ORDER BY id) FROM pulse.tweets),
-                (SELECT string_agg(format('%s %s %s %s %s %s', parent, time_column, every, premake, retain, cluster_by), ';')
-                   FROM pulse_internal.managed_tables WHERE NOT builtin)"
-before=$(q -d "$src" -c "$summary")
+# --- a database with every kind of row
+new_db $srcdb
+q "SET client_min_messages = warning;
+   CREATE TABLE readings (ts timestamptz NOT NULL, sensor int NOT NULL, v numeric) PARTITION BY RANGE (ts);
+   SELECT pulse.partition_by_time('readings', 'ts', '1 day', premake => 2, retain => '30 days', cluster_by => '{sensor}');
+   SELECT pulse.ensure_partitions('readings', now() - interval '3 days', now());
+   INSERT INTO readings SELECT now() - interval '3 days' + g * interval '1 hour', g % 5, g / 10.0 FROM generate_series(0, 71) g;" >/dev/null \
+  || fail "user table"
+# A candle backfill stopped half way (SIGTERM commits what was read): its
+# checkpoint holds a cursor to resume from.
+export PULSE_REPLAY_UPBIT_COPIES=10   # 2000 candles, 10 pages of 200
+start_server --delay-ms 150
+range=(--exchange upbit --market KRW-BTC --since 2020-02-18T23:00:00Z --until 2020-02-20T11:20:00Z --api-url "$api"
+       --batch-rows 200 --flush-interval 50 --stream dump_candles --quiet)
+"$bin" candles "${range[@]}" 2>"$work/err" &
+pid=$!
+for _ in $(seq 200); do
+  [ "$(q "SELECT count(*) FROM pulse.candles")" -ge 400 ] && break
+  sleep 0.05
+done
+kill -TERM $pid; wait $pid || { cat "$work/err"; fail "stopped backfill exited $?"; }
+partial=$(q "SELECT count(*) FROM pulse.candles")
+[ "$partial" -ge 400 ] && [ "$partial" -lt 2000 ] || fail "the backfill was not stopped half way ($partial candles)"
+cursor=$(q "SELECT position->>'cursor' FROM pulse.checkpoints WHERE stream = 'dump_candles'")
+[ -n "$cursor" ] || fail "no cursor in the candle checkpoint"
+# a finished tweets file, and bad records (rejects)
+"$bin" tweets --source file --file "$fix/two_tweets.jsonl" --stream dump_tweets --quiet 2>"$work/err" \
+  || fail "tweets load: $(cat "$work/err")"
+printf '{"data": {"id": "1", "text": \n[1,2]\n' >"$work/bad.jsonl"
+"$bin" tweets --source file --file "$work/bad.jsonl" --stream dump_bad --quiet 2>"$work/err" \
+  || fail "bad input load: $(cat "$work/err")"
+q "SELECT count(*) FROM pulse.run_maintenance() WHERE note LIKE 'error%'" | grep -qx 0 || fail "maintenance of the source"
 
-"$bindir/pg_dump" -d "$src" -f "$work/dump.sql"
-psql -X -q -d "$dst" -f "$work/dump.sql" >"$work/restore.out" 2>"$work/restore.err" || true
-after=$(q -d "$dst" -c "$summary")
+# Every row, table by table (rejected_at and the like included).
+summary="SELECT 'tweets', count(*), md5(string_agg(t::text, '|' ORDER BY t.id)) FROM pulse.tweets t
+  UNION ALL SELECT 'candles', count(*), md5(string_agg(c::text, '|' ORDER BY c.bucket_start)) FROM pulse.candles c
+  UNION ALL SELECT 'landing', count(*), md5(string_agg(l::text, '|' ORDER BY l.stream, l.batch_id, l.seq)) FROM pulse.landing l
+  UNION ALL SELECT 'rejects', count(*), md5(string_agg(r::text, '|' ORDER BY r.id)) FROM pulse.rejects r
+  UNION ALL SELECT 'checkpoints', count(*), md5(string_agg(k::text, '|' ORDER BY k.stream)) FROM pulse.checkpoints k
+  UNION ALL SELECT 'readings', count(*), md5(string_agg(x::text, '|' ORDER BY x.ts)) FROM readings x
+  UNION ALL SELECT 'registrations', count(*), string_agg(format('%s %s %s %s %s %s %s %s', parent, time_column, every, premake,
+                                                               retain, cluster_by, lateness, builtin), ';' ORDER BY parent::text)
+              FROM pulse_internal.managed_tables
+  UNION ALL SELECT 'clustered', count(*), md5(string_agg(partition::text, '|' ORDER BY partition::text))
+              FROM pulse_internal.clustered_partitions
+  UNION ALL SELECT 'partitions', count(*), md5(string_agg(partition::text || ' ' || range, '|' ORDER BY partition::text))
+              FROM pulse.partitions"
+psql -X -Atq -v ON_ERROR_STOP=1 -c "$summary" >"$work/before" || fail "summary of the source"
+awk -F'|' '$2 == 0 { bad = 1 } END { exit bad }' "$work/before" || { cat "$work/before"; fail "the source lacks some kind of row"; }
+grep -q '^rejects|[2-9]' "$work/before" && grep -q '^checkpoints|3|' "$work/before" && grep -q '^tweets|1|' "$work/before" \
+  || { cat "$work/before"; fail "unexpected source"; }
+max_reject=$(q "SELECT max(id) FROM pulse.rejects")
 
-unexpected=$(grep 'ERROR:' "$work/restore.err" | grep -vE 'already exists|is already a partition|multiple primary keys' || true)
-if [ -n "$unexpected" ]; then
-  echo "FAIL: unexpected restore errors:"; echo "$unexpected"; exit 1
-fi
-if [ "$before" != "$after" ]; then
-  echo "FAIL: data or registrations differ after restore"
-  echo "before: $before"; echo "after:  $after"; exit 1
-fi
-case "$before" in
-  "72 "*"4|1:today,2:older|readings ts 1 day 2 30 days {sensor}") ;;
-  *) echo "FAIL: unexpected source state: $before"; exit 1 ;;
-esac
-# maintenance works on the restored copy
-q -d "$dst" -c "SELECT count(*) FROM pulse.run_maintenance() WHERE note LIKE 'error%'" | grep -qx 0 \
-  || { echo "FAIL: maintenance failed after restore"; exit 1; }
-echo "ok: restored $(grep -c 'ERROR:' "$work/restore.err" || true) expected duplicate-partition errors; $after"
+"$bindir/pg_dump" -Fc -d $srcdb -f "$work/pulse.dump" || fail "pg_dump"
+
+# --- restore, both ways, every row back
+# KNOWN GAP (issue 13 item 5, needs a change outside SQL, see README
+# Guarantees): the built-in parents are extension members with their indexes,
+# so pg_restore's ATTACH PARTITION (pre-data) already gives each built-in
+# partition its indexes, and the dump's own CREATE INDEX / ADD CONSTRAINT
+# PRIMARY KEY for them (post-data) fail as duplicates. Plain pg_restore may
+# report exactly those (and nothing else: the indexes are there, identical);
+# --single-transaction --exit-on-error must succeed with those TOC entries
+# left out (pg_restore -L), as README says.
+builtin_part='(tweets|candles|landing)_p[0-9_]+'
+restore() {  # db list|- [pg_restore options]
+  local db=$1 list=$2; shift 2
+  dropdb --if-exists "$db" >/dev/null 2>&1
+  createdb "$db" || fail "createdb $db"
+  if [ "$list" = - ]; then
+    "$bindir/pg_restore" "$@" -d "$db" "$work/pulse.dump" >"$work/restore.$db" 2>&1
+  else
+    "$bindir/pg_restore" "$@" -L "$list" -d "$db" "$work/pulse.dump" >"$work/restore.$db" 2>&1
+  fi
+  local rc=$?
+  local unexpected
+  unexpected=$(grep 'ERROR:' "$work/restore.$db" \
+    | grep -vE "ERROR:  (multiple primary keys for table \"$builtin_part\" are not allowed|relation \"${builtin_part}_[a-z_]+_(idx|key)\" already exists)$")
+  [ -z "$unexpected" ] || { echo "$unexpected" | head -20; fail "pg_restore $* failed ($rc): $(grep -c 'ERROR:' "$work/restore.$db") errors"; }
+  if [ "$list" != - ]; then
+    [ "$rc" = 0 ] && [ ! -s "$work/restore.$db" ] || { head -20 "$work/restore.$db"; fail "pg_restore $* -L exited $rc"; }
+  fi
+  PGDATABASE=$db psql -X -Atq -v ON_ERROR_STOP=1 -c "$summary" >"$work/after.$db" || fail "summary of $db"
+  diff -u "$work/before" "$work/after.$db" || fail "rows differ after pg_restore $* (- source, + restored)"
+  # the built-in partitions have exactly the source's indexes
+  PGDATABASE=$db q "SELECT string_agg(pg_get_indexdef(i.indexrelid), ';' ORDER BY pg_get_indexdef(i.indexrelid)) FROM pg_index i
+                     WHERE i.indrelid IN (SELECT partition FROM pulse.partitions)" >"$work/idx.$db"
+  diff <(tr ";" "\n" <"$work/idx.src") <(tr ";" "\n" <"$work/idx.$db") || fail "indexes of the partitions differ after pg_restore $*"
+}
+q "SELECT string_agg(pg_get_indexdef(i.indexrelid), ';' ORDER BY pg_get_indexdef(i.indexrelid)) FROM pg_index i
+    WHERE i.indrelid IN (SELECT partition FROM pulse.partitions)" >"$work/idx.src"
+restore $dst_plain -
+"$bindir/pg_restore" -l "$work/pulse.dump" \
+  | grep -vE "^[0-9]+; [0-9]+ [0-9]+ (CONSTRAINT pulse $builtin_part |INDEX pulse ${builtin_part}_)" >"$work/toc.list"
+restore $dst_single "$work/toc.list" --single-transaction --exit-on-error
+
+# --- the restored database loads on from its checkpoints
+export PGDATABASE=$dst_plain
+before_req=$(requests | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+load "${range[@]}"
+[ "$rc" = 0 ] || { cat "$work/err"; fail "resumed backfill exited $rc"; }
+[ "$(q "SELECT count(*) || ' ' || count(DISTINCT bucket_start) FROM pulse.candles")" = "2000 2000" ] \
+  || fail "after the resume: $(q "SELECT count(*) || ' ' || count(DISTINCT bucket_start) FROM pulse.candles") candles (rows, distinct), expected 2000 2000"
+[ "$(q "SELECT position->>'mode' FROM pulse.checkpoints WHERE stream = 'dump_candles'")" = done ] || fail "checkpoint not done after the resume"
+requests | python3 -c "
+import json, sys, time, calendar
+rs = json.load(sys.stdin)[$before_req:]
+to = calendar.timegm(time.strptime(rs[0]['query']['to'], '%Y-%m-%dT%H:%M:%SZ')) * 1000
+sys.exit(0 if to == $cursor else 1)" || fail "the resume did not start at the restored checkpoint cursor"
+[ "$(summary_field read)" -le $((2000 - partial + 200)) ] || fail "the resume re-read more than one page ($(summary_field read) records)"
+"$bin" tweets --source file --file "$fix/two_tweets.jsonl" --stream dump_tweets --quiet 2>"$work/err" || fail "tweets reload exited $?"
+grep -q "inserted 0, updated 0, unchanged 1" "$work/err" || fail "tweets reload: $(cat "$work/err")"
+rejects_before=$(grep '^rejects|' "$work/before" | cut -d'|' -f2)
+"$bin" tweets --source file --file "$work/bad.jsonl" --stream dump_bad --quiet 2>"$work/err" || fail "rejects after restore: $(cat "$work/err")"
+new_rejects=$(( $(q "SELECT count(*) FROM pulse.rejects") - rejects_before ))
+[ "$new_rejects" -gt 0 ] && [ "$(q "SELECT count(*) FROM pulse.rejects WHERE id > $max_reject")" = "$new_rejects" ] \
+  || fail "reject ids after restore: $(q "SELECT string_agg(id::text, ',' ORDER BY id) FROM pulse.rejects")"
+q "SELECT count(*) FROM pulse.run_maintenance() WHERE note LIKE 'error%'" | grep -qx 0 || fail "maintenance after restore"
+echo "ok: plain restore (only the known duplicate-index errors) and -L list --single-transaction --exit-on-error (exit 0) with every row; resumed at cursor $cursor; $(tr '\n' ' ' <"$work/before" | cut -c1-200)"
