@@ -8,6 +8,63 @@
 
 CREATE SCHEMA pulse_internal;
 
+-- Tweets are one row per id, keyed by the time a snowflake id encodes (SPEC
+-- "Keys, versions and trust in the data"; 50_tweet_fields.sql). 0.1.0 keyed
+-- a row by (id, created_at) with created_at as each record claimed it, so it
+-- may hold two rows of one id, or a row whose created_at is not its id's
+-- time. Each such id becomes one row: the newest observation's values
+-- (greatest observed_at), fields it lacks from the newest row that has them,
+-- rules unioned, ingested_at the first; created_at the id's time, or for an
+-- id from before snowflakes (no time in it) the created_at first stored.
+-- This runs before the loop below drops 0.1.0's functions: their
+-- _create_partitions makes the partitions the moved rows need. The SQL of
+-- 0.2.0's helpers is inlined (they do not exist yet).
+DO $$
+DECLARE
+  merged pulse.tweets[];
+  t timestamptz;
+BEGIN
+  WITH k AS (
+    SELECT x.*, CASE WHEN x.id >= (86400000::bigint << 22)
+                     THEN pg_catalog.to_timestamp(((x.id >> 22) + 1288834974657) / 1000) END AS id_time
+      FROM pulse.tweets x
+     WHERE x.id IN (SELECT y.id FROM pulse.tweets y GROUP BY y.id HAVING count(*) > 1
+                    UNION
+                    SELECT y.id FROM pulse.tweets y
+                     WHERE y.id >= (86400000::bigint << 22)
+                       AND y.created_at <> pg_catalog.to_timestamp(((y.id >> 22) + 1288834974657) / 1000))),
+  a AS (
+    SELECT k.id,
+           coalesce(min(k.id_time), (array_agg(k.created_at ORDER BY k.ingested_at, k.created_at))[1]) AS created_at,
+           (array_agg(k.author_id ORDER BY k.observed_at DESC, k.ingested_at DESC) FILTER (WHERE k.author_id IS NOT NULL))[1] AS author_id,
+           (array_agg(k.text ORDER BY k.observed_at DESC, k.ingested_at DESC) FILTER (WHERE k.text IS NOT NULL))[1] AS text,
+           (array_agg(k.lang ORDER BY k.observed_at DESC, k.ingested_at DESC) FILTER (WHERE k.lang IS NOT NULL))[1] AS lang,
+           (array_agg(k.retweet_count ORDER BY k.observed_at DESC, k.ingested_at DESC) FILTER (WHERE k.retweet_count IS NOT NULL))[1] AS retweet_count,
+           (array_agg(k.like_count ORDER BY k.observed_at DESC, k.ingested_at DESC) FILTER (WHERE k.like_count IS NOT NULL))[1] AS like_count,
+           (array_agg(k.reply_count ORDER BY k.observed_at DESC, k.ingested_at DESC) FILTER (WHERE k.reply_count IS NOT NULL))[1] AS reply_count,
+           (array_agg(k.quote_count ORDER BY k.observed_at DESC, k.ingested_at DESC) FILTER (WHERE k.quote_count IS NOT NULL))[1] AS quote_count,
+           ARRAY(SELECT DISTINCT r FROM k AS k2, unnest(k2.matched_rules) AS r WHERE k2.id = k.id ORDER BY 1) AS matched_rules,
+           max(k.observed_at) AS observed_at, min(k.ingested_at) AS ingested_at
+      FROM k GROUP BY k.id),
+  n AS (
+    SELECT DISTINCT ON (k.id) k.* FROM k ORDER BY k.id, k.observed_at DESC, k.ingested_at DESC)
+  SELECT array_agg(ROW(a.id, a.created_at, a.author_id, a.text, a.lang, n.hashtags, n.cashtags, n.mentions,
+                       n.is_retweet, n.retweeted_id, a.retweet_count, a.like_count, a.reply_count, a.quote_count,
+                       a.matched_rules, a.observed_at, a.ingested_at)::pulse.tweets)
+    INTO merged
+    FROM a JOIN n ON n.id = a.id;
+  IF merged IS NULL THEN
+    RETURN;
+  END IF;
+  DELETE FROM pulse.tweets x WHERE x.id IN (SELECT m.id FROM unnest(merged) AS m);
+  IF EXISTS (SELECT FROM pulse.managed_tables m WHERE m.parent = 'pulse.tweets'::regclass) THEN
+    FOR t IN SELECT DISTINCT m.created_at FROM unnest(merged) AS m ORDER BY 1 LOOP
+      PERFORM pulse._create_partitions('pulse.tweets', t, t + interval '1 microsecond');
+    END LOOP;
+  END IF;
+  INSERT INTO pulse.tweets SELECT * FROM unnest(merged);
+END $$;
+
 -- 0.1.0's internal functions (pulse._*) move to pulse_internal under new
 -- names; the view that called them is made again by the code that follows.
 DROP VIEW pulse.partitions;

@@ -4,17 +4,32 @@
 -- with pulse.merge semantics, and the records (or tweets inside a page) that
 -- cannot be used become pulse.rejects rows. pulse.apply_batch dispatches here.
 --
--- Rules, in one place:
+-- Rules, in one place (SPEC "Keys, versions and trust in the data"):
 -- * one row per tweet id; only the documents' own tweets are rows (a page's
 --   `includes.tweets` and v1.1's `retweeted_status` are not);
--- * created_at comes from the payload, else from the snowflake id (the id's
---   top 42 bits are milliseconds since X's epoch 1288834974657, truncated to
---   the second, which is how X prints created_at); a stored row's created_at is
---   never moved by a later record without one;
--- * the version is observed_at, the landing record's received_at: the newest
---   observation of a tweet wins, and a field it lacks (a default-fields search
---   has no metrics or entities) keeps the value already stored; a newer
---   observation that changes nothing is `unchanged` and writes nothing;
+-- * the key: a snowflake id's created_at is the time the id encodes (its top
+--   42 bits are milliseconds since X's epoch 1288834974657, truncated to the
+--   second, which is how X prints created_at), whatever the record claims; a
+--   claim more than a second away is noted in pulse.rejects (the tweet is
+--   stored). An id from before snowflakes (below tweet_snowflake_min, 2010)
+--   encodes no time: the created_at first stored for it stays its key, later
+--   records take it (a different claim is noted); one claiming a time after
+--   snowflakes began is rejected. So two records of one tweet never make two
+--   rows, and the partition of a tweet never depends on a record;
+-- * an unreadable or nonexistent created_at (2021-02-30) is rejected, as is
+--   a tweet whose id (or claim) puts it more than a minute after it was
+--   observed (an id from the future);
+-- * the version is observed_at, the time of the observation: an archive's
+--   own retrieval time when the record carries one (twarc's
+--   `__twarc.retrieved_at`, on the response or on each flattened tweet; for
+--   v1.1 also `timestamp_ms`, the time the streaming API delivered the status),
+--   else the landing record's received_at (for the live API, the response
+--   time, to within one batch). An observation time more than a minute after
+--   the record landed is impossible and rejected. The newest observation of a
+--   tweet wins (an older one loaded later changes nothing), and a field it
+--   lacks (a default-fields search has no metrics or entities) keeps the value
+--   already stored; a newer observation that changes nothing is `unchanged`
+--   and writes nothing;
 -- * matched_rules accumulate over observations (a tweet found by the gap-fill
 --   search keeps the rules the stream matched it with).
 
@@ -42,6 +57,32 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
   SELECT CASE WHEN id >= (86400000::bigint << 22)
               THEN to_timestamp(((id >> 22) + 1288834974657) / 1000) END
+$$;
+
+-- The smallest id tweet_snowflake_time reads a time from (X's epoch plus one
+-- day: 2010-11-05 01:42:54 UTC); smaller ids are sequential, from 2006-2010.
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.tweet_snowflake_min() RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 86400000::bigint << 22 $$;
+
+-- A time as reasons print it: UTC, to the millisecond, whatever the session's
+-- TimeZone and DateStyle (pulse.reapply compares reasons as text).
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.tweet_ts(t timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+
+-- The observation time a record states for itself: a JSON string of either
+-- created_at spelling (twarc's retrieved_at is ISO 8601 with an offset) or,
+-- for `timestamp_ms`, epoch milliseconds; NULL when `v` is absent or JSON
+-- null, and also NULL when it is unreadable (tweet_problem tells these apart).
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.tweet_stated_time(v jsonb, epoch_ms boolean) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT CASE WHEN epoch_ms THEN pulse_internal.json_epoch_ms(v)
+              WHEN jsonb_typeof(v) = 'string' THEN pulse_internal.tweet_time(v #>> '{}') END
 $$;
 
 -- `v` when it is a JSON array, else an empty one (absent entity lists).
@@ -151,10 +192,13 @@ $$;
 -- Why a staged item of a projection cannot become a tweet (NULL when it can):
 -- one wording for both formats, which differ only in the name of their list
 -- (data, statuses), of their objects (tweet, status) and of the id keys.
+-- `stated` is the record's own observation time as found under `stated_key`
+-- (NULL when absent), `observed_at` what it was read as (NULL if unreadable).
 -- STABLE (format) SQL, so the planner inlines it into the projection's query.
 -- inlined
 CREATE OR REPLACE FUNCTION pulse_internal.tweet_problem(seq integer, ord bigint, item_problem text, tweet jsonb,
   tweet_id bigint, payload_time timestamptz, created_at timestamptz,
+  stated_key text, stated jsonb, observed_at timestamptz, received_at timestamptz,
   list text, noun text, id_keys text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -168,6 +212,32 @@ AS $$
              format('landing seq %s, %s[%s]: %s %s has an unreadable created_at %s', seq, list, ord, noun, tweet_id, tweet -> 'created_at')
            WHEN created_at IS NULL THEN
              format('landing seq %s, %s[%s]: %s %s has no created_at and its id is not a snowflake', seq, list, ord, noun, tweet_id)
+           WHEN tweet_id < pulse_internal.tweet_snowflake_min()
+                AND created_at >= pulse_internal.tweet_snowflake_time(pulse_internal.tweet_snowflake_min()) THEN
+             format('landing seq %s, %s[%s]: %s %s has an id from before snowflake ids (2010) but claims created_at %s',
+                    seq, list, ord, noun, tweet_id, pulse_internal.tweet_ts(created_at))
+           WHEN stated IS NOT NULL AND observed_at IS NULL THEN
+             format('landing seq %s, %s[%s]: %s %s has an unreadable %s %s', seq, list, ord, noun, tweet_id, stated_key, stated)
+           WHEN observed_at > received_at + interval '1 minute' THEN
+             format('landing seq %s, %s[%s]: %s %s says it was observed (%s %s) after it landed (%s)',
+                    seq, list, ord, noun, tweet_id, stated_key, pulse_internal.tweet_ts(observed_at), pulse_internal.tweet_ts(received_at))
+           WHEN created_at > coalesce(observed_at, received_at) + interval '1 minute' THEN
+             format('landing seq %s, %s[%s]: %s %s was created (%s, %s) more than a minute after it was observed (%s)',
+                    seq, list, ord, noun, tweet_id, pulse_internal.tweet_ts(created_at),
+                    CASE WHEN tweet_id >= pulse_internal.tweet_snowflake_min() THEN 'from its snowflake id' ELSE 'its created_at' END,
+                    pulse_internal.tweet_ts(coalesce(observed_at, received_at)))
          END
 $$;
 
+-- The note a usable tweet of a snowflake id gets when its created_at claims a
+-- time more than a second away from the one its id encodes (the row is keyed
+-- by the id's time); NULL when they agree.
+-- inlined
+CREATE OR REPLACE FUNCTION pulse_internal.tweet_note(seq integer, ord bigint, tweet_id bigint,
+  payload_time timestamptz, id_time timestamptz, list text, noun text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT CASE WHEN payload_time < id_time - interval '1 second' OR payload_time > id_time + interval '1 second' THEN
+    format('landing seq %s, %s[%s]: %s %s claims created_at %s but its snowflake id encodes %s; stored with the id''s time',
+           seq, list, ord, noun, tweet_id, pulse_internal.tweet_ts(payload_time), pulse_internal.tweet_ts(id_time)) END
+$$;

@@ -28,8 +28,7 @@ BEGIN
     RETURN;
   END IF;
   CREATE TEMP TABLE pulse_tweet_stage (
-    seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb,
-    created_from_payload boolean,
+    seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb, note text,
     id bigint, created_at timestamptz, author_id bigint, text text, lang text,
     hashtags text[], cashtags text[], mentions text[], is_retweet boolean, retweeted_id bigint,
     retweet_count integer, like_count integer, reply_count integer, quote_count integer,
@@ -49,9 +48,11 @@ $$;
 
 -- Collapses the staged observations of each id into one row of
 -- pg_temp.pulse_tweet_src: the newest observation (later records of a batch
--- are newer); for ids seen more than once, created_at from a record that had
--- one, fields the newest lacks from the newest that has them, rules unioned.
-CREATE OR REPLACE FUNCTION pulse_internal.tweets_collapse() RETURNS void
+-- are newer among equal observation times); for ids seen more than once,
+-- fields the newest lacks from the newest that has them, rules unioned.
+-- `list` and `noun` name the format's items in notes (data/tweet,
+-- statuses/status).
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_collapse(list text, noun text) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 -- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
@@ -62,12 +63,31 @@ DECLARE
   n_valid bigint;
   n_ids bigint;
 BEGIN
-  -- A record without created_at takes the created_at already stored for its id.
-  UPDATE pg_temp.pulse_tweet_stage s
-     SET created_at = t.created_at
-    FROM pulse.tweets t
-   WHERE s.problem IS NULL AND NOT s.created_from_payload
-     AND t.id = s.id AND t.created_at <> s.created_at;
+  -- A snowflake id's created_at is its own (set when staged). An id from
+  -- before snowflakes keeps the created_at first stored for it, else the one
+  -- of its first record in this batch; records claiming another are noted.
+  -- Loaders of such ids take turns (the lock is held to commit), so two
+  -- concurrent batches cannot store one id twice; the stored rows are all
+  -- older than snowflakes, so the look-up reads only those partitions.
+  IF EXISTS (SELECT FROM pg_temp.pulse_tweet_stage s
+              WHERE s.problem IS NULL AND s.id < pulse_internal.tweet_snowflake_min()) THEN
+    PERFORM pg_advisory_xact_lock(hashtext('pulse.tweets: ids before snowflakes'), 0);
+    UPDATE pg_temp.pulse_tweet_stage s
+       SET created_at = r.created_at,
+           note = CASE WHEN abs(extract(epoch FROM s.created_at - r.created_at)) > 1 THEN
+                    format('landing seq %s, %s[%s]: %s %s (an id from before snowflakes) claims created_at %s, but the first created_at stored for it is %s; stored with that',
+                           s.seq, list, s.ord, noun, s.id, pulse_internal.tweet_ts(s.created_at),
+                           pulse_internal.tweet_ts(r.created_at)) END
+      FROM (SELECT DISTINCT ON (x.id) x.id, coalesce(o.created_at, x.created_at) AS created_at
+              FROM pg_temp.pulse_tweet_stage x
+              LEFT JOIN LATERAL (SELECT t.created_at FROM pulse.tweets t
+                                  WHERE t.id = x.id
+                                    AND t.created_at < pulse_internal.tweet_snowflake_time(pulse_internal.tweet_snowflake_min())
+                                  ORDER BY t.ingested_at, t.created_at LIMIT 1) AS o ON true
+             WHERE x.problem IS NULL AND x.id < pulse_internal.tweet_snowflake_min()
+             ORDER BY x.id, x.seq, x.ord) AS r
+     WHERE s.problem IS NULL AND s.id = r.id AND s.created_at <> r.created_at;
+  END IF;
 
   SELECT count(*) INTO n_valid FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL;
   INSERT INTO pg_temp.pulse_tweet_src
@@ -84,11 +104,11 @@ BEGIN
   IF n_ids = n_valid THEN
     RETURN;
   END IF;
-  -- Ids seen more than once in the batch: created_at from a record that had
-  -- one, fields the newest lacks from the newest that has them, rules unioned.
+  -- Ids seen more than once in the batch (all their records now have one
+  -- created_at): fields the newest lacks from the newest that has them, rules
+  -- unioned.
   UPDATE pg_temp.pulse_tweet_src d
-     SET created_at   = coalesce(a.created_at, d.created_at),
-         author_id    = coalesce(a.author_id, d.author_id),
+     SET author_id    = coalesce(a.author_id, d.author_id),
          text         = coalesce(a.text, d.text),
          lang         = coalesce(a.lang, d.lang),
          hashtags     = coalesce(a.hashtags, d.hashtags),
@@ -102,7 +122,6 @@ BEGIN
          quote_count  = coalesce(a.quote_count, d.quote_count),
          matched_rules = coalesce(a.matched_rules, '{}')
     FROM (SELECT s.id,
-                 (array_agg(s.created_at ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.created_from_payload))[1] AS created_at,
                  (array_agg(s.author_id ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.author_id IS NOT NULL))[1] AS author_id,
                  (array_agg(s.text ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.text IS NOT NULL))[1] AS text,
                  (array_agg(s.lang ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC) FILTER (WHERE s.lang IS NOT NULL))[1] AS lang,
@@ -118,7 +137,7 @@ BEGIN
                            GROUP BY x.id HAVING count(*) > 1)
            GROUP BY s.id) AS a0
    CROSS JOIN LATERAL (
-          SELECT a0.created_at, a0.author_id, a0.text, a0.lang, a0.is_retweet, a0.retweeted_id,
+          SELECT a0.author_id, a0.text, a0.lang, a0.is_retweet, a0.retweeted_id,
                  a0.retweet_count, a0.like_count, a0.reply_count, a0.quote_count,
                  (SELECT s.hashtags FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL AND s.id = a0.id AND s.hashtags IS NOT NULL
                    ORDER BY s.observed_at DESC, s.seq DESC, s.ord DESC LIMIT 1) AS hashtags,
@@ -199,7 +218,16 @@ BEGIN
    ORDER BY s.seq, s.ord;
   GET DIAGNOSTICS rejected = ROW_COUNT;
 
-  PERFORM pulse_internal.tweets_collapse();
+  PERFORM pulse_internal.tweets_collapse(CASE format WHEN 'twitter_v1' THEN 'statuses' ELSE 'data' END,
+                                         CASE format WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END);
+  -- Notes: stored tweets whose created_at claim was overruled by their key.
+  -- They are not rejections (the tweet is stored) and are not counted.
+  INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
+  SELECT tweets_merge_stage.stream, tweets_merge_stage.batch_id, tweets_merge_stage.format,
+         convert_to(s.raw::text, 'UTF8'), s.note
+    FROM pg_temp.pulse_tweet_stage s
+   WHERE s.problem IS NULL AND s.note IS NOT NULL
+   ORDER BY s.seq, s.ord;
   PERFORM pulse_internal.tweets_keep_stored();
   SELECT m.inserted, m.updated, m.unchanged INTO inserted, updated, unchanged
     FROM pulse.merge('pulse.tweets', 'pg_temp.pulse_tweet_src', ARRAY['id', 'created_at']::name[], 'observed_at') AS m;
@@ -239,10 +267,11 @@ SET jit = off
 AS $fn$
 BEGIN
   INSERT INTO pg_temp.pulse_tweet_stage
-  SELECT l.seq, i.ord, l.received_at,
-         pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at, 'data', 'tweet', 'id'),
+  SELECT l.seq, i.ord, coalesce(f.observed_at, l.received_at),
+         pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at,
+                                      '__twarc.retrieved_at', f.stated, f.observed_at, l.received_at, 'data', 'tweet', 'id'),
          coalesce(i.tweet, l.payload),
-         f.payload_time IS NOT NULL,
+         pulse_internal.tweet_note(l.seq, i.ord, f.id, f.payload_time, f.id_time, 'data', 'tweet'),
          f.id, f.created_at,
          pulse_internal.tweet_bigint(i.tweet -> 'author_id'),
          CASE WHEN o.orig_user IS NOT NULL
@@ -262,12 +291,17 @@ BEGIN
     FROM pulse.landing l
    CROSS JOIN LATERAL pulse_internal.twitter_v2_items(l.payload) AS i
    CROSS JOIN LATERAL (
-          SELECT pulse_internal.tweet_bigint(i.tweet -> 'id') AS id,
-                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time,
-                 coalesce(pulse_internal.tweet_time(i.tweet ->> 'created_at'),
-                          CASE WHEN NOT i.tweet ? 'created_at'
-                               THEN pulse_internal.tweet_snowflake_time(pulse_internal.tweet_bigint(i.tweet -> 'id')) END) AS created_at,
-                 jsonb_typeof(i.tweet -> 'entities') = 'object' AS ents) AS f
+          SELECT k.id, k.payload_time, k.id_time, k.stated,
+                 -- the key: the id's time, else (an id from before snowflakes) the claim
+                 coalesce(k.id_time, k.payload_time) AS created_at,
+                 pulse_internal.tweet_stated_time(k.stated, false) AS observed_at,
+                 jsonb_typeof(i.tweet -> 'entities') = 'object' AS ents
+            FROM (SELECT j.id, j.payload_time, pulse_internal.tweet_snowflake_time(j.id) AS id_time,
+                         -- twarc's metadata: on each flattened tweet, else on the response
+                         coalesce(nullif(i.tweet -> '__twarc' -> 'retrieved_at', 'null'),
+                                  nullif(l.payload -> '__twarc' -> 'retrieved_at', 'null')) AS stated
+                    FROM (SELECT pulse_internal.tweet_bigint(i.tweet -> 'id') AS id,
+                                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time) AS j) AS k) AS f
    CROSS JOIN LATERAL (
           SELECT (SELECT pulse_internal.tweet_bigint(rt -> 'id')
                     FROM jsonb_array_elements(pulse_internal.tweet_array(i.tweet -> 'referenced_tweets')) AS rt
@@ -297,11 +331,11 @@ SET jit = off
 AS $fn$
 BEGIN
   INSERT INTO pg_temp.pulse_tweet_stage
-  SELECT l.seq, i.ord, l.received_at,
+  SELECT l.seq, i.ord, coalesce(f.observed_at, l.received_at),
          pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at,
-                              'statuses', 'status', 'id_str or id'),
+                                      f.stated_key, f.stated, f.observed_at, l.received_at, 'statuses', 'status', 'id_str or id'),
          coalesce(i.tweet, l.payload),
-         f.payload_time IS NOT NULL,
+         pulse_internal.tweet_note(l.seq, i.ord, f.id, f.payload_time, f.id_time, 'statuses', 'status'),
          f.id, f.created_at,
          coalesce(pulse_internal.tweet_bigint(i.tweet -> 'user' -> 'id_str'), pulse_internal.tweet_bigint(i.tweet -> 'user' -> 'id')),
          CASE WHEN f.rs IS NOT NULL AND f.rs -> 'user' ->> 'screen_name' IS NOT NULL
@@ -323,13 +357,20 @@ BEGIN
     FROM pulse.landing l
    CROSS JOIN LATERAL pulse_internal.twitter_v1_items(l.payload) AS i
    CROSS JOIN LATERAL (
-          SELECT coalesce(pulse_internal.tweet_bigint(i.tweet -> 'id_str'), pulse_internal.tweet_bigint(i.tweet -> 'id')) AS id,
-                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time,
-                 coalesce(pulse_internal.tweet_time(i.tweet ->> 'created_at'),
-                          CASE WHEN NOT i.tweet ? 'created_at'
-                               THEN pulse_internal.tweet_snowflake_time(coalesce(pulse_internal.tweet_bigint(i.tweet -> 'id_str'),
-                                                                         pulse_internal.tweet_bigint(i.tweet -> 'id'))) END) AS created_at,
-                 CASE WHEN jsonb_typeof(i.tweet -> 'retweeted_status') = 'object' THEN i.tweet -> 'retweeted_status' END AS rs) AS f
+          SELECT k.id, k.payload_time, k.id_time, k.stated, k.stated_key,
+                 coalesce(k.id_time, k.payload_time) AS created_at,
+                 pulse_internal.tweet_stated_time(k.stated, k.stated_key = 'timestamp_ms') AS observed_at,
+                 CASE WHEN jsonb_typeof(i.tweet -> 'retweeted_status') = 'object' THEN i.tweet -> 'retweeted_status' END AS rs
+            FROM (SELECT j.id, j.payload_time, pulse_internal.tweet_snowflake_time(j.id) AS id_time,
+                         coalesce(j.twarc, j.ts_ms) AS stated,
+                         CASE WHEN j.twarc IS NOT NULL THEN '__twarc.retrieved_at' ELSE 'timestamp_ms' END AS stated_key
+                    FROM (SELECT coalesce(pulse_internal.tweet_bigint(i.tweet -> 'id_str'), pulse_internal.tweet_bigint(i.tweet -> 'id')) AS id,
+                                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time,
+                                 -- twarc's metadata (on the status, else on the response), else
+                                 -- the time the streaming API delivered the status
+                                 coalesce(nullif(i.tweet -> '__twarc' -> 'retrieved_at', 'null'),
+                                          nullif(l.payload -> '__twarc' -> 'retrieved_at', 'null')) AS twarc,
+                                 nullif(i.tweet -> 'timestamp_ms', 'null') AS ts_ms) AS j) AS k) AS f
    -- Entities of the full text: extended_tweet's when the status was cut.
    CROSS JOIN LATERAL (
           SELECT CASE WHEN jsonb_typeof(coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities')) = 'object'

@@ -42,14 +42,16 @@ PY
   "Bitcoin above 11k again, watching #BTC and \$BTC closely tonight with @CryptoDesk and everyone on the #Lightning network. 🚀|{btc,lightning}|{btc}|{cryptodesk}|12|34|5|6" ] \
   || fail "v1 extended tweet: $(q "SELECT * FROM pulse.tweets WHERE id = 1149827914406539264")"
 [ "$(q "SELECT is_retweet, retweeted_id, author_id, created_at, left(text, 40) FROM pulse.tweets WHERE id = 1149848395880738816")" = \
-  "t|1149827914406539264|12|2019-07-13 01:02:03+00|RT @Twitter: Bitcoin above 11k again, wa" ] || fail "v1 retweet"
+  "t|1149827914406539264|12|2019-07-13 01:09:55+00|RT @Twitter: Bitcoin above 11k again, wa" ] || fail "v1 retweet"
 [ "$(q "SELECT count(*) FROM pulse.rejects WHERE format = 'twitter_v1' AND reason LIKE '%stream notice \"delete\"%'")" = 1 ] || fail "v1 delete notice not rejected"
 
 # 4. Bad input, one record each, between good ones, in one batch.
 python3 - "$work/bad.jsonl" <<'PY'
-import json, sys
+import datetime, json, sys
 def tw(i, text, **kw):
-    d = {"id": str(i), "created_at": "2023-11-14T22:13:20.000Z", "text": text}
+    ms = (i >> 22) + 1288834974657     # the time the snowflake id encodes, as X prints it
+    ts = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    d = {"id": str(i), "created_at": ts, "text": text}
     d.update(kw)
     return json.dumps({"data": d})
 lines = [

@@ -120,8 +120,8 @@ SELECT * FROM pulse_internal.apply_tweets('s4', 1, 'twitter_v2');
 SELECT batch_id, format, reason, octet_length(raw) > 0 AS has_raw FROM pulse.rejects WHERE stream = 's4' ORDER BY id;
 SELECT convert_from(raw, 'UTF8') AS raw FROM pulse.rejects WHERE stream = 's4' AND reason LIKE '%data[3]%';
 SELECT id, text, rt, likes, replies, quotes FROM t WHERE id BETWEEN 1700000000000000000 AND 1700000000000000009 ORDER BY id;
--- a later record without created_at keeps the stored row's created_at (here
--- not the one its snowflake id encodes): still one row for the id
+-- a later record without created_at: the id's time, as stored (the claim of
+-- 2023-08-08 above was noted and overruled): still one row for the id
 SELECT land('s4', 'twitter_v2', 3, 1, 60, '{"data":{"id":"1700000000000000001","text":"good one, seen again","public_metrics":{"like_count":3}}}');
 SELECT * FROM pulse_internal.apply_tweets('s4', 3, 'twitter_v2');
 SELECT id, created_at, pulse_internal.tweet_snowflake_time(id) AS snowflake_time, text, likes FROM t WHERE id = 1700000000000000001;
@@ -131,29 +131,29 @@ SELECT * FROM pulse_internal.apply_tweets('s4', 1, 'twitter_v1');
 
 -- 5. v1.1 statuses: id_str, the v1.1 created_at spelling, extended_tweet's
 -- full text and entities, retweeted_status, symbols, user_mentions, counts.
-SELECT land('v1', 'twitter_v1', 1, 1, 0, $j${"created_at":"Fri Jul 12 23:40:37 +0000 2019","id":1149827914406539264,
+SELECT land('v1', 'twitter_v1', 1, 1, 0, $j${"created_at":"Fri Jul 12 23:48:32 +0000 2019","id":1149827914406539264,
   "id_str":"1149827914406539264","text":"Truncated text about #Crypto and $ETH… https://t.co/x","truncated":true,
   "user":{"id":783214,"id_str":"783214","screen_name":"Twitter"},"lang":"en",
   "entities":{"hashtags":[{"text":"Crypto","indices":[22,29]}],"symbols":[{"text":"ETH"}],"user_mentions":[]},
   "extended_tweet":{"full_text":"Full text about #Crypto and $ETH and #DeFi with @Bob, which is longer than the truncated one.",
     "entities":{"hashtags":[{"text":"Crypto"},{"text":"DeFi"}],"symbols":[{"text":"ETH"}],"user_mentions":[{"screen_name":"Bob","id_str":"5"}]}},
-  "retweet_count":12,"favorite_count":34,"reply_count":5,"quote_count":6,"timestamp_ms":"1562974837000"}$j$);
-SELECT land('v1', 'twitter_v1', 1, 2, 0, $j${"created_at":"Sat Jul 13 01:02:03 +0000 2019","id_str":"1149848395880738816",
+  "retweet_count":12,"favorite_count":34,"reply_count":5,"quote_count":6,"timestamp_ms":"1562975312221"}$j$);
+SELECT land('v1', 'twitter_v1', 1, 2, 0, $j${"created_at":"Sat Jul 13 01:09:55 +0000 2019","id_str":"1149848395880738816",
   "text":"RT @Twitter: Full text about #Crypto and $ETH and #DeFi with @Bob, which is lon…",
   "user":{"id_str":"12","screen_name":"someone"},"lang":"en",
   "entities":{"hashtags":[{"text":"Crypto"}],"symbols":[{"text":"ETH"}],"user_mentions":[{"screen_name":"Twitter"}]},
-  "retweeted_status":{"created_at":"Fri Jul 12 23:40:37 +0000 2019","id_str":"1149827914406539264",
+  "retweeted_status":{"created_at":"Fri Jul 12 23:48:32 +0000 2019","id_str":"1149827914406539264",
     "text":"Truncated text about #Crypto and $ETH…","truncated":true,"user":{"id_str":"783214","screen_name":"Twitter"},
     "extended_tweet":{"full_text":"Full text about #Crypto and $ETH and #DeFi with @Bob, which is longer than the truncated one.",
       "entities":{"hashtags":[{"text":"Crypto"},{"text":"DeFi"}],"symbols":[{"text":"ETH"}],"user_mentions":[{"screen_name":"Bob"}]}}},
   "retweet_count":0,"favorite_count":0}$j$);
 -- a v1.1 search response, a stream notice, a status without an id
-SELECT land('v1', 'twitter_v1', 1, 3, 0, $j${"statuses":[{"created_at":"Sun Jul 14 10:00:00 +0000 2019","id_str":"1150339736120209408",
+SELECT land('v1', 'twitter_v1', 1, 3, 0, $j${"statuses":[{"created_at":"Sun Jul 14 09:42:20 +0000 2019","id_str":"1150339736120209408",
   "full_text":"tweet_mode=extended gives full_text #hodl","user":{"id_str":"13","screen_name":"x"},
   "entities":{"hashtags":[{"text":"HODL"}],"symbols":[],"user_mentions":[]},"retweet_count":1,"favorite_count":2}],
   "search_metadata":{"count":1}}$j$);
 SELECT land('v1', 'twitter_v1', 1, 4, 0, '{"delete":{"status":{"id":1,"id_str":"1","user_id":3,"user_id_str":"3"},"timestamp_ms":"1562974837000"}}');
-SELECT land('v1', 'twitter_v1', 1, 5, 0, '{"text":"no id at all","created_at":"Sun Jul 14 10:00:00 +0000 2019"}');
+SELECT land('v1', 'twitter_v1', 1, 5, 0, '{"text":"no id at all","created_at":"Sun Jul 14 09:42:20 +0000 2019"}');
 SELECT * FROM pulse_internal.apply_tweets('v1', 1, 'twitter_v1');
 SELECT * FROM t WHERE id IN (1149827914406539264, 1149848395880738816, 1150339736120209408) ORDER BY id;
 SELECT reason FROM pulse.rejects WHERE stream = 'v1' ORDER BY id;
