@@ -189,6 +189,22 @@ BEGIN
   RETURN t;
 END $$;
 
+-- The oldest time a managed table's retention keeps: the start of the slot
+-- that holds now() - retain ('-infinity' without retention). Loaders reject
+-- rows before it rather than load them into a partition about to be dropped
+-- (or fail for want of one).
+CREATE OR REPLACE FUNCTION pulse_internal.retention_floor(parent regclass)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t pulse_internal.managed_tables := pulse_internal.managed(parent);
+BEGIN
+  RETURN CASE WHEN t.retain IS NULL THEN '-infinity'
+              ELSE pulse_internal.slot_start(now() - t.retain, t.every) END;
+END $$;
+
 -- Creates the missing partitions covering [from, until) (backfills, premake).
 CREATE OR REPLACE FUNCTION pulse_internal.create_partitions(parent regclass, from_ts timestamptz, until_ts timestamptz,
                                          nowait boolean DEFAULT false, dry_run boolean DEFAULT false)

@@ -178,11 +178,7 @@ AS $$
 DECLARE
   proj text := (SELECT f.projection::oid::regproc::text FROM pulse_internal.formats f
                  WHERE f.format = exchange AND f.apply = 'pulse_internal.apply_candles(text,bigint,text)'::regprocedure);
-  t pulse_internal.managed_tables := pulse_internal.managed('pulse.candles');
-  -- Rows before the oldest slot retention keeps are rejected, not loaded
-  -- into a partition about to be dropped (or failing for want of one).
-  keep_from timestamptz := CASE WHEN t.retain IS NULL THEN '-infinity'
-                                ELSE pulse_internal.slot_start(now() - t.retain, t.every) END;
+  keep_from timestamptz := pulse_internal.retention_floor('pulse.candles');
   hours timestamptz[];
 BEGIN
   IF proj IS NULL THEN

@@ -209,7 +209,14 @@ SET search_path = pg_catalog, pg_temp
 -- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
 SET jit = off
 AS $fn$
+DECLARE
+  keep_from timestamptz := pulse_internal.retention_floor('pulse.tweets');
 BEGIN
+  -- Tweets before what the retention of pulse.tweets keeps are rejected.
+  UPDATE pg_temp.pulse_tweet_stage s
+     SET problem = format('landing seq %s: tweet %s of %s is older than what the retention of pulse.tweets keeps (%s)',
+                          s.seq, s.id, pulse_internal.utc_text(s.created_at), pulse_internal.utc_text(keep_from))
+   WHERE s.problem IS NULL AND s.created_at < keep_from;
   INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
   SELECT tweets_merge_stage.stream, tweets_merge_stage.batch_id, tweets_merge_stage.format,
          convert_to(s.raw::text, 'UTF8'), s.problem

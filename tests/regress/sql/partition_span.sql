@@ -71,3 +71,32 @@ SELECT regexp_replace(regress.try($$SELECT * FROM pulse.merge('ret_t', 'ret_batc
 \set VERBOSITY default
 DELETE FROM pulse_internal.managed_tables WHERE parent::text IN ('span_t', 'many_t', 'noon_t', 'ret_t');
 DROP TABLE span_t, many_t, noon_t, ret_t;
+
+-- 6. Loaders reject what retention would drop, record by record: with
+-- retain set on the built-in tables, an old candle and an old tweet go to
+-- pulse.rejects and the rest of their batches load.
+SET client_min_messages = warning;
+UPDATE pulse_internal.managed_tables SET retain = '30 days', lateness = '1 hour'
+ WHERE parent IN ('pulse.candles'::regclass, 'pulse.tweets'::regclass);
+SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 hour') >= 0 AS landing;
+BEGIN;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES
+ ('regress_retain', 'binance', 1, 1, '{"market":"RETUSDT","period":"1m","record":[1624559520000,"1","1","1","1","1",1624559579999,"1"]}'),
+ ('regress_retain', 'binance', 1, 2, jsonb_build_object('market', 'RETUSDT', 'period', '1m', 'record',
+    jsonb_build_array((extract(epoch FROM date_bin('1 minute', now() - interval '1 hour', 'epoch')) * 1000)::bigint,
+                      '2', '2', '2', '2', '2',
+                      (extract(epoch FROM date_bin('1 minute', now() - interval '1 hour', 'epoch')) * 1000)::bigint + 59999, '2')));
+SELECT * FROM pulse.apply_batch('regress_retain', 1, '{}');
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES
+ ('regress_retain_x', 'twitter_v2', 1, 1, '{"data":{"id":"1394735776701816833","created_at":"2021-05-18T19:24:56.000Z","text":"old"}}');
+SELECT * FROM pulse.apply_batch('regress_retain_x', 1, '{}');
+COMMIT;
+SELECT count(*) AS recent_candles FROM pulse.candles WHERE market = 'RETUSDT';
+SELECT stream, regexp_replace(reason, '\(.*\)', '(<floor>)') AS reason FROM pulse.rejects
+ WHERE stream LIKE 'regress_retain%' ORDER BY id;
+UPDATE pulse_internal.managed_tables SET retain = NULL
+ WHERE parent IN ('pulse.candles'::regclass, 'pulse.tweets'::regclass);
+DELETE FROM pulse.candles WHERE market = 'RETUSDT';
+DELETE FROM pulse.rejects WHERE stream LIKE 'regress_retain%';
+DELETE FROM pulse.landing WHERE stream LIKE 'regress_retain%';
+DELETE FROM pulse.checkpoints WHERE stream LIKE 'regress_retain%';
