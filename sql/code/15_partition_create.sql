@@ -130,6 +130,8 @@ DECLARE
   todo tstzrange[] := pulse_internal.missing_ranges(t.parent, slots);
   piece tstzrange;
   pname text;
+  names text[] := '{}';
+  stmts text[] := '{}';
 BEGIN
   IF cardinality(todo) = 0 OR dry_run THEN
     RETURN cardinality(todo);
@@ -150,15 +152,23 @@ BEGIN
    WHERE a.attrelid = t.parent AND a.attname = t.time_column;
   SELECT n2.nspname, c.relname, pg_get_userbyid(c.relowner) INTO nsp, rel, owner
     FROM pg_class c JOIN pg_namespace n2 ON n2.oid = c.relnamespace WHERE c.oid = t.parent;
+  -- Made by the parent's owner (through as_owner): creating a partition
+  -- copies the parent's indexes, and PostgreSQL may evaluate the owner's
+  -- functions in them (constant folding) while it does.
   FOREACH piece IN ARRAY todo LOOP
     pname := pulse_internal.partition_name(nsp, rel, piece, t.every);
-    EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
-                   nsp, pname, t.parent,
-                   pulse_internal.bound_literal(lower(piece), typ), pulse_internal.bound_literal(upper(piece), typ));
-    -- Created by a SECURITY DEFINER path: give it to the parent's owner.
-    IF owner <> current_user THEN
-      EXECUTE format('ALTER TABLE %I.%I OWNER TO %I', nsp, pname, owner);
-    END IF;
+    names := names || pname;
+    stmts := stmts || format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
+                             nsp, pname, t.parent,
+                             pulse_internal.bound_literal(lower(piece), typ), pulse_internal.bound_literal(upper(piece), typ));
+  END LOOP;
+  IF NOT has_schema_privilege(owner, nsp, 'CREATE') THEN
+    RAISE EXCEPTION 'the owner of % (%) may not create tables in schema %, so its partitions cannot be made', t.parent, owner, nsp
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = format('GRANT CREATE ON SCHEMA %I TO %I', nsp, owner);
+  END IF;
+  PERFORM pulse_internal.as_owner(t.parent, stmts);
+  FOREACH pname IN ARRAY names LOOP
     -- Partitions made while CREATE EXTENSION runs would become extension
     -- members, which pg_dump skips with their data: keep them ordinary tables.
     IF EXISTS (SELECT 1 FROM pg_depend d

@@ -9,10 +9,10 @@
 -- owner, inside which SET ROLE and SET SESSION AUTHORIZATION are refused, so
 -- the owner's code cannot climb back to the caller's rights.
 
--- Runs statements with the rights of rel's owner. A superuser caller acting
--- on an ordinary role's table goes through a trampoline made for this call
--- and dropped after it (an error rolls it back with the caller's
--- subtransaction); any other caller must be the owner or act for it.
+-- Runs statements with the rights of rel's owner: directly when the caller
+-- is that owner (or the owner is a superuser), else through a trampoline
+-- made for this call and dropped after it (an error rolls it back with the
+-- caller's subtransaction), which takes a superuser caller.
 CREATE OR REPLACE FUNCTION pulse_internal.as_owner(rel regclass, stmts text[])
 RETURNS void
 LANGUAGE plpgsql
@@ -23,19 +23,18 @@ DECLARE
   tramp text := format('pulse_internal.%I', 'as_owner_' || pg_backend_pid() || '_' || rel::oid);
   s text;
 BEGIN
-  IF coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = owner), false)
-     OR NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
-    -- A superuser's table: its owner has every right anyway. A caller that
-    -- is not a superuser: the owner, or a member of the owning role acting
-    -- for it (as with any statement it runs on that table itself).
-    IF NOT pg_has_role(current_user, owner, 'USAGE') THEN
-      RAISE EXCEPTION 'maintenance of % must run as its owner % or as a superuser', rel, owner
-        USING ERRCODE = 'insufficient_privilege';
-    END IF;
+  -- Directly only as the owner itself, or for a superuser's table (its
+  -- owner has every right anyway); anyone else through the trampoline,
+  -- which only a superuser can make.
+  IF owner = current_user OR coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = owner), false) THEN
     FOREACH s IN ARRAY stmts LOOP
       EXECUTE s;
     END LOOP;
     RETURN;
+  END IF;
+  IF NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = (SELECT oid FROM pg_roles WHERE rolname = current_user)), false) THEN
+    RAISE EXCEPTION 'maintenance of % must run as its owner % or as a superuser, not as %', rel, owner, current_user
+      USING ERRCODE = 'insufficient_privilege';
   END IF;
   EXECUTE format('CREATE FUNCTION %s(stmts text[]) RETURNS void LANGUAGE plpgsql SECURITY DEFINER'
                  ' SET search_path = pg_catalog, pg_temp AS %L', tramp,
