@@ -206,3 +206,10 @@ SELECT m.parent,
   JOIN pg_class c ON c.oid = x.part;
 COMMENT ON VIEW pulse.partitions IS 'Partitions of the managed tables: time range (UTC), row estimate, total bytes, whether sealed (older than now() - lateness) and clustered';
 
+COMMENT ON COLUMN pulse.partitions.parent IS 'The managed table';
+COMMENT ON COLUMN pulse.partitions.partition IS 'One of its partitions';
+COMMENT ON COLUMN pulse.partitions.range IS 'The partition''s time range [from, until), UTC';
+COMMENT ON COLUMN pulse.partitions.row_estimate IS 'Rows, as the planner estimates them (NULL before the first ANALYZE)';
+COMMENT ON COLUMN pulse.partitions.bytes IS 'Total size on disk, indexes and TOAST included';
+COMMENT ON COLUMN pulse.partitions.sealed IS 'Wholly older than now() - lateness: no more rows expected';
+COMMENT ON COLUMN pulse.partitions.clustered IS 'Rewritten by maintenance in (cluster_by..., time) order';

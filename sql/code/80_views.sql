@@ -71,3 +71,29 @@ SELECT s.stream,
 COMMENT ON VIEW pulse.stream_health IS
   'Per loader stream: the checkpoint it resumes from (last_position, last_batch_id), when it last delivered a batch (last_batch_at: the later of the checkpoint update and the newest landing record), raw records received in the last hour, lag = now() - last_batch_at (NULL if it never delivered), and rejected records in the last hour and in total.';
 
+
+COMMENT ON COLUMN pulse.minute_activity.exchange IS 'upbit, coinone or binance';
+COMMENT ON COLUMN pulse.minute_activity.market IS 'The exchange''s own market name';
+COMMENT ON COLUMN pulse.minute_activity.minute IS 'Start of the minute (UTC)';
+COMMENT ON COLUMN pulse.minute_activity.tweets IS 'Tweets created in that minute (all of them: the stream is not per market)';
+COMMENT ON COLUMN pulse.minute_activity.volume IS 'Traded volume in the base currency';
+COMMENT ON COLUMN pulse.minute_activity.quote_volume IS 'Traded volume in the quote currency';
+COMMENT ON COLUMN pulse.minute_activity.open IS 'First trade price of the minute';
+COMMENT ON COLUMN pulse.minute_activity.high IS 'Highest trade price of the minute';
+COMMENT ON COLUMN pulse.minute_activity.low IS 'Lowest trade price of the minute';
+COMMENT ON COLUMN pulse.minute_activity.close IS 'Last trade price of the minute';
+
+COMMENT ON COLUMN pulse.hashtags_hourly.hour IS 'Start of the hour (UTC)';
+COMMENT ON COLUMN pulse.hashtags_hourly.hashtag IS 'The hashtag, lower case, without #';
+COMMENT ON COLUMN pulse.hashtags_hourly.tweets IS 'Tweets using it in that hour (retweets included)';
+COMMENT ON COLUMN pulse.hashtags_hourly.retweets IS 'How many of those tweets were retweets';
+COMMENT ON COLUMN pulse.hashtags_hourly.rank IS 'Rank in that hour by tweets (1 = most used; ties share a rank)';
+
+COMMENT ON COLUMN pulse.stream_health.stream IS 'The loader stream (checkpoint name)';
+COMMENT ON COLUMN pulse.stream_health.last_position IS 'The source position the stream resumes from';
+COMMENT ON COLUMN pulse.stream_health.last_batch_id IS 'The last applied batch';
+COMMENT ON COLUMN pulse.stream_health.last_batch_at IS 'When it last delivered: the later of the checkpoint update and the newest landing record';
+COMMENT ON COLUMN pulse.stream_health.rows_last_hour IS 'Raw records received in the last hour';
+COMMENT ON COLUMN pulse.stream_health.lag IS 'now() - last_batch_at (NULL if it never delivered)';
+COMMENT ON COLUMN pulse.stream_health.rejects_last_hour IS 'Records rejected in the last hour';
+COMMENT ON COLUMN pulse.stream_health.rejects_total IS 'Records rejected in all';

@@ -117,3 +117,10 @@ BEGIN
   END LOOP;
 END $$;
 RESET TimeZone;
+
+-- Every column of every public table and view has a comment (BI tools show them).
+SELECT c.relname, a.attname AS uncommented
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'pulse'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+   AND col_description(c.oid, a.attnum) IS NULL
+ ORDER BY 1, 2;
