@@ -247,9 +247,16 @@ std::string PgSink::describe_holder(int* pid) {
 }
 
 void PgSink::take_lease(bool first) {
+  // At start, a holder may be the session of a loader of this stream that
+  // was just killed (kill -9, then a restart): its backend ends once it
+  // notices, within its current statement. Give it a moment before refusing.
+  auto grace_until = std::chrono::steady_clock::now() + scaled(Millis(first ? 3000 : 0));
   for (int attempt = 1;; ++attempt) {
     PgResultPtr r = query(conn_.get(), kLeaseTrySql, {stream_.c_str()}, "cannot take the stream's lease");
     if (std::string(PQgetvalue(r.get(), 0, 0)) == "t") return;
+    if (first && !opts_.wait_for_stream && std::chrono::steady_clock::now() < grace_until &&
+        sleep_unless(Millis(100), stop_requested()))
+      continue;
     int holder_pid = 0;
     std::string holder = describe_holder(&holder_pid);
     if (holder_pid == 0 && attempt < 5) continue;  // released between the two queries
@@ -408,7 +415,12 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
         sqlstate = st;
         return fail();
       }
-      if (!exec_ok(c, "ROLLBACK TO SAVEPOINT pulse_record", err, sqlstate)) return fail();
+      // ROLLBACK TO keeps the savepoint open; release it too, so that what
+      // follows (apply_batch's checkpoint update, which the applied-check
+      // below recognises by the top-level transaction id) runs at top level.
+      if (!exec_ok(c, "ROLLBACK TO SAVEPOINT pulse_record", err, sqlstate) ||
+          !exec_ok(c, "RELEASE SAVEPOINT pulse_record", err, sqlstate))
+        return fail();
       add_reject(r, "PostgreSQL refused the record as jsonb: " + msg);
     } else if (!exec_ok(c, "RELEASE SAVEPOINT pulse_record", err, sqlstate)) {
       return fail();
@@ -475,10 +487,19 @@ ApplyCounts PgSink::write(const Batch& b) {
       if (uncertain) {
         // We hold the lease again, so our previous session is gone and its
         // last transaction has ended one way or the other.
-        auto cp = read_checkpoint();
+        std::optional<CheckpointRow> cp;
+        bool ours = false;
+        try {
+          cp = read_checkpoint();
+          int64_t at = cp ? cp->batch_id : 0;
+          ours = at == batch_id && !commit_xid_.empty() && committed(commit_xid_);
+        } catch (const DbConnectError& e) {  // lost again: back off, reconnect
+          log_.warn(std::string(e.what()) + " (retrying)");
+          conn_.reset();
+          continue;
+        }
         int64_t at = cp ? cp->batch_id : 0;
         if (at >= batch_id) {
-          bool ours = at == batch_id && !commit_xid_.empty() && committed(commit_xid_);
           if (!ours) {
             throw DbError("stream \"" + stream_ + "\": while this loader reconnected, its checkpoint moved to batch " +
                           std::to_string(at) + " by another writer; batch " + std::to_string(batch_id) +
