@@ -20,6 +20,7 @@ const std::map<std::string, FlagSpec>& common_flags() {
       {"batch-bytes", {true}}, {"flush-interval", {true}}, {"log-format", {true}},
       {"quiet", {false}},      {"api-url", {true}},     {"file", {true}},
       {"follow", {false}},     {"insecure", {false}},   {"help", {false}},
+      {"wait-for-stream", {false}},
   };
   return flags;
 }
@@ -119,7 +120,13 @@ tweets    X API v2 filtered stream (--source stream, --query ensures a rule),
 common options:
   --db CONNINFO          libpq connection string or URI (default: PG* variables,
                          service file, .pgpass)
-  --stream NAME          checkpoint name (default derived from the source)
+  --stream NAME          checkpoint name (default derived from the source; for
+                         --file it includes the file's identity, stdin is
+                         "<source>:stdin"); a stream is loaded by one
+                         pulse-load at a time, a second one exits 2 naming
+                         the holder
+  --wait-for-stream      wait for the stream's current loader to finish
+                         instead of exiting 2
   --batch-rows N         flush a batch after N records
   --batch-bytes N        flush a batch after N bytes
   --flush-interval MS    flush a batch at least every MS milliseconds

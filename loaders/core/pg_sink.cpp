@@ -5,9 +5,15 @@
 // committed (do not redo), otherwise it rolled back (redo it whole).
 #include "core/pg_sink.h"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <initializer_list>
 
 #include "core/backoff.h"
+#include "core/cli.h"
 
 namespace pulse::load {
 namespace {
@@ -90,46 +96,251 @@ void copy_bytea_hex(std::string_view bytes, std::string& out) {
   }
 }
 
-PgSink::PgSink(std::string conninfo, std::string stream, Logger& log)
-    : conninfo_(std::move(conninfo)), stream_(std::move(stream)), log_(log) {
-  connect();
-  if (!conn_) throw DbError("cannot connect to the database");
+PgSink::PgSink(SinkOptions opts, Logger& log) : opts_(std::move(opts)), stream_(opts_.stream), log_(log) {
+  connect(true);
   start_ = read_checkpoint();
   if (start_) next_batch_id_ = start_->batch_id + 1;
 }
 
-void PgSink::connect() {
+namespace {
+
+// A failed query during set-up: a lost connection is retried by write(),
+// anything else ends the run.
+[[noreturn]] void throw_query_error(PGconn* c, PGresult* r, const std::string& what) {
+  std::string st;
+  std::string msg = result_error(c, r, &st);
+  bool lost = PQstatus(c) != CONNECTION_OK || st.empty() || st.rfind("08", 0) == 0 || st.rfind("57P0", 0) == 0;
+  if (lost) throw DbConnectError(what + ": " + msg, st);
+  throw DbError(what + ": " + msg, st);
+}
+
+PgResultPtr query(PGconn* c, const char* sql, std::initializer_list<const char*> params, const std::string& what) {
+  std::vector<const char*> p(params);
+  PgResultPtr r(PQexecParams(c, sql, int(p.size()), nullptr, p.data(), nullptr, nullptr, 0));
+  auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) throw_query_error(c, r.get(), what);
+  return r;
+}
+
+}  // namespace
+
+// Server messages below ERROR (NOTICE, WARNING, ...) go through the logger,
+// so --log-format json stays one JSON object a line; libpq's default would
+// print "NOTICE:  ..." on stderr.
+void PgSink::on_notice(void* self, const PGresult* res) {
+  auto* sink = static_cast<PgSink*>(self);
+  const char* sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (!sev) sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+  const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+  const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+  const char* code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  std::string msg = primary ? primary : PQresultErrorMessage(res);
+  if (msg.find("already applied") != std::string::npos) sink->already_applied_notice_ = true;
+  if (detail) msg += std::string(" (") + detail + ")";
+  std::string severity = sev ? sev : "NOTICE";
+  const char* level = severity == "WARNING" ? "warn" : "info";
+  sink->log_.log(level, "server " + severity + ": " + one_line(msg),
+                 {{"stream", sink->stream_}, {"sqlstate", code ? code : ""}});
+}
+
+void PgSink::connect(bool first) {
   // expand_dbname: --db may be a full conninfo or URI; empty means libpq's
   // defaults (PG* variables, service file, .pgpass).
   const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* vals[] = {conninfo_.c_str(), "pulse-load", nullptr};
-  conn_.reset(PQconnectdbParams(keys, vals, 1));
-  if (PQstatus(conn_.get()) != CONNECTION_OK) {
-    std::string msg = one_line(PQerrorMessage(conn_.get()));
-    conn_.reset();
-    throw DbError("cannot connect to the database: " + msg);
+  const char* vals[] = {opts_.conninfo.c_str(), opts_.application_name.c_str(), nullptr};
+  PgConnPtr c(PQconnectdbParams(keys, vals, 1));
+  if (PQstatus(c.get()) != CONNECTION_OK) {
+    throw DbConnectError("cannot connect to the database: " + one_line(PQerrorMessage(c.get())));
   }
-  // A batch is dropped from memory once COMMIT returns, so that commit must
-  // survive a server crash even where the server runs with
-  // synchronous_commit = off (found by test_faults_serial_pg_restart: an
-  // immediate restart lost acknowledged batches).
-  PgResultPtr r(PQexec(conn_.get(), "SET synchronous_commit = on"));
-  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-    std::string msg = one_line(PQerrorMessage(conn_.get()));
+  PQsetNoticeReceiver(c.get(), &PgSink::on_notice, this);
+  int previous_pid = backend_pid_;
+  conn_ = std::move(c);
+  backend_pid_ = PQbackendPID(conn_.get());
+  try {
+    // A batch is dropped from memory once COMMIT returns, so that commit must
+    // survive a server crash even where the server runs with
+    // synchronous_commit = off (found by test_faults_serial_pg_restart: an
+    // immediate restart lost acknowledged batches).
+    query(conn_.get(), "SET synchronous_commit = on", {}, "cannot set synchronous_commit");
+    check_database();
+    if (!first && previous_pid != 0) {
+      // Our previous session may outlive the broken connection (a network
+      // cut rather than a server restart) and still hold the lease; it is
+      // ours to end.
+      std::string pid = std::to_string(previous_pid);
+      PgResultPtr r(PQexecParams(conn_.get(),
+                                 "SELECT pg_terminate_backend(l.pid, 5000) FROM pg_locks l "
+                                 "WHERE l.pid = $1::int AND l.locktype = 'advisory' AND l.granted "
+                                 "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                                 1, nullptr, std::vector<const char*>{pid.c_str()}.data(), nullptr, nullptr, 0));
+      if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) > 0)
+        log_.warn("ended this loader's previous session (pid " + pid + "), which still held the stream's lease");
+    }
+    take_lease(first);
+  } catch (const DbConnectError&) {
     conn_.reset();
-    throw DbError("cannot set synchronous_commit: " + msg);
+    throw;
   }
 }
 
-std::optional<CheckpointRow> PgSink::read_checkpoint() {
-  const char* params[1] = {stream_.c_str()};
-  PgResultPtr r(PQexecParams(conn_.get(), "SELECT batch_id, position::text FROM pulse.checkpoints WHERE stream = $1",
-                             1, nullptr, params, nullptr, nullptr, 0));
-  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-    std::string st;
-    std::string msg = result_error(conn_.get(), r.get(), &st);
-    throw DbError("cannot read the checkpoint: " + msg, st);
+void PgSink::check_database() {
+  PGconn* c = conn_.get();
+  PgResultPtr r = query(c,
+                        "SELECT current_database(), quote_ident(current_user), "
+                        "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pulse')",
+                        {}, "cannot inspect the database");
+  std::string db = PQgetvalue(r.get(), 0, 0);
+  std::string role = PQgetvalue(r.get(), 0, 1);
+  if (std::string(PQgetvalue(r.get(), 0, 2)) != "t") {
+    throw DbError("the pulse extension is not installed in database \"" + db + "\": run CREATE EXTENSION pulse in database " + db, "", kExitUsage);
   }
+  // What a loader does: INSERT into landing and rejects, SELECT its
+  // checkpoint, EXECUTE apply_batch (role pulse_writer has exactly that).
+  // Looked up by catalog so that a missing USAGE on the schema is a "no",
+  // not an error.
+  PgResultPtr p = query(c,
+                        "SELECT coalesce(bool_and(ok), false) FROM ("
+                        " SELECT has_schema_privilege(n.oid, 'USAGE') AS ok FROM pg_namespace n WHERE n.nspname = 'pulse'"
+                        " UNION ALL"
+                        " SELECT has_table_privilege(k.oid, CASE k.relname WHEN 'checkpoints' THEN 'SELECT' ELSE 'INSERT' END)"
+                        "   FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace"
+                        "  WHERE n.nspname = 'pulse' AND k.relname IN ('landing', 'rejects', 'checkpoints')"
+                        " UNION ALL"
+                        " SELECT has_function_privilege(f.oid, 'EXECUTE')"
+                        "   FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace"
+                        "  WHERE n.nspname = 'pulse' AND f.proname = 'apply_batch'"
+                        " UNION ALL SELECT false WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'pulse')"
+                        ") privileges",
+                        {}, "cannot check the role's privileges");
+  if (std::string(PQgetvalue(p.get(), 0, 0)) != "t") {
+    throw DbError("role " + role + " may not load into pulse in database " + db + ": role " + role +
+                      " needs pulse_writer: GRANT pulse_writer TO " + role,
+                  "42501", kExitUsage);
+  }
+}
+
+std::string PgSink::describe_holder(int* pid) {
+  *pid = 0;
+  PgResultPtr r = query(conn_.get(),
+                        "SELECT l.pid, a.usename, a.application_name, a.client_addr, a.backend_start"
+                        "  FROM (SELECT hashtextextended('pulse.stream:' || $1, 0) AS k) key,"
+                        "       pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+                        " WHERE l.locktype = 'advisory' AND l.granted"
+                        "   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                        "   AND l.classid = ((key.k >> 32) & 4294967295)::oid AND l.objid = (key.k & 4294967295)::oid"
+                        "   AND l.objsubid = 1"
+                        " LIMIT 1",
+                        {stream_.c_str()}, "cannot look up the holder of the stream");
+  if (PQntuples(r.get()) == 0) return "a session that has just ended";
+  *pid = std::atoi(PQgetvalue(r.get(), 0, 0));
+  std::string out = "pid " + std::string(PQgetvalue(r.get(), 0, 0));
+  std::vector<std::string> parts;
+  if (!PQgetisnull(r.get(), 0, 1)) parts.push_back("user " + std::string(PQgetvalue(r.get(), 0, 1)));
+  if (!PQgetisnull(r.get(), 0, 2) && *PQgetvalue(r.get(), 0, 2))
+    parts.push_back("application \"" + std::string(PQgetvalue(r.get(), 0, 2)) + "\"");
+  if (!PQgetisnull(r.get(), 0, 3)) parts.push_back("client " + std::string(PQgetvalue(r.get(), 0, 3)));
+  else if (!PQgetisnull(r.get(), 0, 4)) parts.push_back("client local socket");
+  if (!PQgetisnull(r.get(), 0, 4)) parts.push_back("connected since " + std::string(PQgetvalue(r.get(), 0, 4)));
+  for (size_t i = 0; i < parts.size(); ++i) out += (i == 0 ? " (" : ", ") + parts[i];
+  if (!parts.empty()) out += ")";
+  return out;
+}
+
+void PgSink::take_lease(bool first) {
+  // At start, a holder may be the session of a loader of this stream that
+  // was just killed (kill -9, then a restart): its backend ends once it
+  // notices, within its current statement. Give it a moment before refusing.
+  auto grace_until = std::chrono::steady_clock::now() + scaled(Millis(first ? 3000 : 0));
+  for (int attempt = 1;; ++attempt) {
+    PgResultPtr r = query(conn_.get(), kLeaseTrySql, {stream_.c_str()}, "cannot take the stream's lease");
+    if (std::string(PQgetvalue(r.get(), 0, 0)) == "t") return;
+    if (first && !opts_.wait_for_stream && std::chrono::steady_clock::now() < grace_until &&
+        sleep_unless(Millis(100), stop_requested()))
+      continue;
+    int holder_pid = 0;
+    std::string holder = describe_holder(&holder_pid);
+    if (holder_pid == 0 && attempt < 5) continue;  // released between the two queries
+    if (first && opts_.wait_for_stream) {
+      log_.log("info", "waiting for stream \"" + stream_ + "\": it is being loaded by " + holder,
+               {{"stream", stream_}});
+      wait_for_lease();
+      return;
+    }
+    if (first) {
+      throw DbError("stream \"" + stream_ + "\" is being loaded by " + holder +
+                        "; a stream belongs to one loader at a time (--wait-for-stream waits for it, or "
+                        "choose another --stream)",
+                    "", kExitUsage);
+    }
+    throw DbError("after reconnecting, stream \"" + stream_ + "\" is being loaded by " + holder +
+                      "; stopping (nothing uncommitted is lost: a later run resumes from the stream's checkpoint)",
+                  "", kExitUsage);
+  }
+}
+
+// pg_advisory_lock under a lock_timeout, so that a log line every interval
+// names who we wait for; sent asynchronously, so SIGINT/SIGTERM cancel it.
+void PgSink::wait_for_lease() {
+  PGconn* c = conn_.get();
+  long long every = std::max<long long>(100, scaled(Millis(10000)).count());
+  std::string timeout = std::to_string(every) + "ms";
+  query(c, "SELECT set_config('lock_timeout', $1, false)", {timeout.c_str()}, "cannot set lock_timeout");
+  auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    const char* params[1] = {stream_.c_str()};
+    if (PQsendQueryParams(c, kLeaseWaitSql, 1, nullptr, params, nullptr, nullptr, 0) != 1)
+      throw DbConnectError("cannot wait for the stream's lease: " + one_line(PQerrorMessage(c)));
+    bool cancelled = false;
+    while (PQisBusy(c)) {
+      if (stop_requested().load() && !cancelled) {
+        cancelled = true;
+        char buf[256];
+        if (PGcancel* cn = PQgetCancel(c)) {
+          PQcancel(cn, buf, sizeof buf);
+          PQfreeCancel(cn);
+        }
+      }
+      pollfd pfd{PQsocket(c), POLLIN, 0};
+      poll(&pfd, 1, 100);
+      if (PQconsumeInput(c) != 1) break;
+    }
+    std::string st;
+    std::string err;
+    bool got = false;
+    while (PGresult* res = PQgetResult(c)) {
+      PgResultPtr rr(res);
+      if (PQresultStatus(res) == PGRES_TUPLES_OK) got = true;
+      else if (err.empty()) err = result_error(c, res, &st);
+    }
+    if (got && err.empty()) break;
+    if (st == "57014" || (stop_requested().load() && st.empty() == false)) {
+      // Cancelled by our own SIGINT/SIGTERM; the lock was not granted.
+      throw StoppedWaiting("stopped while waiting for stream \"" + stream_ + "\"; nothing was loaded");
+    }
+    if (st != "55P03") {
+      if (PQstatus(c) != CONNECTION_OK || st.empty())
+        throw DbConnectError("lost the connection while waiting for the stream's lease: " + err, st);
+      throw DbError("cannot wait for the stream's lease: " + err, st);
+    }
+    int holder_pid = 0;
+    std::string holder = describe_holder(&holder_pid);
+    long long waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+    log_.log("info", "still waiting for stream \"" + stream_ + "\": it is being loaded by " + holder,
+             {{"stream", stream_}, {"waited_s", std::to_string(waited)}});
+  }
+  query(c, "RESET lock_timeout", {}, "cannot reset lock_timeout");
+  log_.log("info", "got stream \"" + stream_ + "\" after waiting", {{"stream", stream_}});
+}
+
+bool PgSink::committed(const std::string& xid) {
+  PgResultPtr r = query(conn_.get(), "SELECT pg_xact_status($1::xid8)", {xid.c_str()},
+                        "cannot ask whether the last batch committed");
+  return !PQgetisnull(r.get(), 0, 0) && std::string(PQgetvalue(r.get(), 0, 0)) == "committed";
+}
+
+std::optional<CheckpointRow> PgSink::read_checkpoint() {
+  PgResultPtr r = query(conn_.get(), "SELECT batch_id, position::text FROM pulse.checkpoints WHERE stream = $1",
+                        {stream_.c_str()}, "cannot read the checkpoint");
   if (PQntuples(r.get()) == 0) return std::nullopt;
   CheckpointRow row;
   row.batch_id = std::stoll(PQgetvalue(r.get(), 0, 0));
@@ -159,6 +370,8 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
     copy_text_escape(reason, rejects);
     rejects += '\n';
   };
+  commit_xid_.clear();
+  already_applied_notice_ = false;
   if (!exec_ok(c, "BEGIN", err, sqlstate)) return false;
   auto fail = [&] {
     PgResultPtr rb(PQexec(c, "ROLLBACK"));
@@ -202,7 +415,12 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
         sqlstate = st;
         return fail();
       }
-      if (!exec_ok(c, "ROLLBACK TO SAVEPOINT pulse_record", err, sqlstate)) return fail();
+      // ROLLBACK TO keeps the savepoint open; release it too, so that what
+      // follows (apply_batch's checkpoint update, which the applied-check
+      // below recognises by the top-level transaction id) runs at top level.
+      if (!exec_ok(c, "ROLLBACK TO SAVEPOINT pulse_record", err, sqlstate) ||
+          !exec_ok(c, "RELEASE SAVEPOINT pulse_record", err, sqlstate))
+        return fail();
       add_reject(r, "PostgreSQL refused the record as jsonb: " + msg);
     } else if (!exec_ok(c, "RELEASE SAVEPOINT pulse_record", err, sqlstate)) {
       return fail();
@@ -227,6 +445,33 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
   out.unchanged = std::stoll(PQgetvalue(r.get(), 0, 2));
   out.rejected = std::stoll(PQgetvalue(r.get(), 0, 3)) + loader_rejects;
   r.reset();
+  // Did apply_batch apply this batch? It did iff it moved the stream's
+  // checkpoint to this batch id in this very transaction (the row version we
+  // see is ours). When the checkpoint was already at or past this id it does
+  // nothing and returns zeros (and says "already applied" in a NOTICE):
+  // another writer loaded the stream under our feet. Zero counts alone prove
+  // nothing (a batch of rejects only, or a checkpoint-only batch, applies
+  // with zeros too).
+  PgResultPtr v(PQexecParams(c,
+                             "SELECT c.batch_id, c.xmin = pg_current_xact_id()::xid, pg_current_xact_id()::text "
+                             "FROM pulse.checkpoints c WHERE c.stream = $1",
+                             1, nullptr, params, nullptr, nullptr, 0));
+  if (!v || PQresultStatus(v.get()) != PGRES_TUPLES_OK) {
+    err = result_error(c, v.get(), &sqlstate);
+    return fail();
+  }
+  bool applied = PQntuples(v.get()) == 1 && std::stoll(PQgetvalue(v.get(), 0, 0)) == batch_id &&
+                 std::string(PQgetvalue(v.get(), 0, 1)) == "t" && !already_applied_notice_;
+  if (!applied) {
+    std::string at = PQntuples(v.get()) == 1 ? PQgetvalue(v.get(), 0, 0) : "none";
+    fail();
+    throw DbError("batch " + id + " of stream \"" + stream_ +
+                  "\" was not applied: pulse.apply_batch found the stream's checkpoint already at batch " + at +
+                  ", so another writer loaded this stream meanwhile; nothing of this batch was committed "
+                  "(no landing rows kept, none deleted); stopping");
+  }
+  commit_xid_ = PQgetvalue(v.get(), 0, 2);
+  v.reset();
   if (!exec_ok(c, "COMMIT", err, sqlstate)) return fail();
   return true;
 }
@@ -240,8 +485,26 @@ ApplyCounts PgSink::write(const Batch& b) {
   for (;;) {
     if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
       if (uncertain) {
-        auto cp = read_checkpoint();
-        if (cp && cp->batch_id >= batch_id) {
+        // We hold the lease again, so our previous session is gone and its
+        // last transaction has ended one way or the other.
+        std::optional<CheckpointRow> cp;
+        bool ours = false;
+        try {
+          cp = read_checkpoint();
+          int64_t at = cp ? cp->batch_id : 0;
+          ours = at == batch_id && !commit_xid_.empty() && committed(commit_xid_);
+        } catch (const DbConnectError& e) {  // lost again: back off, reconnect
+          log_.warn(std::string(e.what()) + " (retrying)");
+          conn_.reset();
+          continue;
+        }
+        int64_t at = cp ? cp->batch_id : 0;
+        if (at >= batch_id) {
+          if (!ours) {
+            throw DbError("stream \"" + stream_ + "\": while this loader reconnected, its checkpoint moved to batch " +
+                          std::to_string(at) + " by another writer; batch " + std::to_string(batch_id) +
+                          " was not committed by this loader; stopping (a later run resumes from the checkpoint)");
+          }
           log_.warn("batch " + std::to_string(batch_id) + " had committed before the connection broke");
           next_batch_id_ = cp->batch_id + 1;
           return {};
@@ -282,6 +545,10 @@ ApplyCounts PgSink::write(const Batch& b) {
       bool broken = PQstatus(conn_.get()) != CONNECTION_OK || sqlstate.empty() || sqlstate.rfind("08", 0) == 0 ||
                     sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
       bool retryable = broken || sqlstate == "40001" || sqlstate == "40P01";
+      // Missing rights or a missing extension: say what to do (exit 2)
+      // rather than the raw error, when that is the cause.
+      if (!broken && (sqlstate == "42501" || sqlstate == "3F000" || sqlstate == "42883" || sqlstate == "42P01"))
+        check_database();
       if (!retryable) throw DbError("batch " + std::to_string(batch_id) + " failed: " + err, sqlstate);
       uncertain = uncertain || broken;
       log_.warn("database error, will retry batch " + std::to_string(batch_id) + ": " + err);
@@ -294,9 +561,9 @@ ApplyCounts PgSink::write(const Batch& b) {
     }
     if (!conn_) {
       try {
-        connect();
+        connect(false);
         uncertain = true;
-      } catch (const DbError& e) {
+      } catch (const DbConnectError& e) {
         log_.warn(std::string(e.what()) + " (retrying)");
       }
     }

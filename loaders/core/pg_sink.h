@@ -2,6 +2,13 @@
 // which writes one batch as one transaction (COPY into pulse.landing and
 // pulse.rejects, then pulse.apply_batch with the checkpoint) and survives
 // database outages by reconnecting and redoing the batch exactly once.
+//
+// A stream belongs to one running loader at a time: PgSink holds the
+// stream's lease, a session-level advisory lock on
+// hashtextextended('pulse.stream:' || stream, 0), from before it reads the
+// checkpoint until the process ends, and takes it again after every
+// reconnect. A second loader of the stream is refused (exit 2, naming the
+// holder) or waits for it (--wait-for-stream).
 #pragma once
 
 #include <libpq-fe.h>
@@ -27,12 +34,35 @@ struct PgResultDeleter {
 using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
 using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
 
-// A database failure that ends the run (exit code 4).
+// A database failure that ends the run: exit code 4, or 2 for a
+// configuration problem (no extension, missing privileges, the stream's
+// lease held by another loader).
 class DbError : public std::runtime_error {
  public:
-  DbError(const std::string& msg, std::string sqlstate = "") : std::runtime_error(msg), sqlstate(std::move(sqlstate)) {}
+  DbError(const std::string& msg, std::string sqlstate = "", int exit_code = 4)
+      : std::runtime_error(msg), sqlstate(std::move(sqlstate)), exit_code(exit_code) {}
   std::string sqlstate;
+  int exit_code;
 };
+
+// No connection could be made, or it broke during set-up: write() reconnects
+// and retries after these; every other DbError ends the run.
+class DbConnectError : public DbError {
+ public:
+  using DbError::DbError;
+};
+
+// SIGINT/SIGTERM arrived while waiting for the stream's lease; nothing was
+// loaded.
+class StoppedWaiting : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The SQL of the stream lease. The extension's SQL uses the same key, so
+// these strings must not change.
+inline constexpr const char* kLeaseTrySql = "SELECT pg_try_advisory_lock(hashtextextended('pulse.stream:' || $1, 0))";
+inline constexpr const char* kLeaseWaitSql = "SELECT pg_advisory_lock(hashtextextended('pulse.stream:' || $1, 0))";
 
 // Appends `s` to `out` escaped for COPY's text format (backslash, newline,
 // carriage return, tab).
@@ -45,11 +75,21 @@ struct CheckpointRow {
   std::string position = "{}";  // jsonb as text
 };
 
+struct SinkOptions {
+  std::string conninfo;  // "" means libpq's defaults (PG* variables, service file, .pgpass)
+  std::string stream;
+  // Shown in pg_stat_activity (unless the user set one), so that the holder
+  // of a stream's lease can be named: "pulse-load tweets <stream>".
+  std::string application_name = "pulse-load";
+  bool wait_for_stream = false;  // wait for the lease instead of exit 2
+};
+
 class PgSink : public Sink {
  public:
-  // conninfo "" means libpq's defaults (PG* variables, service file, .pgpass).
-  // Throws DbError when the first connection fails.
-  PgSink(std::string conninfo, std::string stream, Logger& log);
+  // Connects, checks the extension and the role's privileges, takes the
+  // stream's lease (or waits for it), then reads the checkpoint. Throws
+  // DbError (exit_code 2 or 4) or StoppedWaiting.
+  PgSink(SinkOptions opts, Logger& log);
 
   // The stream's checkpoint, read at start; batch ids continue from it.
   std::optional<CheckpointRow> checkpoint() const { return start_; }
@@ -57,15 +97,31 @@ class PgSink : public Sink {
   ApplyCounts write(const Batch& b) override;
 
  private:
-  void connect();
+  // first: at start (may wait for the lease); otherwise a reconnect, which
+  // must get the lease at once.
+  void connect(bool first);
+  // Exit-2 DbErrors for a database without the extension and for a role
+  // that may not load (no pulse_writer).
+  void check_database();
+  void take_lease(bool first);
+  void wait_for_lease();
+  // The session holding the stream's lease, in words; its pid in *pid (0
+  // when none holds it any more).
+  std::string describe_holder(int* pid);
+  bool committed(const std::string& xid);
+  static void on_notice(void* self, const PGresult* res);
   bool try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCounts& out, std::string& err,
                  std::string& sqlstate);
   std::optional<CheckpointRow> read_checkpoint();
   PgConnPtr conn_;
-  std::string conninfo_, stream_;
+  SinkOptions opts_;
+  std::string stream_;
   Logger& log_;
   std::optional<CheckpointRow> start_;
   int64_t next_batch_id_ = 1;
+  int backend_pid_ = 0;          // of the current connection
+  std::string commit_xid_;       // the transaction of the batch last sent to COMMIT
+  bool already_applied_notice_ = false;
 };
 
 }  // namespace pulse::load

@@ -1,7 +1,12 @@
 // See source.h.
 #include "core/source.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 namespace pulse::load {
 
@@ -55,6 +60,40 @@ std::optional<HttpResponse> fetch(HttpClient& http, const std::string& url, cons
   }
 }
 
+std::string file_identity(const std::string& path) {
+  if (path == "-") return "stdin";
+  std::string canonical = path;
+  if (char* rp = ::realpath(path.c_str(), nullptr)) {
+    canonical = rp;
+    std::free(rp);
+  }
+  struct stat st {};
+  unsigned long long ino = ::stat(canonical.c_str(), &st) == 0 ? static_cast<unsigned long long>(st.st_ino) : 0;
+  // FNV-1a, 64 bits: the same on every build and platform.
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](const std::string& s) {
+    for (unsigned char ch : s) {
+      h ^= ch;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0;  // a NUL byte between the parts
+    h *= 1099511628211ULL;
+  };
+  mix(canonical);
+  mix(std::to_string(ino));
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  std::string base = canonical.substr(canonical.find_last_of('/') == std::string::npos ? 0 : canonical.find_last_of('/') + 1);
+  for (char& ch : base) {
+    bool keep = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+                ch == '_' || ch == '-';
+    if (!keep) ch = '_';
+  }
+  if (base.size() > 40) base.resize(40);
+  if (base.empty()) base = "file";
+  return base + ":" + std::string(hex, 12);
+}
+
 Logger::Format log_format_from(const Options& opts) {
   std::string f = opts.get_or("log-format", "text");
   if (f == "text") return Logger::Format::kText;
@@ -79,10 +118,23 @@ int run_loader(const Options& opts, const std::string& default_stream,
   };
   std::optional<PgSink> sink;
   try {
-    sink.emplace(opts.get_or("db", ""), stream, log);
+    SinkOptions so;
+    so.conninfo = opts.get_or("db", "");
+    so.stream = stream;
+    // PostgreSQL keeps 63 bytes of it (and says so in a NOTICE libpq would
+    // print raw): shorten in the middle, keeping the stream name's end, which
+    // for files is the identity hash.
+    so.application_name = "pulse-load " + opts.command + " " + stream;
+    if (so.application_name.size() > 63)
+      so.application_name = so.application_name.substr(0, 47) + ".." + so.application_name.substr(so.application_name.size() - 14);
+    so.wait_for_stream = opts.has("wait-for-stream");
+    sink.emplace(std::move(so), log);
   } catch (const DbError& e) {
     log.error(e.what());
-    return kExitDatabase;
+    return e.exit_code;
+  } catch (const StoppedWaiting& e) {
+    log.log("info", e.what(), {{"stream", stream}});
+    return kExitOk;
   }
   Pipeline pipeline(*sink, limits, log);
   std::optional<std::string> cp;
@@ -104,7 +156,7 @@ int run_loader(const Options& opts, const std::string& default_stream,
     code = kExitUpstream;
   } catch (const DbError& e) {
     source_error = e.what();
-    code = kExitDatabase;
+    code = e.exit_code;
   } catch (const std::exception& e) {
     source_error = e.what();
     code = kExitUpstream;
@@ -114,10 +166,12 @@ int run_loader(const Options& opts, const std::string& default_stream,
   try {
     counts = pipeline.finish();
   } catch (const DbError& e) {
-    if (!source_error.empty()) log.error(source_error);
+    // The writer's failure reaches the source too (Pipeline::add rethrows
+    // it); say it once.
+    if (!source_error.empty() && source_error != e.what()) log.error(source_error);
     log.error(e.what());
     log.summary(pipeline.counts(), seconds());
-    return kExitDatabase;
+    return e.exit_code;
   }
   if (!source_error.empty()) log.error(source_error);
   log.summary(counts, seconds());

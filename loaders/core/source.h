@@ -65,6 +65,14 @@ std::optional<HttpResponse> fetch(HttpClient& http, const std::string& url, cons
 int run_loader(const Options& opts, const std::string& default_stream,
                const std::function<void(RunContext&)>& source);
 
+// The identity of a --file for default stream names: "stdin" for "-", else
+// "<basename>:<12 hex digits>" hashing the canonical absolute path and the
+// inode. Stable across runs on the same file (so a restart resumes from the
+// checkpoint), different for two files loaded at once; a file replaced by a
+// new one under the same name (a new inode) is a new stream. The basename is
+// kept to [A-Za-z0-9._-] (others become '_') and 40 bytes, for readability.
+std::string file_identity(const std::string& path);
+
 // Builds a Logger from --log-format/--quiet (UsageError on a bad format).
 Logger::Format log_format_from(const Options& opts);
 

@@ -403,7 +403,10 @@ int run_candles(const Options& opts) {
     throw UsageError("--api-url must be an http:// or https:// URL with a host, got \"" + api_url + "\"");
   log_format_from(opts);
 
+  // A replayed file is a stream of its own (its identity in the name), so it
+  // neither moves the API stream's checkpoint nor waits for its loader.
   std::string stream = "candles:" + p.exchange + ":" + p.market + ":" + p.period;
+  if (file) stream += *file == "-" ? ":stdin" : ":file:" + file_identity(*file);
   return run_loader(opts, stream, [&](RunContext& ctx) {
     CandleRun run(p, *ex, ctx, opts.has("insecure"), api_url);
     if (file) run.replay_file(*file);

@@ -22,8 +22,15 @@ int run_tweets(const Options& opts) {
   // Before connecting anywhere: a missing token is a configuration error.
   if (source != "file") x::bearer_token();
 
+  // A file's default stream carries the file's identity, so two files load
+  // at once without sharing a checkpoint; stdin is "tweets_file:stdin" (it
+  // never resumes, and the stream's lease keeps two stdin loads apart).
   std::string stream_name = "tweets_" + source;
-  if (source == "file") stream_name = "tweets_file";
+  if (source == "file") {
+    std::string path = opts.get_or("file", "");
+    if (path.empty()) throw UsageError("--source file needs --file PATH (or --file - for stdin)");
+    stream_name = "tweets_file:" + file_identity(path);
+  }
   return run_loader(opts, stream_name, [&](RunContext& ctx) {
     if (source == "file") run_tweet_file(ctx, format);
     else if (source == "search") run_tweet_search(ctx);

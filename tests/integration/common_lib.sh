@@ -21,7 +21,7 @@ trap cleanup EXIT
 # exports PGDATABASE=NAME.
 new_db() {
   db=$1
-  dropdb --if-exists "$db" >/dev/null 2>&1
+  dropdb --if-exists --force "$db" >/dev/null 2>&1
   createdb "$db" || fail "createdb $db"
   psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION pulse' >/dev/null \
     || fail "set-up of $db"

@@ -49,5 +49,5 @@ assert all("ts" in o and "level" in o for o in objs)
 PY
 "$bin" candles --exchange upbit --market KRW-BTC --file "$fixture" --stream other 2>"$work/text"
 grep -q "^pulse-load: read 200, inserted 0, updated 0, unchanged 200, rejected 0 " "$work/text" || fail "text summary: $(cat "$work/text")"
-[ "$(q "SELECT count(*) FROM pulse.checkpoints WHERE stream IN ('candles:upbit:KRW-BTC:1m', 'other')")" = 2 ] || fail "stream names"
+[ "$(q "SELECT count(*) FROM pulse.checkpoints WHERE stream IN ('candles:upbit:KRW-BTC:1m:stdin', 'other')")" = 2 ] || fail "stream names: $(q "SELECT string_agg(stream, ' ') FROM pulse.checkpoints")"
 echo "ok: usage errors exit 2, unreachable database exits 4, summaries"

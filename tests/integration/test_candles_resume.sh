@@ -77,7 +77,7 @@ new_db pulse_it_candles_resume
 pid=$!
 killed=0
 for _ in $(seq 200); do
-  n=$(q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pulse-load' AND datname = current_database()")
+  n=$(q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE 'pulse-load%' AND datname = current_database()")
   [ "$n" -gt 0 ] && killed=$((killed + 1))
   [ $killed -ge 2 ] && break
   sleep 0.3

@@ -24,7 +24,7 @@ for _ in $(seq 100); do grep -q locked "$work/blocker.out" 2>/dev/null && break;
   || fail "the blocker did not get its lock: $(cat "$work/blocker.out")"
 
 "$bin" candles --exchange upbit --market KRW-BTC --since 2020-02-06T00:00:00Z --until 2020-02-20T21:00:00Z \
-  --api-url "$api" --batch-rows 200 --flush-interval 50 --quiet 2>"$work/err" &
+  --api-url "$api" --batch-rows 200 --flush-interval 50 --quiet 2>"$work/err" 7>&- &
 pid=$!
 # Let the source run into the full queue, then watch it stand still.
 sleep 3
@@ -35,7 +35,7 @@ r2=$(nreq); rss2=$(vm VmRSS); hwm=$(vm VmHWM)
 echo "while blocked: $r1 -> $r2 requests of 100 pages; VmRSS ${rss1} -> ${rss2} kB, VmHWM ${hwm} kB"
 [ "$r1" -lt 20 ] || fail "the loader read $r1 of 100 pages while the database was blocked (no backpressure)"
 [ "$r2" = "$r1" ] || fail "the loader kept reading the source while blocked ($r1 -> $r2 requests)"
-[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pulse-load' AND wait_event_type = 'Lock'")" -ge 1 ] \
+[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pulse-load%' AND wait_event_type = 'Lock'")" -ge 1 ] \
   || fail "the loader is not the one waiting for the lock"
 # Bounded: a few batches of ~300-byte records plus the process's fixed
 # footprint (libcurl, libpq, TLS); an ASan build adds shadow memory and its

@@ -38,7 +38,7 @@ load "${args[@]:1}"
 
 got=$(q "SELECT count(*), count(DISTINCT bucket_start) FROM pulse.candles WHERE exchange = 'upbit' AND market = 'KRW-BTC'")
 [ "$got" = "$n|$n" ] || fail "typed rows (count|distinct) $got, expected $n|$n (seed $seed)"
-got=$(q "SELECT count(*), count(DISTINCT payload) FROM pulse.landing WHERE stream = 'candles:upbit:KRW-BTC:1m'")
+got=$(q "SELECT count(*), count(DISTINCT payload) FROM pulse.landing WHERE stream LIKE 'candles:upbit:KRW-BTC:1m:file:long.jsonl:%'")
 [ "$got" = "$n|$n" ] || fail "landing rows (count|distinct) $got, expected $n|$n (seed $seed)"
 # The keys are exactly the input's: first and last minute, no gap.
 [ "$(q "SELECT min(bucket_start), max(bucket_start), max(bucket_start) - min(bucket_start) = (($n - 1) * interval '1 minute') FROM pulse.candles")" = \

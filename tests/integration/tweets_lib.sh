@@ -46,3 +46,37 @@ if len(sys.argv) > 3:
 print(json.dumps(t, ensure_ascii=False))
 PY
 }
+
+# make_tweet_lines PATH N [FIRST]: N v2 stream lines (tweets FIRST..FIRST+N-1,
+# snowflake ids with consistent created_at, one second apart) into PATH.
+make_tweet_lines() {
+  python3 - "$1" "$2" "${3:-1}" <<'PY'
+import json, sys, datetime
+path, n, first = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, "w") as f:
+    for k in range(first, first + n):
+        i = 1724796000000000000 + k * 1000 * (1 << 22)
+        ms = (i >> 22) + 1288834974657
+        ts = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        f.write(json.dumps({"data": {"id": str(i), "text": "tweet %d #btc" % k, "created_at": ts, "author_id": "7"},
+                            "matching_rules": [{"id": "1", "tag": "btc"}]}) + "\n")
+PY
+}
+
+# The backend pid holding stream $1's lease in this database (empty if none):
+# the advisory lock pulse-load takes on hashtextextended('pulse.stream:' || stream, 0).
+lease_holder() {
+  q "SELECT l.pid FROM (SELECT hashtextextended('pulse.stream:' || '$1', 0) AS k) key, pg_locks l
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.classid = ((key.k >> 32) & 4294967295)::oid AND l.objid = (key.k & 4294967295)::oid"
+}
+
+# Waits until some session holds stream $1's lease (up to $2 seconds, default 20).
+wait_for_lease() {
+  local deadline=$(( $(date +%s) + ${2:-20} ))
+  while [ -z "$(lease_holder "$1")" ]; do
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    sleep 0.05
+  done
+}

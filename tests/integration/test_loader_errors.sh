@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Clear errors where users hit raw ones, and no silent drop (issue 13, items
+# 2 and 7).
+# 1. A database without the extension: exit 2, one line "run CREATE
+#    EXTENSION pulse in database X" (main: exit 4 with "relation
+#    pulse.checkpoints does not exist").
+# 2. A role without pulse_writer: exit 2, one line "GRANT pulse_writer TO R"
+#    (main: exit 4, "permission denied for schema pulse"); with the grant it
+#    loads.
+# 3. Server messages (NOTICE, LOG, ...) go through the logger: with
+#    --log-format json every line of stderr is a JSON object (main: libpq
+#    printed "LOG:  statement: ..." raw).
+# 4. A batch that apply_batch calls "already applied" is an error (exit 4,
+#    naming the batch), never a silent drop: another writer moves the
+#    checkpoint of the stream a loader is loading (psql ignores the lease),
+#    committing landing rows under the very batch id the loader uses next.
+#    The loader stops with exit 4; those landing rows are kept; nothing of
+#    the loader's batch is committed; typed rows equal landing rows (main:
+#    exit 0, the batch's tweets silently missing).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/tweets_lib.sh"
+make_tweet_lines "$work/t.jsonl" 50 1
+
+one_line_exit() {  # WANT_EXIT GREP_PATTERN ARGS...: one line on stderr, the exit code, the message
+  local want=$1 pattern=$2 err status; shift 2
+  err=$("$bin" "$@" 2>&1 >/dev/null); status=$?
+  [ "$status" = "$want" ] || fail "'$*' exited $status, expected $want: $err"
+  [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "'$*' printed more than one line: $err"
+  grep -qF -- "$pattern" <<<"$err" || fail "'$*' message: $err (expected: $pattern)"
+}
+
+# --- 1. no extension
+dropdb --if-exists --force pulse_it_loader_noext >/dev/null 2>&1
+createdb pulse_it_loader_noext || fail "createdb"
+one_line_exit 2 "pulse-load: error: the pulse extension is not installed in database \"pulse_it_loader_noext\": run CREATE EXTENSION pulse in database pulse_it_loader_noext" \
+  tweets --source file --file "$work/t.jsonl" --db dbname=pulse_it_loader_noext
+one_line_exit 2 "run CREATE EXTENSION pulse in database pulse_it_loader_noext" \
+  candles --exchange upbit --market KRW-BTC --file "$src/tests/fixtures/upbit/upbit_1m_20200220_170000-20200220_202000.json" \
+  --db dbname=pulse_it_loader_noext
+dropdb --force pulse_it_loader_noext
+echo "ok: no extension: exit 2, run CREATE EXTENSION pulse"
+
+# --- 2. a role without pulse_writer
+new_db pulse_it_loader_errors
+q "DROP ROLE IF EXISTS pulse_it_nowriter; CREATE ROLE pulse_it_nowriter LOGIN" >/dev/null 2>&1
+one_line_exit 2 "pulse-load: error: role pulse_it_nowriter may not load into pulse in database pulse_it_loader_errors: role pulse_it_nowriter needs pulse_writer: GRANT pulse_writer TO pulse_it_nowriter" \
+  tweets --source file --file "$work/t.jsonl" --db "dbname=pulse_it_loader_errors user=pulse_it_nowriter"
+[ "$(q "SELECT count(*) FROM pulse.landing")" = 0 ] || fail "the role without pulse_writer landed rows"
+q "GRANT pulse_writer TO pulse_it_nowriter"
+"$bin" tweets --source file --file "$work/t.jsonl" --db "dbname=pulse_it_loader_errors user=pulse_it_nowriter" --quiet \
+  2>"$work/err_w" || fail "with pulse_writer: exit $?: $(cat "$work/err_w")"
+[ "$(q "SELECT count(*) FROM pulse.tweets")" = 50 ] || fail "pulse_writer's load"
+q "DROP OWNED BY pulse_it_nowriter; DROP ROLE pulse_it_nowriter" >/dev/null
+echo "ok: a role without pulse_writer: exit 2, GRANT pulse_writer TO it; with it, it loads"
+
+# --- 3. server messages in --log-format json
+PGOPTIONS="-c client_min_messages=log -c log_statement=all" \
+  "$bin" tweets --source file --file "$work/t.jsonl" --stream json_notices --log-format json 2>"$work/json" \
+  || fail "json run exited $?: $(cat "$work/json")"
+python3 - "$work/json" <<'PY' || fail "--log-format json with server messages: $(head -5 "$work/json")"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+objs = [json.loads(l) for l in lines]          # every line is one JSON object
+server = [o for o in objs if o["msg"].startswith("server LOG: ")]
+assert any("pulse.apply_batch" in o["msg"] for o in server), [o["msg"] for o in objs]
+assert all(o["stream"] == "json_notices" and o["sqlstate"] == "00000" for o in server), server[:2]
+assert [o for o in objs if o["msg"] == "summary"][0]["read"] == 50
+PY
+echo "ok: --log-format json: server messages are JSON lines"
+
+# --- 4. "already applied" is an error, never a silent drop
+new_db pulse_it_loader_already
+make_tweet_lines "$work/big.jsonl" 11000 1
+mkfifo "$work/fifo"
+"$bin" tweets --source file --file "$work/fifo" --stream AA --batch-rows 1000 --flush-interval 50 --log-format json \
+  2>"$work/err_aa" &
+pa=$!
+exec 3>"$work/fifo"
+# The first 10,000 lines: the loader's fread takes 1 MiB of them (about
+# 6,000 records, committed in batches) and waits for the next MiB.
+head -n 10000 "$work/big.jsonl" >&3
+wait_for "SELECT coalesce((SELECT (position->>'records')::int >= 5000 FROM pulse.checkpoints WHERE stream = 'AA'), false)" t 30 \
+  || fail "the loader did not commit its first batches: $(tail -3 "$work/err_aa")"
+# Another writer (psql, which does not take the stream's lease) commits a
+# batch under the id the loader will use next. Should a loader batch be in
+# flight meanwhile, psql's apply is the one refused: try again.
+foreign=""
+for _ in 1 2 3 4 5; do
+  sleep 0.3
+  next=$(( $(q "SELECT batch_id FROM pulse.checkpoints WHERE stream = 'AA'") + 1 ))
+  foreign_payload=$(tweet_json 1724796000000000000 "foreign writer tweet")
+  psql -X -q -At -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<SQL
+BEGIN;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload)
+VALUES ('AA', 'twitter_v2', $next, 1, jsonb_build_object('data', '$foreign_payload'::jsonb));
+SELECT * FROM pulse.apply_batch('AA', $next, '{"moved_by": "psql"}');
+COMMIT;
+SQL
+  if [ "$(q "SELECT count(*) FROM pulse.landing WHERE stream = 'AA' AND batch_id = $next AND payload::text LIKE '%foreign writer%'")" = 1 ]; then
+    foreign=$next; break
+  fi
+done
+[ -n "$foreign" ] || fail "psql could not commit a foreign batch"
+tail -n +10001 "$work/big.jsonl" >&3
+exec 3>&-
+wait $pa; ra=$?
+[ $ra = 4 ] || fail "the loader exited $ra after its batch was refused as already applied, expected 4: $(tail -3 "$work/err_aa")"
+python3 - "$work/err_aa" "$foreign" <<'PY' || fail "the loader's error: $(tail -4 "$work/err_aa")"
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]   # all JSON, notices too
+errors = [o["msg"] for o in objs if o["level"] == "error"]
+want = 'batch %s of stream "AA" was not applied: pulse.apply_batch found the stream\'s checkpoint already at batch %s' % (sys.argv[2], sys.argv[2])
+assert len(errors) == 1 and errors[0].startswith(want), errors
+PY
+[ "$(q "SELECT count(*) FROM pulse.landing WHERE stream = 'AA' AND batch_id = $foreign")" = 1 ] \
+  || fail "landing rows of the foreign batch $foreign: $(q "SELECT count(*) FROM pulse.landing WHERE stream = 'AA' AND batch_id = $foreign")"
+[ "$(q "SELECT count(*) FROM pulse.landing WHERE stream = 'AA' AND batch_id > $foreign")" = 0 ] || fail "landing rows after the refused batch"
+[ "$(q "SELECT batch_id, position->>'moved_by' FROM pulse.checkpoints WHERE stream = 'AA'")" = "$foreign|psql" ] \
+  || fail "checkpoint: $(q "SELECT batch_id, position FROM pulse.checkpoints WHERE stream = 'AA'")"
+# Every landed record of the stream is a stored tweet, once.
+got=$(q "SELECT (SELECT count(*) FROM pulse.landing WHERE stream = 'AA'), (SELECT count(DISTINCT payload) FROM pulse.landing WHERE stream = 'AA'), (SELECT count(*) FROM pulse.tweets)")
+read -r nl nd nt <<<"${got//|/ }"
+[ "$nl" = "$nd" ] && [ "$nl" = "$nt" ] || fail "landing $nl, distinct $nd, tweets $nt"
+echo "ok: an already-applied batch stops the loader with exit 4; nothing dropped, the other writer's rows kept"
