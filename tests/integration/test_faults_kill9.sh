@@ -13,7 +13,10 @@ RANDOM=$seed
 new_db pulse_it_faults_kill9
 lines=60 per=500 n=$((60 * 500))
 make_upbit_log "$work/long.jsonl" $lines $per
-args=(candles --exchange upbit --market KRW-BTC --file "$work/long.jsonl" --batch-rows 300 --flush-interval 20 --quiet)
+# --wait-for-stream: a restart right after kill -9 may find the killed
+# loader's server session still holding the stream's lease (it goes when the
+# server notices the closed socket); a service restart would wait the same way.
+args=(candles --exchange upbit --market KRW-BTC --file "$work/long.jsonl" --batch-rows 300 --flush-interval 20 --quiet --wait-for-stream)
 
 kills=0 runs=0
 while [ $kills -lt 8 ] && [ $runs -lt 40 ]; do
@@ -26,7 +29,8 @@ while [ $kills -lt 8 ] && [ $runs -lt 40 ]; do
     kill -9 $pid; wait $pid 2>/dev/null
     kills=$((kills + 1))
   else
-    wait $pid || { cat "$work/err"; fail "run $runs exited $?"; }
+    wait $pid; r=$?
+    [ $r = 0 ] || { cat "$work/err"; fail "run $runs exited $r"; }
     break
   fi
   done_n=$(q "SELECT coalesce((position->>'records')::int, 0) FROM pulse.checkpoints")
@@ -65,7 +69,7 @@ with open(path, "w") as f:
         f.write(json.dumps({"data": {"id": str(i), "text": "tweet %d #btc" % k, "created_at": ts, "author_id": "7"},
                             "matching_rules": [{"id": "1", "tag": "btc"}]}) + "\n")
 PY
-targs=(tweets --source file --file "$work/tweets.jsonl" --batch-rows 250 --flush-interval 20 --quiet)
+targs=(tweets --source file --file "$work/tweets.jsonl" --batch-rows 250 --flush-interval 20 --quiet --wait-for-stream)
 kills=0 runs=0
 while [ $kills -lt 8 ] && [ $runs -lt 40 ]; do
   runs=$((runs + 1))
@@ -78,13 +82,15 @@ while [ $kills -lt 8 ] && [ $runs -lt 40 ]; do
     kill -9 $pid; wait $pid 2>/dev/null
     kills=$((kills + 1))
   else
-    wait $pid || { cat "$work/err"; fail "tweets run $runs exited $?"; }
+    wait $pid; r=$?
+    [ $r = 0 ] || { cat "$work/err"; fail "tweets run $runs exited $r"; }
     break
   fi
   echo "tweets kill $kills after $(q "SELECT count(*) FROM pulse.tweets") tweets"
 done
 [ $kills -ge 8 ] || fail "only $kills tweets kills landed mid-load (seed $seed)"
-"$bin" "${targs[@]}" 2>"$work/err" || { cat "$work/err"; fail "final tweets run exited $?"; }
+"$bin" "${targs[@]}" 2>"$work/err"; r=$?
+[ $r = 0 ] || { cat "$work/err"; fail "final tweets run exited $r"; }
 got=$(q "SELECT count(*), count(DISTINCT id) FROM pulse.tweets")
 [ "$got" = "$nt|$nt" ] || fail "tweets (count|distinct) $got, expected $nt|$nt (seed $seed)"
 got=$(q "SELECT count(*), count(DISTINCT payload) FROM pulse.landing WHERE format = 'twitter_v2'")
