@@ -80,12 +80,33 @@ void launcher() {
   }
 }
 
+// A session of pg_restore (by its application_name) is connected to this
+// database: a restore may be under way. In plain mode CREATE EXTENSION commits
+// before the dump's partitions come, and partitions premade in between would
+// collide with them ("already exists"). Read after pg_extension, so a
+// restore whose CREATE EXTENSION is visible is still connected here.
+bool restore_connected() {
+  return !pulse::pg::query(
+              "SELECT 1 FROM pg_catalog.pg_stat_activity WHERE datname = pg_catalog.current_database()"
+              " AND application_name = 'pg_restore' AND pid <> pg_catalog.pg_backend_pid()",
+              {}, true, 1)
+              .empty();
+}
+
 // The tables registered with pulse.partition_by_time, if the extension is
-// installed in this database at all.
-std::vector<Oid> managed_tables() {
+// installed in this database at all and no pg_restore is connected to it.
+std::vector<Oid> managed_tables(const std::string& dbname) {
   std::vector<Oid> tables;
   pulse::pg::begin_transaction();
   if (!pulse::pg::query("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pulse'", {}, true, 1).empty()) {
+    if (restore_connected()) {
+      pulse::pg::commit_transaction();
+      pulse::pg::log(pulse::pg::LogLevel::kLog,
+                     ("pulse maintenance of database \"" + dbname +
+                      "\": skipped this round, pg_restore is connected to it")
+                         .c_str());
+      return tables;
+    }
     for (const pulse::pg::TextRow& row :
          pulse::pg::query("SELECT m.parent::oid FROM pulse_internal.managed_tables m ORDER BY 1", {}, true, 0))
       if (row.at(0)) tables.push_back(static_cast<Oid>(std::stoul(*row[0])));
@@ -116,7 +137,7 @@ void maintain_table(Oid table) {
 void database_worker() {
   std::string dbname = pulse::pg::worker_extra();
   pulse::pg::worker_start(dbname.c_str(), false);
-  std::vector<Oid> tables = managed_tables();
+  std::vector<Oid> tables = managed_tables(dbname);
   int failed = 0;
   for (Oid table : tables) {
     pulse::pg::check_for_interrupts();

@@ -5,6 +5,7 @@
 #include "entry/analytics.h"
 #include "entry/boundary.h"
 #include "entry/maintenance_worker.h"
+#include "entry/utility_hook.h"
 #include "pg/interrupts.h"
 
 PULSE_MODULE_MAGIC
@@ -17,6 +18,7 @@ void init() {
   pulse::set_interrupt_hook(pulse::pg::check_for_interrupts);
   pulse::entry::define_analytics_gucs();
   pulse::entry::init_maintenance_worker();
+  pulse::entry::install_utility_hook();
 }
 
 }  // namespace

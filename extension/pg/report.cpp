@@ -40,6 +40,7 @@ namespace {
 int elevel(LogLevel level) noexcept {
   switch (level) {
     case LogLevel::kDebug1: return DEBUG1;
+    case LogLevel::kNotice: return NOTICE;
     case LogLevel::kWarning: return WARNING;
     case LogLevel::kLog: break;
   }

@@ -28,10 +28,10 @@ void copy_text(char* dst, std::size_t cap, const char* src) noexcept;
 // holds no object with a destructor: it longjmps.
 [[noreturn]] void raise(const ErrorReport& report);
 
-enum class LogLevel { kDebug1, kLog, kWarning };
+enum class LogLevel { kDebug1, kLog, kNotice, kWarning };
 
-// A server log line (a background worker's progress and trouble). Never
-// throws, never raises.
+// A server log line (a background worker's progress and trouble), or a
+// NOTICE to the client (kNotice). Never throws, never raises.
 void log(LogLevel level, const char* message, const char* hint = nullptr) noexcept;
 
 // The report as a LOG line, with its SQLSTATE, after `prefix: ` (a background

@@ -18,7 +18,14 @@ SELECT format('DROP TABLE %s', max(partition::text)) AS drop_last
 SELECT count(*) FROM pulse.partitions WHERE parent = 'bg_t'::regclass;
 
 ALTER SYSTEM SET pulse.maintenance_interval = 1;
+-- While pg_restore is connected to a database (here: this session, by its
+-- application_name), the worker leaves it alone: partitions it premade could
+-- collide with the ones the dump brings.
+SET application_name = 'pg_restore';
 SELECT pg_reload_conf();
+SELECT pg_sleep(3.5);  -- three rounds or more
+SELECT count(*) AS partitions_while_restoring FROM pulse.partitions WHERE parent = 'bg_t'::regclass;
+RESET application_name;
 -- wait (at most 60 s) for the worker
 DO $$
 DECLARE
