@@ -176,9 +176,13 @@ BEGIN
     -- loader on the same stream): applying again could move the checkpoint
     -- backwards, so do nothing, and drop the landing copies this transaction
     -- just added so the raw records are not kept twice.
+    -- Ours are the visible rows whose inserting transaction is still in
+    -- progress: this one or one of its subtransactions (savepoints), whose
+    -- xids share this transaction's epoch.
     DELETE FROM pulse.landing l
      WHERE l.stream = apply_batch.stream AND l.batch_id = apply_batch.batch_id
-       AND l.xmin = pg_current_xact_id()::xid;
+       AND pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | l.xmin::text::bigint)::text::xid8)
+           = 'in progress';
     RAISE NOTICE 'batch % of stream % was already applied (checkpoint is at batch %); nothing done',
       apply_batch.batch_id, apply_batch.stream, done;
     RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, 0::bigint;

@@ -73,6 +73,16 @@ INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES
 SELECT * FROM pulse.apply_batch('regress_ingest', 1, '{"cursor": 0}');
 COMMIT;
 SELECT count(*) AS landing_rows FROM pulse.landing WHERE stream = 'regress_ingest';
+-- ... also when the copies were inserted under a savepoint (a loader's
+-- record-by-record mode).
+BEGIN;
+SAVEPOINT rec;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES
+ ('regress_ingest', 'coinone', 1, 1, '{"market":"REG-BTC","period":"1m","record":{"timestamp":1686787200000,"open":"1","high":"1","low":"1","close":"1","target_volume":"1","quote_volume":"1"}}');
+RELEASE rec;
+SELECT * FROM pulse.apply_batch('regress_ingest', 1, '{"cursor": 0}');
+COMMIT;
+SELECT count(*) AS landing_rows FROM pulse.landing WHERE stream = 'regress_ingest';
 SELECT position, batch_id FROM pulse.checkpoints WHERE stream = 'regress_ingest';
 SELECT open FROM pulse.candles WHERE exchange = 'coinone' AND market = 'REG-BTC';
 
