@@ -29,6 +29,16 @@ END
 $fn$;
 
 
+-- The list idiom of generated SQL (partitioning, clustering, merge): format(pattern, column, ordinal) for each
+-- column in order, joined by sep (pattern '%I' quotes the name).
+CREATE OR REPLACE FUNCTION pulse_internal.ident_list(cols name[], pattern text DEFAULT '%I', sep text DEFAULT ', ')
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT string_agg(format(pattern, u.c, u.o), sep ORDER BY u.o) FROM unnest(cols) WITH ORDINALITY AS u(c, o)
+$$;
+
 -- The advisory lock key of one managed table ("Pu" in the high half).
 CREATE OR REPLACE FUNCTION pulse_internal.lock_key(parent regclass) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

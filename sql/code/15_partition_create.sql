@@ -386,8 +386,7 @@ BEGIN
              (SELECT array_agg(a.attnum ORDER BY o.ord)
                 FROM unnest(cluster_by || time_column) WITH ORDINALITY o(col, ord)
                 JOIN pg_attribute a ON a.attrelid = parent AND a.attname = o.col)) THEN
-    SELECT string_agg(quote_ident(c), ', ' ORDER BY ord) INTO idx_cols
-      FROM unnest(cluster_by || time_column) WITH ORDINALITY o(c, ord);
+    idx_cols := pulse_internal.ident_list(cluster_by || time_column);
     -- Building it runs the column types' operators: the owner's code, as the owner.
     PERFORM pulse_internal.as_owner(parent, ARRAY[format('CREATE INDEX ON %s (%s)', parent, idx_cols)]);
   END IF;

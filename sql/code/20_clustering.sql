@@ -80,10 +80,10 @@ BEGIN
                  CASE WHEN opts IS NULL THEN '' ELSE format(' WITH (%s)', array_to_string(opts, ', ')) END,
                  CASE WHEN spc IS NULL THEN '' ELSE format(' TABLESPACE %I', spc) END);
   copy := format('%I.%I', nsp, copy_name)::regclass;
-  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
-    FROM pg_attribute a WHERE a.attrelid = part AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
-  SELECT string_agg(quote_ident(c), ', ' ORDER BY ord) INTO order_cols
-    FROM unnest(t.cluster_by || t.time_column) WITH ORDINALITY o(c, ord);
+  cols := pulse_internal.ident_list(ARRAY(SELECT a.attname FROM pg_attribute a
+                                          WHERE a.attrelid = part AND a.attnum > 0 AND NOT a.attisdropped
+                                            AND a.attgenerated = '' ORDER BY a.attnum));
+  order_cols := pulse_internal.ident_list(t.cluster_by || t.time_column);
   -- The copy is the partition owner's; filling it evaluates the owner's
   -- constraints, generated columns and index expressions: as the owner.
   EXECUTE format('ALTER TABLE %s OWNER TO %I', copy, (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = part));

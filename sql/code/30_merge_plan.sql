@@ -27,16 +27,6 @@ BEGIN
   END IF;
 END $$;
 
--- The list idiom of generated SQL: format(pattern, column, ordinal) for each
--- column in order, joined by sep (pattern '%I' quotes the name).
-CREATE OR REPLACE FUNCTION pulse_internal.ident_list(cols name[], pattern text DEFAULT '%I', sep text DEFAULT ', ')
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT string_agg(format(pattern, u.c, u.o), sep ORDER BY u.o) FROM unnest(cols) WITH ORDINALITY AS u(c, o)
-$$;
-
 -- The `op` operator (by name) that works on values of type `typ`, as
 -- OPERATOR(schema.op) text: pg_catalog's when the type (or its base type) is a
 -- built-in one, else the one declared next to the type (an extension type such
@@ -268,7 +258,7 @@ BEGIN
        WHERE pt.partrelid = p.target AND NOT a.attname = ANY (key);
     END IF;
     RAISE EXCEPTION 'pulse.merge: target % has no unique index on exactly the key (%)',
-                    p.t_name, (SELECT string_agg(quote_ident(k), ', ') FROM unnest(key) AS k)
+                    p.t_name, pulse_internal.ident_list(key)
       USING ERRCODE = 'invalid_column_reference',
             DETAIL = CASE WHEN part_cols IS NOT NULL
                           THEN format('%s is partitioned: a unique index, and so the key, must include its partition key column(s) %s.', p.t_name, part_cols)
