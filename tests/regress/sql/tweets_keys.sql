@@ -6,11 +6,14 @@
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
+-- One hour for the whole file (now() moves from statement to statement: a
+-- run that crossed the hour saw two).
+CREATE TEMP TABLE regress_hour AS SELECT date_trunc('hour', now()) AS h;
 -- Landing rows: (stream, format, batch, seq, received_at offset in minutes, payload).
 CREATE FUNCTION land_k(stream text, format text, batch bigint, seq int, minutes int, payload text) RETURNS void
 LANGUAGE sql AS $$
   INSERT INTO pulse.landing (stream, format, batch_id, seq, received_at, payload)
-  VALUES (stream, format, batch, seq, date_trunc('hour', now()) + minutes * interval '1 minute', payload::jsonb)
+  VALUES (stream, format, batch, seq, (SELECT h FROM regress_hour) + minutes * interval '1 minute', payload::jsonb)
 $$;
 CREATE FUNCTION apply_k(stream text, batch bigint, format text DEFAULT 'twitter_v2')
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
@@ -36,7 +39,7 @@ SELECT id, text, like_count, observed_at FROM pulse.tweets WHERE id = 1800000000
 -- a live observation (no archive time: the landing time, this hour) is newer
 SELECT land_k('k1', 'twitter_v2', 4, 1, 0, '{"data":{"id":"1800000000000000000","created_at":"2024-06-10T03:00:17.000Z","text":"gm (edited)","public_metrics":{"retweet_count":11,"like_count":101,"reply_count":1,"quote_count":0}}}');
 SELECT * FROM apply_k('k1', 4);
-SELECT id, like_count, observed_at = date_trunc('hour', now()) AS observed_at_landing FROM pulse.tweets WHERE id = 1800000000000000000;
+SELECT id, like_count, observed_at = (SELECT h FROM regress_hour) AS observed_at_landing FROM pulse.tweets WHERE id = 1800000000000000000;
 -- v1.1: timestamp_ms (when the streaming API delivered the status) is the
 -- observation time; a status delivered earlier and loaded later changes nothing
 SELECT land_k('k1v1', 'twitter_v1', 1, 1, 0, '{"created_at":"Mon Jun 10 03:00:18 +0000 2024","id_str":"1800000004194304000","text":"v1","user":{"id_str":"1"},"favorite_count":50,"timestamp_ms":"1718000000000"}');
@@ -115,7 +118,7 @@ CREATE TEMP TABLE before_reapply AS SELECT * FROM pulse.tweets;
 SELECT count(*) AS rejects_before FROM pulse.rejects WHERE stream LIKE 'k%';
 SELECT s.stream, r.batches, r.inserted, r.updated, r.rejected
   FROM (VALUES ('k1'), ('k1v1'), ('k1b'), ('k1c'), ('k2'), ('k3'), ('k4')) AS s(stream),
-       LATERAL pulse.reapply(s.stream, date_trunc('hour', now()) - interval '1 day', date_trunc('hour', now()) + interval '1 day') AS r
+       LATERAL pulse.reapply(s.stream, (SELECT h FROM regress_hour) - interval '1 day', (SELECT h FROM regress_hour) + interval '1 day') AS r
  ORDER BY 1;
 SELECT count(*) AS rejects_after FROM pulse.rejects WHERE stream LIKE 'k%';
 SELECT count(*) AS rows_changed FROM (

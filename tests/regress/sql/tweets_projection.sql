@@ -22,10 +22,13 @@ END $$;
 RESET client_min_messages;
 
 -- Landing rows of one batch: (stream, format, batch, seq, received_at offset, payload).
+-- One hour for the whole file (now() moves from statement to statement: a
+-- run that crossed the hour saw two).
+CREATE TEMP TABLE regress_hour AS SELECT date_trunc('hour', now()) AS h;
 CREATE FUNCTION land(stream text, format text, batch bigint, seq int, minutes int, payload text) RETURNS void
 LANGUAGE sql AS $$
   INSERT INTO pulse.landing (stream, format, batch_id, seq, received_at, payload)
-  VALUES (stream, format, batch, seq, date_trunc('hour', now()) + minutes * interval '1 minute', payload::jsonb)
+  VALUES (stream, format, batch, seq, (SELECT h FROM regress_hour) + minutes * interval '1 minute', payload::jsonb)
 $$;
 CREATE VIEW t AS
   SELECT id, created_at, author_id, text, lang, hashtags, cashtags, mentions, is_retweet, retweeted_id,
@@ -186,5 +189,5 @@ SELECT v, pulse_internal.tweet_bigint(v::jsonb) AS id, pulse_internal.tweet_coun
 -- projection: nothing changes, and rejects are not recorded twice.
 SELECT count(*) AS rejects_before FROM pulse.rejects WHERE stream = 's4';
 SELECT batches, inserted, updated, unchanged, rejected
-  FROM pulse.reapply('s4', date_trunc('hour', now()) - interval '1 day', date_trunc('hour', now()) + interval '1 day');
+  FROM pulse.reapply('s4', (SELECT h FROM regress_hour) - interval '1 day', (SELECT h FROM regress_hour) + interval '1 day');
 SELECT count(*) AS rejects_after FROM pulse.rejects WHERE stream = 's4';
