@@ -22,8 +22,8 @@ SELECT tableoid::regclass AS partition, id FROM span_t ORDER BY id;
 -- partitions it clusters 8 a run (and does not fail for locks).
 CREATE TABLE many_t (k int NOT NULL, ts timestamptz NOT NULL, PRIMARY KEY (k, ts)) PARTITION BY RANGE (ts);
 SELECT pulse.partition_by_time('many_t', 'ts', premake => 0, cluster_by => '{k}', lateness => '0') AS premade;
-SELECT pulse.ensure_partitions('many_t', date_trunc('day', now()) - interval '300 days', date_trunc('day', now())) AS backfilled;
-INSERT INTO many_t SELECT g % 3, date_trunc('day', now()) - g * interval '1 day' + interval '1 hour' FROM generate_series(1, 300) g;
+SELECT pulse.ensure_partitions('many_t', '2023-01-01', timestamptz '2023-01-01' + interval '300 days') AS backfilled;
+INSERT INTO many_t SELECT g % 3, timestamptz '2023-01-01 01:00+00' + g * interval '1 day' FROM generate_series(0, 299) g;
 SELECT parent, created, dropped, clustered, note FROM pulse.run_maintenance('many_t');
 SELECT parent, created, dropped, clustered, note FROM pulse.run_maintenance('many_t');
 SELECT count(*) FILTER (WHERE clustered) AS clustered, count(*) AS partitions FROM pulse.partitions WHERE parent = 'many_t'::regclass;
@@ -38,7 +38,7 @@ SET SESSION AUTHORIZATION regress_span_writer;
 SELECT regexp_replace(regress.try($$SELECT pulse.ensure_partitions('span_t', now(), now() + interval '2000 days')$$), '[0-9]{4}-[0-9-]+ [0-9:.+]+', '<time>', 'g') AS future;
 SELECT regexp_replace(regexp_replace(regress.try($$SELECT pulse.ensure_partitions('span_t', now() - interval '2000 days', now())$$),
                       '[0-9]{4}-[0-9-]+ [0-9:.+]+', '<time>', 'g'), 'create 19[0-9][0-9] ', 'create 19xx ') AS too_many;
-SELECT pulse.ensure_partitions('span_t', now() - interval '3 days', now()) AS created_by_writer;
+SELECT pulse.ensure_partitions('span_t', '2024-02-01', '2024-02-04') AS created_by_writer;
 RESET SESSION AUTHORIZATION;
 SET client_min_messages = warning;
 REVOKE ALL ON span_t FROM regress_span_writer;
