@@ -143,6 +143,10 @@ void PgSink::on_notice(void* self, const PGresult* res) {
                  {{"stream", sink->stream_}, {"sqlstate", code ? code : ""}});
 }
 
+// The current landing partitions (pulse_writer may create them).
+static const char* const kEnsureLandingSql =
+    "SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 day')";
+
 void PgSink::connect(bool first) {
   // expand_dbname: --db may be a full conninfo or URI; empty means libpq's
   // defaults (PG* variables, service file, .pgpass).
@@ -177,6 +181,13 @@ void PgSink::connect(bool first) {
         log_.warn("ended this loader's previous session (pid " + pid + "), which still held the stream's lease");
     }
     take_lease(first);
+    // The landing partitions of this moment, before the first COPY needs
+    // them: CREATE EXTENSION makes none (so that a dump restores cleanly) and
+    // maintenance may not have run yet. Best effort: where this fails, the
+    // COPY that finds no partition makes them and retries.
+    PgResultPtr made(PQexec(conn_.get(), kEnsureLandingSql));
+    if (!made || PQresultStatus(made.get()) != PGRES_TUPLES_OK)
+      log_.info("could not create the current landing partitions yet: " + result_error(conn_.get(), made.get(), nullptr));
   } catch (const DbConnectError&) {
     conn_.reset();
     throw;
@@ -529,9 +540,7 @@ ApplyCounts PgSink::write(const Batch& b) {
       // ahead). Create the current ones (pulse_writer may) and retry once.
       if (sqlstate == "23514" && !made_landing && PQstatus(conn_.get()) == CONNECTION_OK) {
         made_landing = true;
-        PgResultPtr made(PQexec(conn_.get(),
-                                "SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', "
-                                "now() + interval '1 day')"));
+        PgResultPtr made(PQexec(conn_.get(), kEnsureLandingSql));
         if (made && PQresultStatus(made.get()) == PGRES_TUPLES_OK) {
           log_.warn("batch " + std::to_string(batch_id) + ": " + err + "; created the current landing partitions");
           continue;
