@@ -97,8 +97,21 @@ void copy_bytea_hex(std::string_view bytes, std::string& out) {
 }
 
 PgSink::PgSink(SinkOptions opts, Logger& log) : opts_(std::move(opts)), stream_(opts_.stream), log_(log) {
-  connect(true);
-  start_ = read_checkpoint();
+  // A connection that breaks while the loader starts (set-up, lease,
+  // checkpoint) is made again, as during batches; one that cannot be made at
+  // all (wrong --db, server down) is an error at once, as before.
+  Backoff backoff(Millis(200), Millis(5000));
+  for (bool first = true;; first = false) {
+    try {
+      connect(first);
+      start_ = read_checkpoint();
+      break;
+    } catch (const DbConnectError& e) {
+      if (backend_pid_ == 0 || backoff.attempts() >= 8) throw;
+      log_.warn(std::string("lost the database connection while starting (") + e.what() + "); reconnecting");
+      if (!sleep_unless(backoff.next(), stop_requested())) throw;
+    }
+  }
   if (start_) next_batch_id_ = start_->batch_id + 1;
 }
 

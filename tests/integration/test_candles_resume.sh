@@ -83,7 +83,7 @@ for _ in $(seq 200); do
   sleep 0.3
 done
 wait $pid; rc=$?
-[ $killed -ge 2 ] || fail "could not terminate the loader's connection"
+[ $killed -ge 2 ] || { tail -5 "$work/err"; fail "could not terminate the loader's connection twice ($killed times; loader exit $rc)"; }
 [ "$rc" = 0 ] || { cat "$work/err"; fail "loader did not survive the connection drops (exit $rc)"; }
 grep -q "will retry batch\|retrying" "$work/err" || fail "reconnects were not logged: $(cat "$work/err")"
 check_complete "after connection drops"
