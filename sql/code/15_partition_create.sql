@@ -248,6 +248,7 @@ AS $$
 DECLARE
   t pulse_internal.managed_tables;
   slots tstzrange[];
+  missing integer;
 BEGIN
   IF parent IS NULL THEN
     RAISE EXCEPTION 'parent must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -271,9 +272,10 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Future partitions are made by maintenance; the table''s owner may create them with ensure_partitions.';
   END IF;
-  IF pulse_internal.create_slots(t, slots, dry_run => true) > 366 THEN
+  missing := pulse_internal.create_slots(t, slots, dry_run => true);
+  IF missing > 366 THEN
     RAISE EXCEPTION 'pulse.ensure_partitions: % .. % would create % partitions of % (a role that does not own it may create at most 366 at a time)',
-                    "from", "until", pulse_internal.create_slots(t, slots, dry_run => true), parent
+                    "from", "until", missing, parent
       USING ERRCODE = 'program_limit_exceeded', HINT = 'Ask the table''s owner, or ask for a shorter range.';
   END IF;
   RETURN pulse_internal.create_slots(t, slots);

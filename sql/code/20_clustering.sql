@@ -32,7 +32,7 @@ BEGIN
     END LOOP;
     RETURN;
   END IF;
-  IF NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = (SELECT oid FROM pg_roles WHERE rolname = current_user)), false) THEN
+  IF NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
     RAISE EXCEPTION 'maintenance of % must run as its owner % or as a superuser, not as %', rel, owner, current_user
       USING ERRCODE = 'insufficient_privilege';
   END IF;
