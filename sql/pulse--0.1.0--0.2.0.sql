@@ -82,3 +82,25 @@ END $$;
 -- The registries are internal.
 ALTER TABLE pulse.managed_tables SET SCHEMA pulse_internal;
 ALTER TABLE pulse.clustered_partitions SET SCHEMA pulse_internal;
+
+-- Coverage (0.2.0). 0.1.0 read every missing minute as "nothing happened";
+-- the span each subject's rows already have is declared covered by source
+-- pulse-0.1.0 so that the analytics answer as before on the data loaded.
+CREATE TABLE pulse_internal.coverage (
+  source     text           NOT NULL,
+  subject    text           NOT NULL,
+  covered    tstzmultirange NOT NULL,
+  updated_at timestamptz    NOT NULL DEFAULT now(),
+  PRIMARY KEY (source, subject)
+);
+INSERT INTO pulse_internal.coverage (source, subject, covered)
+SELECT 'pulse-0.1.0',
+       'candles/' || c.exchange || '/' || c.market || '/' ||
+         CASE WHEN s % 86400 = 0 THEN (s / 86400)::text || 'd' WHEN s % 3600 = 0 THEN (s / 3600)::text || 'h'
+              WHEN s % 60 = 0 THEN (s / 60)::text || 'm' ELSE s::text || 's' END,
+       tstzmultirange(tstzrange(min(c.bucket_start), max(c.bucket_start) + c.period))
+  FROM pulse.candles c, LATERAL (SELECT extract(epoch FROM c.period)::bigint AS s) p
+ GROUP BY c.exchange, c.market, c.period, s;
+INSERT INTO pulse_internal.coverage (source, subject, covered)
+SELECT 'pulse-0.1.0', 'tweets', tstzmultirange(tstzrange(min(t.created_at), max(t.created_at) + interval '1 microsecond'))
+  FROM pulse.tweets t HAVING count(*) > 0;

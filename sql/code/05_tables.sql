@@ -78,3 +78,4 @@ SELECT pg_catalog.pg_extension_config_dump('pulse_internal.clustered_partitions'
 SELECT pg_catalog.pg_extension_config_dump('pulse.checkpoints', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse.rejects', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse.rejects_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.coverage', '');

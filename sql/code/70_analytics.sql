@@ -106,6 +106,8 @@ DECLARE
   n_buckets bigint;
   kw text;
   kw_tag text;
+  tweets_cov tstzmultirange;
+  market_cov tstzmultirange;
 BEGIN
   IF activity.exchange IS NULL OR activity.market IS NULL THEN
     RAISE EXCEPTION 'exchange and market must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -119,6 +121,16 @@ BEGIN
     FROM pulse_internal.bucket_range(activity."from", activity.until, pulse_internal.interval_usecs('bucket', activity.bucket)) r;
   kw := lower(activity.keyword);
   kw_tag := ltrim(kw, '#');
+  -- A zero needs evidence: buckets the sources do not wholly cover are NULL.
+  tweets_cov := pulse_internal.covered('tweets');
+  market_cov := pulse_internal.covered(pulse_internal.candle_subject(activity.exchange, activity.market, interval '1 minute'));
+  IF isempty(market_cov)
+     AND NOT EXISTS (SELECT FROM pulse.coverage c
+                      WHERE starts_with(c.subject, 'candles/' || activity.exchange || '/' || activity.market || '/'))
+     AND NOT EXISTS (SELECT FROM pulse.candles c WHERE c.exchange = activity.exchange AND c.market = activity.market) THEN
+    RAISE WARNING 'market % on exchange % has no candles and no coverage', activity.market, activity.exchange
+      USING HINT = 'Check the spelling (markets are the exchange''s own names, such as KRW-BTC or BTCUSDT); its side of the result is NULL.';
+  END IF;
 
   RETURN QUERY
   WITH grid AS (
@@ -147,7 +159,8 @@ BEGIN
      ORDER BY c.bucket_start DESC
      LIMIT 1
   ), joined AS (
-    SELECT g.b, coalesce(tw.n, 0) AS tweets,
+    SELECT g.b, tweets_cov @> tstzrange(g.b, g.b + step) AS t_ok, market_cov @> tstzrange(g.b, g.b + step) AS m_ok,
+           coalesce(tw.n, 0) AS tweets,
            coalesce(cd.volume, 0) AS volume, coalesce(cd.quote_volume, 0) AS quote_volume,
            cd.open, cd.high, cd.low, cd.close,
            -- runs of buckets that share the last close seen so far
@@ -158,15 +171,16 @@ BEGIN
                          (SELECT p.close FROM prior p)) AS last_close
       FROM joined j
   )
-  SELECT c.b, c.tweets, c.volume, c.quote_volume,
-         coalesce(c.open, c.last_close), coalesce(c.high, c.last_close),
-         coalesce(c.low, c.last_close), coalesce(c.close, c.last_close)
+  SELECT c.b, CASE WHEN c.t_ok THEN c.tweets END,
+         CASE WHEN c.m_ok THEN c.volume END, CASE WHEN c.m_ok THEN c.quote_volume END,
+         CASE WHEN c.m_ok THEN coalesce(c.open, c.last_close) END, CASE WHEN c.m_ok THEN coalesce(c.high, c.last_close) END,
+         CASE WHEN c.m_ok THEN coalesce(c.low, c.last_close) END, CASE WHEN c.m_ok THEN coalesce(c.close, c.last_close) END
     FROM carried c
    ORDER BY c.b;
 END
 $fn$;
 COMMENT ON FUNCTION pulse.activity(text, text, timestamptz, timestamptz, interval, text) IS
-  'Tweets and candles per UTC-aligned bucket in [from, until), gap-filled: 0 tweets and 0 volume where nothing happened, prices carried forward from the last candle (also one before from)';
+  'Tweets and candles per UTC-aligned bucket in [from, until), gap-filled: 0 tweets and 0 volume where coverage shows nothing happened, prices carried forward from the last candle (also one before from); a side whose coverage does not wholly hold the bucket is NULL';
 
 -- ------------------------------------------------------- rolling_correlation
 

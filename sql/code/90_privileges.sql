@@ -43,9 +43,11 @@ REVOKE ALL ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
                        pulse.reapply(text, timestamptz, timestamptz),
                        pulse.ensure_partitions(regclass, timestamptz, timestamptz),
                        pulse.partition_by_time(regclass, name, interval, integer, interval, name[], interval),
-                       pulse.run_maintenance(regclass)
+                       pulse.run_maintenance(regclass),
+                       pulse.declare_coverage(text, text, tstzrange)
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
+                          pulse.declare_coverage(text, text, tstzrange),
                           pulse.ensure_partitions(regclass, timestamptz, timestamptz)
   TO pulse_writer;
 
@@ -78,5 +80,8 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.bucket_range(timestamptz, timestamptz, bigint),
   pulse_internal.partitions_of(regclass),
   pulse_internal.partition_range(regclass),
-  pulse_internal.literal_to_tstz(text, regtype)
+  pulse_internal.literal_to_tstz(text, regtype),
+  pulse_internal.period_label(interval),
+  pulse_internal.candle_subject(text, text, interval),
+  pulse_internal.covered(text)
   TO PUBLIC;

@@ -91,6 +91,16 @@ CREATE TABLE pulse_internal.clustered_partitions (
   clustered_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Event time each source has loaded completely, per subject (SPEC
+-- "Completeness and watermarks"); pulse.coverage shows it.
+CREATE TABLE pulse_internal.coverage (
+  source     text           NOT NULL,
+  subject    text           NOT NULL,
+  covered    tstzmultirange NOT NULL,
+  updated_at timestamptz    NOT NULL DEFAULT now(),
+  PRIMARY KEY (source, subject)
+);
+
 -- Rows of pulse.activity and pulse.rolling_correlation.
 CREATE TYPE pulse.activity_bucket AS (
   bucket timestamptz, tweets bigint, volume numeric, quote_volume numeric,

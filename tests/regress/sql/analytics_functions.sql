@@ -88,6 +88,13 @@ SELECT 'regress', 'LEAD-1', timestamptz '2024-03-01 10:00+00' + m * interval '1 
        1000 + m, timestamptz '2024-03-01 10:00+00' + m * interval '1 minute' + interval '59 seconds'
   FROM generate_series(0, 119) m;
 
+-- Both sources loaded 10:00-12:00 completely (a loader says so in its batch
+-- transaction; these rows came by other means).
+SELECT pulse.declare_coverage('regress-tweets', 'tweets', '[2024-03-01 10:00+00, 2024-03-01 11:00+00)');
+SELECT pulse.declare_coverage('regress-tweets', 'tweets', '[2024-03-01 11:00+00, 2024-03-01 12:00+00)');
+SELECT pulse.declare_coverage('regress-candles', 'candles/regress/LEAD-1/1m', '[2024-03-01 10:00+00, 2024-03-01 12:00+00)');
+SELECT source, subject, covered, watermark FROM pulse.coverage WHERE source LIKE 'regress-%' ORDER BY 1, 2;
+
 SELECT lag, n, round(corr::numeric, 6) AS corr
   FROM pulse.lead_lag('regress', 'LEAD-1', '2024-03-01 10:00+00', '2024-03-01 12:00+00', 5) ORDER BY lag;
 SELECT lag AS best_lag FROM pulse.lead_lag('regress', 'LEAD-1', '2024-03-01 10:00+00', '2024-03-01 12:00+00')
@@ -120,6 +127,42 @@ SELECT count(*) AS buckets,
 SELECT bucket, tweets, volume, round(corr::numeric, 9) AS corr
   FROM pulse.rolling_correlation('regress', 'LEAD-1', '2024-03-01 10:00+00', '2024-03-01 10:05+00', '3 minutes');
 
+-- ------------------------------------------------------------ coverage
+-- A range mostly outside the coverage gives the answer of the covered part:
+-- the unloaded minutes are NULL, not zeros, and are left out of n.
+SELECT lag, n, round(corr::numeric, 6) AS corr
+  FROM pulse.lead_lag('regress', 'LEAD-1', '2024-02-28 00:00+00', '2024-03-02 00:00+00', 3) ORDER BY lag;
+SELECT count(*) AS buckets, count(tweets) AS tweet_buckets, count(volume) AS market_buckets
+  FROM pulse.activity('regress', 'LEAD-1', '2024-02-28 00:00+00', '2024-03-02 00:00+00');
+-- A bucket only partly covered is NULL for that side: candles are covered
+-- until 12:20 (12:00-12:20 had no trade: volume 0, the price carried), tweets
+-- until 12:00.
+SELECT pulse.declare_coverage('regress-candles', 'candles/regress/LEAD-1/1m', '[2024-03-01 12:00+00, 2024-03-01 12:20+00)');
+SELECT * FROM pulse.activity('regress', 'LEAD-1', '2024-03-01 11:40+00', '2024-03-01 12:30+00', '10 minutes');
+-- rolling_correlation leaves uncovered buckets out of its frames
+SELECT bucket, tweets, volume, round(corr::numeric, 9) AS corr
+  FROM pulse.rolling_correlation('regress', 'LEAD-1', '2024-03-01 11:55+00', '2024-03-01 12:02+00', '5 minutes');
+-- Coverage of two sources adds up; the watermark is the end of the newest span.
+SELECT pulse.declare_coverage('regress-backfill', 'tweets', '[2024-03-01 12:00+00, 2024-03-01 12:10+00]');
+SELECT pulse.declare_coverage('regress-backfill', 'tweets', '[2024-02-29 00:00+00, 2024-02-29 01:00+00)');
+SELECT pulse.declare_coverage('regress-backfill', 'tweets', 'empty');
+SELECT source, covered, watermark FROM pulse.coverage WHERE subject = 'tweets' AND source LIKE 'regress-%' ORDER BY 1;
+SELECT bucket, tweets FROM pulse.activity('regress', 'LEAD-1', '2024-03-01 11:50+00', '2024-03-01 12:30+00', '10 minutes');
+-- A misspelled market: a WARNING naming it, and its side NULL (not zeros).
+SELECT count(*) AS buckets, count(volume) AS volumes, sum(tweets) AS tweets
+  FROM pulse.activity('regress', 'LAED-1', '2024-03-01 10:00+00', '2024-03-01 11:00+00');
+SELECT lag, n FROM pulse.lead_lag('regress', 'LAED-1', '2024-03-01 10:00+00', '2024-03-01 11:00+00', 0);
+-- declare_coverage refuses what cannot be coverage
+SELECT pg_temp.err($$SELECT pulse.declare_coverage(NULL, 'tweets', '[2024-03-01, 2024-03-02)')$$);
+SELECT pg_temp.err($$SELECT pulse.declare_coverage('', 'tweets', '[2024-03-01, 2024-03-02)')$$);
+SELECT pg_temp.err($$SELECT pulse.declare_coverage('s', 'tweet', '[2024-03-01, 2024-03-02)')$$);
+SELECT pg_temp.err($$SELECT pulse.declare_coverage('s', 'candles/upbit/KRW-BTC/1 minute', '[2024-03-01, 2024-03-02)')$$);
+SELECT pg_temp.err($$SELECT pulse.declare_coverage('s', 'tweets', '[2024-03-01,)')$$);
+SELECT pg_temp.err($$SELECT pulse.declare_coverage('s', 'tweets', '[-infinity, 2024-03-02)')$$);
+SELECT pg_temp.err($$SELECT pulse.declare_coverage('s', 'tweets', tstzrange(now(), now() + interval '1 day'))$$);
+SELECT pg_temp.err($$SELECT pulse.declare_coverage('s', 'tweets', NULL)$$);
+SELECT count(*) AS nothing_recorded FROM pulse.coverage WHERE source = 's';
+
 -- bad input
 SELECT pg_temp.err($$SELECT * FROM pulse.activity('regress', 'LEAD-1', '2024-03-01 12:00+00', '2024-03-01 10:00+00')$$);
 SELECT pg_temp.err($$SELECT * FROM pulse.activity('regress', 'LEAD-1', '2024-03-01 10:00+00', '2024-03-01 10:00+00')$$);
@@ -138,4 +181,5 @@ SELECT pg_temp.err($$SELECT * FROM pulse.lead_lag('regress', 'LEAD-1', '2024-03-
 
 DELETE FROM pulse.tweets WHERE created_at >= '2024-03-01' AND created_at < '2024-03-02';
 DELETE FROM pulse.candles WHERE exchange = 'regress';
+DELETE FROM pulse_internal.coverage WHERE source LIKE 'regress-%';
 DROP TABLE IF EXISTS public.analytics_test_tweets, public.analytics_test_candles;

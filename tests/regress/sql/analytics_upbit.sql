@@ -19,6 +19,9 @@ SELECT 'upbit-regress', e->>'market', interval '1 minute',
   FROM jsonb_array_elements(:'content'::jsonb) e;
 SELECT count(*), min(bucket_start), max(bucket_start), sum(volume) AS volume, sum(quote_volume) AS quote_volume
   FROM pulse.candles WHERE exchange = 'upbit-regress';
+-- The page covers 08:00-11:20 (its loader would declare it); no tweet source
+-- covers these hours, so the tweets side is NULL, not 0.
+SELECT pulse.declare_coverage('regress-upbit', 'candles/upbit-regress/KRW-BTC/1m', '[2020-02-20 08:00+00, 2020-02-20 11:20+00)');
 
 -- Make a hole: 09:00-09:09 disappear.
 DELETE FROM pulse.candles
@@ -47,6 +50,7 @@ SELECT count(*) AS buckets, count(*) FILTER (WHERE date_part('minute', bucket AT
 SET timezone = 'UTC';
 
 DELETE FROM pulse.candles WHERE exchange = 'upbit-regress';
+DELETE FROM pulse_internal.coverage WHERE source = 'regress-upbit';
 -- the partition may have been made by an earlier test: drop ours quietly
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.analytics_upbit_candles;
