@@ -104,3 +104,57 @@ SELECT 'pulse-0.1.0',
 INSERT INTO pulse_internal.coverage (source, subject, covered)
 SELECT 'pulse-0.1.0', 'tweets', tstzmultirange(tstzrange(min(t.created_at), max(t.created_at) + interval '1 microsecond'))
   FROM pulse.tweets t HAVING count(*) > 0;
+
+-- Streaming rollups (SPEC "Streaming rollups"): one row per rollup, visible
+-- and writable only to its owner's roles (row security), so the rollup's
+-- maintenance, which runs as that owner, keeps its own state.
+CREATE TABLE pulse_internal.rollups (
+  name            regclass    PRIMARY KEY,
+  owner           regrole     NOT NULL,
+  base            regclass    NOT NULL,
+  query           text        NOT NULL,
+  shape           jsonb       NOT NULL,
+  lateness        interval    NOT NULL,
+  emit            text        NOT NULL,
+  on_watermark    boolean     NOT NULL,
+  every_interval  interval,
+  every_rows      bigint,
+  mode            text        NOT NULL,
+  subjects        text        NOT NULL,
+  apply_sql       text        NOT NULL,
+  emit_sql        text        NOT NULL,
+  advance_sql     text        NOT NULL,
+  trigger_fn      regprocedure NOT NULL,
+  tick_fn         regprocedure NOT NULL,
+  watermark       timestamptz,
+  late_rows       bigint      NOT NULL DEFAULT 0,
+  beyond_lateness bigint      NOT NULL DEFAULT 0,
+  rows_since_emit bigint      NOT NULL DEFAULT 0,
+  last_emit_at    timestamptz,
+  last_batch_at   timestamptz,
+  created_at      timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE pulse_internal.rollups ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rollups_owner ON pulse_internal.rollups USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+
+-- Emitted panes of every rollup; NOTIFY pulse_panes tells listeners.
+CREATE TABLE pulse.panes (
+  rollup       regclass    NOT NULL,
+  window_start timestamptz NOT NULL,
+  window_end   timestamptz NOT NULL,
+  group_key    jsonb       NOT NULL,
+  pane         integer     NOT NULL,
+  timing       text        NOT NULL CHECK (timing IN ('early', 'on_time', 'late')),
+  retraction   boolean     NOT NULL DEFAULT false,
+  "values"     jsonb,
+  emitted_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (rollup, window_start, window_end, group_key, pane)
+);
+CREATE INDEX panes_emitted_idx ON pulse.panes (emitted_at);
+ALTER TABLE pulse.panes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY panes_read ON pulse.panes FOR SELECT USING (pg_catalog.has_table_privilege(rollup, 'SELECT'));
+CREATE POLICY panes_write ON pulse.panes FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM pulse_internal.rollups r WHERE r.name = rollup));
+CREATE POLICY panes_drop ON pulse.panes FOR DELETE
+  USING (EXISTS (SELECT FROM pulse_internal.rollups r WHERE r.name = rollup));
+

@@ -98,6 +98,8 @@ BEGIN
   ON CONFLICT ON CONSTRAINT coverage_pkey DO UPDATE
     SET covered = c.covered + excluded.covered, updated_at = now()
     WHERE NOT c.covered @> excluded.covered;
+  -- Rollups over this subject: on-time panes for the windows it completes.
+  PERFORM pulse_internal.rollups_progress(declare_coverage.subject);
 END
 $fn$;
 COMMENT ON FUNCTION pulse.declare_coverage(text, text, tstzrange) IS

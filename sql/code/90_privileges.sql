@@ -85,3 +85,38 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.candle_subject(text, text, interval),
   pulse_internal.covered(text)
   TO PUBLIC;
+
+-- Rollups: made and maintained by their base table's owner, with that
+-- owner's rights; the registry and the panes are guarded by row security
+-- (each role sees and moves its own rollups).
+GRANT EXECUTE ON FUNCTION
+  pulse_internal.rollup_shape(text),
+  pulse_internal.rollup_hop(timestamptz, interval, interval),
+  pulse_internal.rollup_session(timestamptz, interval),
+  pulse_internal.rollup_list(jsonb, text, text),
+  pulse_internal.rollup_emit(text),
+  pulse_internal.rollup_subjects(regclass),
+  pulse_internal.subject_watermark(text),
+  pulse_internal.rollup_row_end(jsonb, text),
+  pulse_internal.rollup_keys_sql(jsonb, text),
+  pulse_internal.rollup_table_sql(jsonb, text),
+  pulse_internal.rollup_same_group(jsonb, text, text),
+  pulse_internal.rollup_fresh_sql(jsonb, text),
+  pulse_internal.rollup_group_key_sql(jsonb, text),
+  pulse_internal.rollup_values_sql(jsonb, text, boolean),
+  pulse_internal.rollup_apply_sql(jsonb, text),
+  pulse_internal.rollup_emit_sql(jsonb, text, boolean),
+  pulse_internal.rollup_progress(regclass, bigint),
+  pulse_internal.rollup_apply(regclass, jsonb, timestamptz[]),
+  pulse_internal.rollup_recompute(regclass, timestamptz, timestamptz),
+  pulse_internal.rollups_progress(text),
+  pulse_internal.rollup_functions_sql(jsonb, text, text, text),
+  pulse_internal.rollup_create(text, text, text, jsonb, interval, text, text),
+  pulse_internal.rollup_const(text),
+  pulse_internal.rollup_owned(regclass),
+  pulse_internal.rollup_windows(regclass)
+  TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON pulse_internal.rollups TO PUBLIC;
+GRANT UPDATE (on_watermark, watermark, late_rows, beyond_lateness, rows_since_emit, last_emit_at, last_batch_at)
+  ON pulse_internal.rollups TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON pulse.panes TO PUBLIC;
