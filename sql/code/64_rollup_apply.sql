@@ -147,4 +147,4 @@ AS $fn$
   SELECT pulse_internal.rollups_progress(NULL)
 $fn$;
 COMMENT ON FUNCTION pulse.emit_panes() IS
-  'Processing-time step of every rollup the caller owns: panes of every <interval> triggers that are due, on-time panes the watermark allows; run by the maintenance worker, or call it from a scheduler (pg_cron) every few seconds';
+  'Processing-time step of every rollup the caller owns: panes of every <interval> triggers that are due, on-time panes the watermark allows; call it from a scheduler (pg_cron) every few seconds';
