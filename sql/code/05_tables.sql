@@ -79,5 +79,5 @@ SELECT pg_catalog.pg_extension_config_dump('pulse.checkpoints', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse.rejects', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse.rejects_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.coverage', '');
-SELECT pg_catalog.pg_extension_config_dump('pulse_internal.rollups', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.rollups', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('pulse.panes', '');

@@ -53,7 +53,8 @@ AS $fn$
     FROM jsonb_array_elements(cols) WITH ORDINALITY AS e(c, o)
 $fn$;
 
--- Parses the emit list: 'watermark', 'every <interval>', 'every <n> rows'.
+-- Parses the emit list: 'watermark', 'every <interval>', 'every <n> rows', or
+-- 'none' (the results table only).
 CREATE OR REPLACE FUNCTION pulse_internal.rollup_emit(emit text, OUT on_watermark boolean,
                                                       OUT every_interval interval, OUT every_rows bigint)
   LANGUAGE plpgsql IMMUTABLE
@@ -71,7 +72,9 @@ BEGIN
   FOREACH item IN ARRAY string_to_array(emit, ',') LOOP
     item := lower(btrim(item));
     m := regexp_match(item, '^every\s+([0-9]+)\s+rows?$');
-    IF item = 'watermark' THEN
+    IF item = 'none' THEN
+      CONTINUE;  -- results only, no panes
+    ELSIF item = 'watermark' THEN
       on_watermark := true;
     ELSIF m IS NOT NULL THEN
       IF every_rows IS NOT NULL OR m[1]::numeric < 1 OR m[1]::numeric > 1000000000 THEN
@@ -88,7 +91,7 @@ BEGIN
       PERFORM pulse_internal.interval_usecs('every', every_interval);
     ELSE
       RAISE EXCEPTION 'unknown trigger: %', item USING ERRCODE = 'invalid_parameter_value',
-        HINT = 'watermark, every <interval>, every <n> rows, or a comma list of them.';
+        HINT = 'watermark, every <interval>, every <n> rows, a comma list of them, or none.';
     END IF;
   END LOOP;
 END

@@ -2,7 +2,8 @@
 -- can read without knowing Pulse's functions. Granted to pulse_reader
 -- (90_privileges.sql).
 -- Minutes are binned with date_bin from the Unix epoch, so they do not
--- depend on the session's TimeZone.
+-- depend on the session's TimeZone. Tweets come from the built-in rollups
+-- (75_builtin_rollups.sql): a filter on the time reads only its windows.
 
 CREATE OR REPLACE VIEW pulse.minute_activity AS
 SELECT c.exchange,
@@ -16,25 +17,19 @@ SELECT c.exchange,
        c.low,
        c.close
   FROM pulse.candles c
-  LEFT JOIN (SELECT date_bin('1 minute', tw.created_at, timestamptz '1970-01-01 00:00:00+00') AS minute,
-                    count(*) AS tweets
-               FROM pulse.tweets tw
-              GROUP BY 1) t
-         ON t.minute = c.bucket_start
+  LEFT JOIN pulse_internal.tweets_by_minute t ON t.minute = c.bucket_start
  WHERE c.period = interval '1 minute';
 COMMENT ON VIEW pulse.minute_activity IS
   'Per exchange, market and minute with a 1-minute candle: tweets (all tweets created in that minute, whatever market they mention: the tweet stream is not per market), volume (base), quote_volume and open/high/low/close. Minutes without a candle are absent; for a gap-filled series over a range use pulse.activity().';
 
 CREATE OR REPLACE VIEW pulse.hashtags_hourly AS
 SELECT hour, hashtag, tweets, retweets, rank
-  FROM (SELECT date_bin('1 hour', tw.created_at, timestamptz '1970-01-01 00:00:00+00') AS hour,
-               h.tag                                              AS hashtag,
-               count(DISTINCT tw.id)                              AS tweets,
-               count(DISTINCT tw.id) FILTER (WHERE tw.is_retweet) AS retweets,
-               rank() OVER (PARTITION BY date_bin('1 hour', tw.created_at, timestamptz '1970-01-01 00:00:00+00')
-                            ORDER BY count(DISTINCT tw.id) DESC)  AS rank
-          FROM pulse.tweets tw
-         CROSS JOIN LATERAL unnest(tw.hashtags) AS h(tag)
+  FROM (SELECT s.hour, h.tag AS hashtag,
+               sum(s.tweets)::bigint   AS tweets,
+               sum(s.retweets)::bigint AS retweets,
+               rank() OVER (PARTITION BY s.hour ORDER BY sum(s.tweets) DESC) AS rank
+          FROM pulse_internal.hashtag_sets_hourly s
+         CROSS JOIN LATERAL unnest(s.hashtags) AS h(tag)
          GROUP BY 1, 2) ranked;
 COMMENT ON VIEW pulse.hashtags_hourly IS
   'Per UTC hour and hashtag (lower case, without #): tweets using it (retweets included), how many of them were retweets, and its rank in that hour (1 = most used; ties share a rank). Filter rank <= 10 for a top ten.';

@@ -128,6 +128,7 @@ CREATE TABLE pulse_internal.rollups (
   rows_since_emit bigint      NOT NULL DEFAULT 0,
   last_emit_at    timestamptz,
   last_batch_at   timestamptz,
+  builtin         boolean     NOT NULL DEFAULT false,
   created_at      timestamptz NOT NULL DEFAULT now()
 );
 ALTER TABLE pulse_internal.rollups ENABLE ROW LEVEL SECURITY;

@@ -1,0 +1,33 @@
+-- The built-in rollups behind the BI views (80_views.sql): tweets per minute
+-- and tweets per hour and hashtag set, kept by every batch of pulse.tweets,
+-- so a dashboard's time filter reads only the windows it asks for. Results
+-- only (no panes). Made once, by the install or the upgrade that first runs
+-- this file; their rows are dumped (config tables), their registry rows are
+-- not (CREATE EXTENSION makes them again).
+-- A tweet's hashtags as a set (sorted, each once): tweets with the same set
+-- share one row of hashtag_sets_hourly, and a tag listed twice counts once.
+CREATE OR REPLACE FUNCTION pulse_internal.tag_set(tags text[]) RETURNS text[]
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT array_agg(DISTINCT t ORDER BY t) FROM unnest($1) AS t
+$fn$;
+
+DO $$
+BEGIN
+  IF to_regclass('pulse_internal.tweets_by_minute') IS NULL THEN
+    PERFORM pulse.create_rollup('pulse_internal.tweets_by_minute',
+      $q$SELECT date_bin('1 minute', created_at, '1970-01-01 00:00:00+00') AS minute, count(*) AS tweets
+           FROM pulse.tweets GROUP BY 1$q$, lateness => '1 hour', emit => 'none');
+  END IF;
+  IF to_regclass('pulse_internal.hashtag_sets_hourly') IS NULL THEN
+    PERFORM pulse.create_rollup('pulse_internal.hashtag_sets_hourly',
+      $q$SELECT date_bin('1 hour', created_at, '1970-01-01 00:00:00+00') AS hour, pulse_internal.tag_set(hashtags) AS hashtags,
+                count(*) AS tweets, count(*) FILTER (WHERE is_retweet) AS retweets
+           FROM pulse.tweets WHERE cardinality(hashtags) > 0 GROUP BY 1, 2$q$, lateness => '1 hour', emit => 'none');
+  END IF;
+  UPDATE pulse_internal.rollups SET builtin = true
+   WHERE name IN ('pulse_internal.tweets_by_minute'::regclass, 'pulse_internal.hashtag_sets_hourly'::regclass);
+END $$;
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.tweets_by_minute', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.hashtag_sets_hourly', '');
