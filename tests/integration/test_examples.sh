@@ -44,5 +44,16 @@ best=$(run lead_lag.sql -v max_lag=10 "${range[@]}" | sed -n 2p | cut -d, -f1)
 out=$(run tweets_vs_volume.sql -v exchange=binance -v market=BTCUSDT "${range[@]}")
 grep -q '^2024-03-11 14:59:00+00,' <<<"$out" ||
   fail "tweets_vs_volume.sql: last minute of the range missing"
+# The tweet counter is a rollup: its counts are those of the table, per
+# keyword and minute, and a second run reuses it.
+out=$(run tweet_counter.sql "${range[@]}")
+grep -q '^2024-03-11 12:00:00+00,bitcoin,' <<<"$out" || fail "tweet_counter.sql: no bitcoin count for 12:00"
+diff=$(psql -XAtq -d "$db" -c "SELECT count(*) FROM ((SELECT minute, keyword, tweets FROM tweet_counter)
+  EXCEPT (SELECT date_bin('1 minute', created_at, '1970-01-01'), CASE WHEN text ~* 'bitcoin' OR 'bitcoin' = ANY (hashtags)
+  THEN 'bitcoin' WHEN text ~* '\mbtc\M' OR 'btc' = ANY (hashtags) THEN 'btc' ELSE 'other' END, count(*) FROM pulse.tweets GROUP BY 1, 2)) d")
+[ "$diff" = 0 ] || fail "tweet_counter.sql: $diff counts differ from the table"
+run tweet_counter.sql "${range[@]}" >/dev/null
+[ "$(psql -XAtq -d "$db" -c "SELECT count(*) FROM pulse.rollups WHERE name = 'tweet_counter'::regclass")" = 1 ] ||
+  fail "tweet_counter.sql: rollup made twice or not at all"
 dropdb "$db"
 echo "ok: $n example scripts return rows"
