@@ -122,18 +122,51 @@ BEGIN
   UPDATE pulse_internal.rollups x SET on_watermark = e.on_watermark, late_rows = 0, beyond_lateness = 0,
          rows_since_emit = 0, last_batch_at = NULL WHERE x.name = r;
   EXECUTE format('UPDATE %s SET emitted_at = clock_timestamp()', r);
-  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS pulse_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                 left(rel, 40) || '_pulse_ins', base, trig);
-  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS pulse_old NEW TABLE AS pulse_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                 left(rel, 40) || '_pulse_upd', base, trig);
-  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS pulse_old FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                 left(rel, 40) || '_pulse_del', base, trig);
-  EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                 left(rel, 40) || '_pulse_trunc', base, trig);
+  PERFORM pulse_internal.rollup_triggers(x) FROM pulse_internal.rollups x WHERE x.name = r;
   EXECUTE format('COMMENT ON TABLE %s IS %L', r, 'Rollup (pulse.create_rollup): ' || query);
   RETURN r;
 END
 $fn$;
+
+-- The statement triggers of a rollup on its base table, made where missing.
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_triggers(cfg pulse_internal.rollups) RETURNS void
+  LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  rel text := left((SELECT c.relname FROM pg_class c WHERE c.oid = cfg.name), 40);
+  ev record;
+BEGIN
+  FOR ev IN SELECT * FROM (VALUES ('ins', 'INSERT', 'REFERENCING NEW TABLE AS pulse_new'),
+                                  ('upd', 'UPDATE', 'REFERENCING OLD TABLE AS pulse_old NEW TABLE AS pulse_new'),
+                                  ('del', 'DELETE', 'REFERENCING OLD TABLE AS pulse_old'),
+                                  ('trunc', 'TRUNCATE', '')) AS t(suffix, event, refs) LOOP
+    IF NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = cfg.base AND g.tgname = rel || '_pulse_' || ev.suffix) THEN
+      EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+                     rel || '_pulse_' || ev.suffix, ev.event, cfg.base, ev.refs, cfg.trigger_fn::oid::regproc);
+    END IF;
+  END LOOP;
+END
+$fn$;
+
+-- pg_dump never dumps triggers on the extension's own tables (pulse.tweets,
+-- candles, landing), so a rollup over them comes back from pg_restore as
+-- its registry row only: that row remakes the triggers. (Triggers on other
+-- tables are dumped, and restored after the data.)
+CREATE OR REPLACE FUNCTION pulse_internal.rollups_restored() RETURNS trigger
+  LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = NEW.base
+                AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e') THEN
+    PERFORM pulse_internal.rollup_triggers(NEW);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER rollups_restored AFTER INSERT ON pulse_internal.rollups
+  FOR EACH ROW EXECUTE FUNCTION pulse_internal.rollups_restored();
 
 -- The value of a constant the analysis deparsed ('00:05:00'::interval).
 CREATE OR REPLACE FUNCTION pulse_internal.rollup_const(expr text) RETURNS text
