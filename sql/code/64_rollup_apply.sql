@@ -18,6 +18,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN 0;
   END IF;
+  PERFORM pulse_internal.rollup_as_owner(cfg);
   wm := greatest(cfg.watermark, pulse_internal.subject_watermark(cfg.subjects));
   IF wm > coalesce(cfg.watermark, '-infinity') THEN
     IF cfg.on_watermark THEN
@@ -58,6 +59,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN;
   END IF;
+  PERFORM pulse_internal.rollup_as_owner(cfg);
   wm := greatest(cfg.watermark, pulse_internal.subject_watermark(cfg.subjects));
   IF wm IS NOT NULL AND arrivals IS NOT NULL THEN
     EXECUTE format('SELECT count(*) FILTER (WHERE %1$s <= $1), count(*) FILTER (WHERE %1$s + $2 <= $1) FROM unnest($3) AS a(t)',
@@ -91,6 +93,7 @@ DECLARE
   old_keys text;
 BEGIN
   SELECT * INTO cfg FROM pulse_internal.rollups x WHERE x.name = r;
+  PERFORM pulse_internal.rollup_as_owner(cfg);
   t := quote_ident(cfg.shape->>'time_column');
   EXECUTE format('SELECT min(%1$s), max(%1$s) FROM %2$s WHERE %1$s >= $1 AND %1$s < $2', t, cfg.base)
     INTO lo, hi USING coalesce(from_ts, '-infinity'), coalesce(until_ts, 'infinity');
@@ -127,14 +130,18 @@ CREATE OR REPLACE FUNCTION pulse_internal.rollups_progress(subject text) RETURNS
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  f regprocedure;
+  cfg pulse_internal.rollups;
   n bigint := 0;
-  k bigint;
 BEGIN
-  FOR f IN SELECT x.tick_fn FROM pulse_internal.rollups x
-            WHERE subject IS NULL OR subject LIKE x.subjects ORDER BY x.name::oid LOOP
-    EXECUTE format('SELECT %s()', f::oid::regproc) INTO k;
-    n := n + coalesce(k, 0);
+  FOR cfg IN SELECT * FROM pulse_internal.rollups x
+              WHERE subject IS NULL OR subject LIKE x.subjects ORDER BY x.name::oid LOOP
+    -- One rollup's failure (its owner's code) never fails the caller's
+    -- batch nor the other rollups: it is reported, and retried next time.
+    BEGIN
+      n := n + coalesce(pulse_internal.rollup_call(cfg, 'tick'), 0);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'rollup % could not emit its panes: %', cfg.name, SQLERRM USING DETAIL = SQLSTATE;
+    END;
   END LOOP;
   RETURN n;
 END

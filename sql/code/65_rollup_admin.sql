@@ -19,9 +19,11 @@ AS $fn$
              'PERFORM pulse_internal.rollup_apply(r, ch, arrivals); RETURN NULL; END',
              results, pulse_internal.rollup_keys_sql(shape, 'pulse_new'), shape->>'time_column',
              coalesce('(' || (shape->>'where') || ')', 'true'), pulse_internal.rollup_keys_sql(shape, 'pulse_old'))),
-    format('CREATE FUNCTION %s() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
+    format('CREATE FUNCTION %s(op text, from_ts timestamptz, until_ts timestamptz) RETURNS bigint LANGUAGE plpgsql '
+           'SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
       tick_fn,
       format('DECLARE r regclass := to_regclass(%L); BEGIN IF r IS NULL THEN RETURN 0; END IF; '
+             'IF op = ''refresh'' THEN PERFORM pulse_internal.rollup_recompute(r, from_ts, until_ts); RETURN 0; END IF; '
              'RETURN pulse_internal.rollup_progress(r); END', results))]
 $fn$;
 
@@ -114,7 +116,7 @@ BEGIN
   VALUES (r, current_user::regrole, base, query, shape, lateness, emit, e.on_watermark, e.every_interval, e.every_rows,
           mode, pulse_internal.rollup_subjects(base), pulse_internal.rollup_apply_sql(shape, results),
           pulse_internal.rollup_emit_sql(shape, results, false), pulse_internal.rollup_emit_sql(shape, results, true),
-          (trig || '()')::regprocedure, (tick || '()')::regprocedure,
+          (trig || '()')::regprocedure, (tick || '(text, timestamptz, timestamptz)')::regprocedure,
           pulse_internal.subject_watermark(pulse_internal.rollup_subjects(base)), clock_timestamp());
   -- Existing rows: no panes for history.
   UPDATE pulse_internal.rollups x SET on_watermark = false WHERE x.name = r;
@@ -181,6 +183,51 @@ BEGIN
 END
 $fn$;
 
+-- Runs a rollup's tick function (SECURITY DEFINER, owned by the rollup's
+-- owner), so its stored SQL runs with that owner's rights whoever asks; a
+-- registry row naming any other function is refused.
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_call(cfg pulse_internal.rollups, op text,
+                                                      from_ts timestamptz DEFAULT NULL, until_ts timestamptz DEFAULT NULL)
+  RETURNS bigint
+  LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  n bigint;
+BEGIN
+  IF NOT pulse_internal.rollup_objects_owned(cfg) THEN
+    RAISE WARNING 'rollup % skipped: its objects are not all owned by its owner %', cfg.name, cfg.owner;
+    RETURN 0;
+  END IF;
+  EXECUTE format('SELECT %s($1, $2, $3)', cfg.tick_fn::oid::regproc) INTO n USING op, from_ts, until_ts;
+  RETURN n;
+END
+$fn$;
+
+-- Whether the results table and both functions of a registry row belong to
+-- the row's owner, and the functions run with that owner's rights.
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_objects_owned(cfg pulse_internal.rollups) RETURNS boolean
+  LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT coalesce((SELECT c.relowner = $1.owner::oid FROM pg_class c WHERE c.oid = $1.name), false)
+     AND (SELECT count(*) = 2 FROM pg_proc p WHERE p.oid IN ($1.trigger_fn::oid, $1.tick_fn::oid)
+             AND p.prosecdef AND p.proowner = $1.owner::oid)
+$fn$;
+
+-- The stored SQL of a rollup runs only as its owner.
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_as_owner(cfg pulse_internal.rollups) RETURNS void
+  LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF cfg.owner::oid <> (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) THEN
+    RAISE EXCEPTION 'rollup % is maintained as its owner %, not as %', cfg.name, cfg.owner, current_user
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION pulse_internal.rollup_owned(r regclass) RETURNS pulse_internal.rollups
   LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -206,7 +253,9 @@ BEGIN
   IF refresh_rollup."from" >= refresh_rollup.until THEN
     RAISE EXCEPTION 'from must be before until' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM pulse_internal.rollup_recompute(refresh_rollup.name, refresh_rollup."from", refresh_rollup.until);
+  -- as the rollup's owner, through its own function
+  PERFORM pulse_internal.rollup_call(pulse_internal.rollup_owned(refresh_rollup.name), 'refresh',
+                                     refresh_rollup."from", refresh_rollup.until);
 END
 $fn$;
 COMMENT ON FUNCTION pulse.refresh_rollup(regclass, timestamptz, timestamptz) IS
@@ -220,6 +269,10 @@ DECLARE
   cfg pulse_internal.rollups := pulse_internal.rollup_owned(drop_rollup.name);
   t name;
 BEGIN
+  IF NOT pulse_internal.rollup_objects_owned(cfg) THEN
+    RAISE EXCEPTION 'rollup % names objects its owner % does not own', cfg.name, cfg.owner
+      USING ERRCODE = 'insufficient_privilege', HINT = 'Drop its objects by hand and delete its registry row.';
+  END IF;
   FOR t IN SELECT g.tgname FROM pg_trigger g WHERE g.tgrelid = cfg.base AND g.tgfoid = cfg.trigger_fn::oid LOOP
     EXECUTE format('DROP TRIGGER %I ON %s', t, cfg.base);
   END LOOP;
@@ -238,7 +291,9 @@ AS $fn$
 DECLARE
   n bigint;
 BEGIN
-  IF to_regclass(r::text) IS NULL THEN
+  IF to_regclass(r::text) IS NULL
+     OR NOT EXISTS (SELECT FROM pulse_internal.rollups x JOIN pg_class c ON c.oid = x.name
+                     WHERE x.name = r AND c.relowner = x.owner::oid) THEN
     RETURN NULL;
   END IF;
   EXECUTE format('SELECT count(*) FROM (SELECT DISTINCT %I, window_end FROM %s) w',

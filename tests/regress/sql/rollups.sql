@@ -132,6 +132,45 @@ SET ROLE ru_other;
 SELECT pg_temp.err($$SELECT pulse.create_rollup('public.ru_bad', 'SELECT date_bin(''1 minute'', ts, ''1970-01-01'') AS w, count(*) AS n FROM public.ru_ev GROUP BY 1')$$);
 SELECT pg_temp.err($$SELECT pulse.drop_rollup('public.ru_tumble')$$);
 RESET ROLE;
+-- A hostile user forges a registry row whose "tick function" would make
+-- them superuser when run by a superuser (emit_panes from a scheduler,
+-- declare_coverage): it is skipped, and its SQL never runs as anyone else.
+CREATE ROLE ru_evil;
+GRANT CREATE ON SCHEMA public TO ru_evil;
+SET ROLE ru_evil;
+CREATE TABLE public.ru_evil_t (w timestamptz);
+CREATE FUNCTION public.ru_evil_fn(text, timestamptz, timestamptz) RETURNS bigint LANGUAGE sql
+  AS $$ ALTER ROLE ru_evil SUPERUSER; SELECT 1::bigint $$;
+CREATE FUNCTION public.ru_evil_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+INSERT INTO pulse_internal.rollups (name, owner, base, query, shape, lateness, emit, on_watermark, mode, subjects,
+                                    apply_sql, emit_sql, advance_sql, trigger_fn, tick_fn)
+VALUES ('public.ru_evil_t', 'ru_evil', 'public.ru_evil_t', '', '{}', '1 hour', 'watermark', true, 'accumulating', '%',
+        'ALTER ROLE ru_evil SUPERUSER', 'ALTER ROLE ru_evil SUPERUSER', 'ALTER ROLE ru_evil SUPERUSER',
+        'public.ru_evil_trg()', 'public.ru_evil_fn(text, timestamptz, timestamptz)');
+SELECT pg_temp.err($$INSERT INTO pulse_internal.rollups (name, owner, base, query, shape, lateness, emit, on_watermark, mode, subjects,
+                                    apply_sql, emit_sql, advance_sql, trigger_fn, tick_fn)
+VALUES ('public.ru_evil_t', 'postgres', 'public.ru_evil_t', '', '{}', '1 hour', 'watermark', true, 'accumulating', '%',
+        '', '', '', 'public.ru_evil_trg()', 'public.ru_evil_fn(text, timestamptz, timestamptz)')$$) AS as_someone_else;
+RESET ROLE;
+SELECT pulse.emit_panes() >= 0 AS ticked;
+SELECT pulse.declare_coverage('ru-test', 'tweets', '[2024-03-01 12:00+00, 2024-03-01 12:01+00)');
+SELECT pg_temp.err($$SELECT pulse.refresh_rollup('public.ru_evil_t')$$) AS refresh;
+SELECT pg_temp.err($$SELECT pulse_internal.rollup_apply('public.ru_evil_t', '["2024-03-01"]', NULL)$$) AS apply;
+SELECT pg_temp.err($$SELECT pulse.drop_rollup('public.ru_evil_t')$$) AS drop_it;
+-- the same function made SECURITY DEFINER (runs as ru_evil, and fails):
+-- a warning, and the caller's work goes on
+ALTER FUNCTION public.ru_evil_fn(text, timestamptz, timestamptz) SECURITY DEFINER;
+ALTER FUNCTION public.ru_evil_trg() SECURITY DEFINER;
+ALTER FUNCTION public.ru_evil_fn(text, timestamptz, timestamptz) OWNER TO ru_evil;
+SELECT pulse.declare_coverage('ru-test', 'tweets', '[2024-03-01 12:01+00, 2024-03-01 12:02+00)');
+SELECT subject, covered FROM pulse.coverage WHERE source = 'ru-test' ORDER BY subject;
+SELECT rolsuper AS evil_is_superuser FROM pg_roles WHERE rolname = 'ru_evil';
+DELETE FROM pulse_internal.rollups WHERE owner = 'ru_evil'::regrole;
+DROP TABLE public.ru_evil_t;
+DROP FUNCTION public.ru_evil_fn(text, timestamptz, timestamptz), public.ru_evil_trg();
+REVOKE CREATE ON SCHEMA public FROM ru_evil;
+DROP ROLE ru_evil;
+DELETE FROM pulse_internal.coverage WHERE source = 'ru-test';
 
 -- Dropping a rollup removes its table, triggers, functions and panes, and nothing else.
 SELECT pulse.drop_rollup('ru_hop');
