@@ -124,6 +124,8 @@ CREATE TABLE pulse_internal.rollups (
   apply_sql       text        NOT NULL,
   emit_sql        text        NOT NULL,
   advance_sql     text        NOT NULL,
+  delta_sql       text,
+  prune_sql       text,
   trigger_fn      regprocedure NOT NULL,
   tick_fn         regprocedure NOT NULL,
   watermark       timestamptz,

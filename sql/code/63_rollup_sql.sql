@@ -151,7 +151,7 @@ BEGIN
     '         AND x.window_start = f.%3$s AND x.window_end = f.window_end AND x.group_key = %16$s), 0) '
     '         + CASE WHEN $4 AND f.window_end <= $2 THEN 1 ELSE 0 END, '
     '         CASE WHEN $4 AND f.window_end <= $2 THEN ''late'' END, f.window_end + $3 <= $2, clock_timestamp(), '
-    '         CASE WHEN $4 AND f.window_end <= $2 THEN clock_timestamp() END FROM fresh f '
+    '         CASE WHEN $4 AND f.window_end <= $2 THEN clock_timestamp() END FROM fresh f ORDER BY f.%3$s%8$s '
     '  ON CONFLICT (%3$s%6$s) DO UPDATE SET window_end = excluded.window_end%10$s, '
     '    pane = CASE WHEN r.window_end <> excluded.window_end THEN excluded.pane WHEN excluded.emitted_at IS NOT NULL THEN r.pane + 1 ELSE r.pane END, '
     '    timing = CASE WHEN excluded.emitted_at IS NOT NULL THEN excluded.timing WHEN r.window_end <> excluded.window_end THEN NULL ELSE r.timing END, '

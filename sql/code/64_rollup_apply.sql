@@ -54,6 +54,7 @@ DECLARE
   late bigint := 0;
   beyond bigint := 0;
   n bigint := 0;
+  k bigint;
 BEGIN
   SELECT * INTO cfg FROM pulse_internal.rollups x WHERE x.name = r;
   IF NOT FOUND THEN
@@ -66,7 +67,14 @@ BEGIN
                    pulse_internal.rollup_row_end(cfg.shape, 'a.t'))
       INTO late, beyond USING wm, cfg.lateness, arrivals;
   END IF;
-  IF jsonb_array_length(coalesce(ch, '[]')) > 0 THEN
+  IF jsonb_typeof(ch) = 'object' THEN
+    -- the batch's sums (64_rollup_delta.sql)
+    IF jsonb_array_length(ch->'delta') > 0 THEN
+      EXECUTE cfg.delta_sql INTO n USING ch, coalesce(wm, '-infinity'), cfg.lateness, cfg.on_watermark, r;
+      EXECUTE cfg.prune_sql INTO k USING ch, coalesce(wm, '-infinity'), cfg.lateness, cfg.on_watermark, r;
+      n := n + k;
+    END IF;
+  ELSIF jsonb_array_length(coalesce(ch, '[]')) > 0 THEN
     EXECUTE cfg.apply_sql INTO n USING ch, coalesce(wm, '-infinity'), cfg.lateness, cfg.on_watermark, r;
   END IF;
   UPDATE pulse_internal.rollups x

@@ -7,6 +7,7 @@ CREATE OR REPLACE FUNCTION pulse_internal.rollup_functions_sql(shape jsonb, resu
   LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+  WITH i AS (SELECT pulse_internal.rollup_count_column(shape) IS NOT NULL AS incremental)
   SELECT ARRAY[
     format('CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
       trigger_fn,
@@ -16,15 +17,22 @@ AS $fn$
              'IF TG_OP <> ''DELETE'' THEN SELECT coalesce(jsonb_agg(k), ''[]'') INTO ch FROM (%s) s; '
              '  SELECT array_agg(%I) INTO arrivals FROM pulse_new WHERE %s; END IF; '
              'IF TG_OP <> ''INSERT'' THEN SELECT ch || coalesce(jsonb_agg(k), ''[]'') INTO ch FROM (%s) s; END IF; '
-             'PERFORM pulse_internal.rollup_apply(r, ch, arrivals); RETURN NULL; END',
-             results, pulse_internal.rollup_keys_sql(shape, 'pulse_new'), shape->>'time_column',
-             coalesce('(' || (shape->>'where') || ')', 'true'), pulse_internal.rollup_keys_sql(shape, 'pulse_old'))),
+             'IF ch = ''[]'' AND arrivals IS NULL THEN RETURN NULL; END IF; '
+             '%s PERFORM pulse_internal.rollup_apply(r, ch, arrivals); RETURN NULL; END',
+             results,
+             CASE WHEN incremental THEN pulse_internal.rollup_delta_rows_sql(shape, 'pulse_new', 1)
+                  ELSE pulse_internal.rollup_keys_sql(shape, 'pulse_new') END,
+             shape->>'time_column', coalesce('(' || (shape->>'where') || ')', 'true'),
+             CASE WHEN incremental THEN pulse_internal.rollup_delta_rows_sql(shape, 'pulse_old', -1)
+                  ELSE pulse_internal.rollup_keys_sql(shape, 'pulse_old') END,
+             CASE WHEN incremental THEN 'ch := jsonb_build_object(''delta'', ch);' ELSE '' END)),
     format('CREATE FUNCTION %s(op text, from_ts timestamptz, until_ts timestamptz) RETURNS bigint LANGUAGE plpgsql '
            'SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
       tick_fn,
       format('DECLARE r regclass := to_regclass(%L); BEGIN IF r IS NULL THEN RETURN 0; END IF; '
              'IF op = ''refresh'' THEN PERFORM pulse_internal.rollup_recompute(r, from_ts, until_ts); RETURN 0; END IF; '
              'RETURN pulse_internal.rollup_progress(r); END', results))]
+    FROM i
 $fn$;
 
 -- create_rollup runs in its caller's search_path (the query and the name are
@@ -111,11 +119,14 @@ BEGIN
     EXECUTE stmt;
   END LOOP;
   INSERT INTO pulse_internal.rollups (name, owner, base, query, shape, lateness, emit, on_watermark, every_interval,
-                                      every_rows, mode, subjects, apply_sql, emit_sql, advance_sql, trigger_fn, tick_fn,
+                                      every_rows, mode, subjects, apply_sql, emit_sql, advance_sql, delta_sql, prune_sql,
+                                      trigger_fn, tick_fn,
                                       watermark, last_emit_at)
   VALUES (r, current_user::regrole, base, query, shape, lateness, emit, e.on_watermark, e.every_interval, e.every_rows,
           mode, pulse_internal.rollup_subjects(base), pulse_internal.rollup_apply_sql(shape, results),
           pulse_internal.rollup_emit_sql(shape, results, false), pulse_internal.rollup_emit_sql(shape, results, true),
+          CASE WHEN pulse_internal.rollup_count_column(shape) IS NOT NULL THEN pulse_internal.rollup_delta_sql(shape, results) END,
+          CASE WHEN pulse_internal.rollup_count_column(shape) IS NOT NULL THEN pulse_internal.rollup_prune_sql(shape, results) END,
           (trig || '()')::regprocedure, (tick || '(text, timestamptz, timestamptz)')::regprocedure,
           pulse_internal.subject_watermark(pulse_internal.rollup_subjects(base)), clock_timestamp());
   -- Existing rows: no panes for history.

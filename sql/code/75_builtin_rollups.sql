@@ -4,15 +4,6 @@
 -- only (no panes). Made once, by the install or the upgrade that first runs
 -- this file; their rows are dumped (config tables), their registry rows are
 -- not (CREATE EXTENSION makes them again).
--- A tweet's hashtags as a set (sorted, each once): tweets with the same set
--- share one row of hashtag_sets_hourly, and a tag listed twice counts once.
-CREATE OR REPLACE FUNCTION pulse_internal.tag_set(tags text[]) RETURNS text[]
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-  SELECT array_agg(DISTINCT t ORDER BY t) FROM unnest($1) AS t
-$fn$;
-
 DO $$
 BEGIN
   IF to_regclass('pulse_internal.tweets_by_minute') IS NULL THEN
@@ -22,7 +13,7 @@ BEGIN
   END IF;
   IF to_regclass('pulse_internal.hashtag_sets_hourly') IS NULL THEN
     PERFORM pulse.create_rollup('pulse_internal.hashtag_sets_hourly',
-      $q$SELECT date_bin('1 hour', created_at, '1970-01-01 00:00:00+00') AS hour, pulse_internal.tag_set(hashtags) AS hashtags,
+      $q$SELECT date_bin('1 hour', created_at, '1970-01-01 00:00:00+00') AS hour, hashtags,
                 count(*) AS tweets, count(*) FILTER (WHERE is_retweet) AS retweets
            FROM pulse.tweets WHERE cardinality(hashtags) > 0 GROUP BY 1, 2$q$, lateness => '1 hour', emit => 'none');
   END IF;

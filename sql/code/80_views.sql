@@ -29,7 +29,8 @@ SELECT hour, hashtag, tweets, retweets, rank
                sum(s.retweets)::bigint AS retweets,
                rank() OVER (PARTITION BY s.hour ORDER BY sum(s.tweets) DESC) AS rank
           FROM pulse_internal.hashtag_sets_hourly s
-         CROSS JOIN LATERAL unnest(s.hashtags) AS h(tag)
+         -- a tag listed twice in one tweet counts once
+         CROSS JOIN LATERAL (SELECT DISTINCT t FROM unnest(s.hashtags) AS t) AS h(tag)
          GROUP BY 1, 2) ranked;
 COMMENT ON VIEW pulse.hashtags_hourly IS
   'Per UTC hour and hashtag (lower case, without #): tweets using it (retweets included), how many of them were retweets, and its rank in that hour (1 = most used; ties share a rank). Filter rank <= 10 for a top ten.';

@@ -115,12 +115,15 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.rollup_const(text),
   pulse_internal.rollup_owned(regclass),
   pulse_internal.rollup_windows(regclass),
-  pulse_internal.tag_set(text[]),
   pulse_internal.rollup_triggers(pulse_internal.rollups),
   pulse_internal.rollups_restored(),
   pulse_internal.rollup_call(pulse_internal.rollups, text, timestamptz, timestamptz),
   pulse_internal.rollup_objects_owned(pulse_internal.rollups),
-  pulse_internal.rollup_as_owner(pulse_internal.rollups)
+  pulse_internal.rollup_as_owner(pulse_internal.rollups),
+  pulse_internal.rollup_count_column(jsonb),
+  pulse_internal.rollup_delta_rows_sql(jsonb, text, integer),
+  pulse_internal.rollup_delta_sql(jsonb, text),
+  pulse_internal.rollup_prune_sql(jsonb, text)
   TO PUBLIC;
 GRANT SELECT, INSERT, DELETE ON pulse_internal.rollups TO PUBLIC;
 GRANT UPDATE (on_watermark, watermark, late_rows, beyond_lateness, rows_since_emit, last_emit_at, last_batch_at)

@@ -40,6 +40,17 @@ ROLLUPS = {
                 "SELECT s, window_end, k, n, hi FROM rm_sess",
                 "SELECT min(ts), max(ts) + interval '3 minutes', k, count(*), max(v) FROM (SELECT *, "
                 "pulse.session_start(ts, '3 minutes') OVER (PARTITION BY k ORDER BY ts) AS ss FROM rm_ev) x GROUP BY ss, k"),
+    # counts only: maintained from the batch's sums, not by recomputing
+    "rm_count": ("SELECT date_bin('10 minutes', ts, '1970-01-01') AS w, k, count(*) AS n, count(v) AS nv, "
+                 "count(*) FILTER (WHERE v > 5) AS big FROM rm_ev WHERE k IS DISTINCT FROM 'c' GROUP BY 1, 2",
+                 "watermark, every 4 rows", "discarding",
+                 "SELECT w, k, n, nv, big FROM rm_count",
+                 "SELECT date_bin('10 minutes', ts, '1970-01-01'), k, count(*), count(v), count(*) FILTER (WHERE v > 5) "
+                 "FROM rm_ev WHERE k IS DISTINCT FROM 'c' GROUP BY 1, 2"),
+    "rm_hopcount": ("SELECT pulse.hop(ts, '20 minutes', '10 minutes') AS w, count(*) AS n FROM rm_ev GROUP BY 1",
+                    "watermark", "accumulating",
+                    "SELECT w, n FROM rm_hopcount",
+                    "SELECT h, count(*) FROM rm_ev, pulse.hop(ts, '20 minutes', '10 minutes') h GROUP BY 1"),
     "rm_disc": ("SELECT date_bin('1 hour', ts, '1970-01-01') AS h, count(*) AS n, sum(v) AS s FROM rm_ev GROUP BY 1",
                 "every 5 rows, every 1 second", "discarding",
                 "SELECT h, n, s FROM rm_disc",
@@ -96,6 +107,9 @@ q(load_sql(60))
 for name, (query, emit, mode, _, _) in ROLLUPS.items():
     q("SELECT pulse.create_rollup('%s', $q$%s$q$, lateness => '30 minutes', emit => '%s', mode => '%s')" % (name, query, emit, mode))
 check(0)
+incremental = q("SELECT string_agg(name::text, ',' ORDER BY name::text) FROM pulse_internal.rollups WHERE delta_sql IS NOT NULL AND NOT builtin")
+if incremental != "rm_count,rm_hopcount":
+    sys.exit("FAIL: incremental rollups are %r" % incremental)
 for step in range(1, STEPS + 1):
     now += rng.randrange(30, 400)
     op = rng.random()
