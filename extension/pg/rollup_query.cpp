@@ -29,6 +29,7 @@ extern "C" {
 #include "parser/parser.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 }
@@ -107,6 +108,8 @@ void check_raw(SelectStmt* s) {
   if (s->groupClause == NIL) unsupported("a query without GROUP BY");
 }
 
+RollupShape describe(Query* q, RangeTblEntry* rte);
+
 }  // namespace
 
 RollupShape analyze_rollup_query(const std::string& sql) {
@@ -152,6 +155,25 @@ RollupShape analyze_rollup_query(const std::string& sql) {
   if (relkind != RELKIND_PARTITIONED_TABLE && relkind != RELKIND_RELATION)
     unsupported("a FROM item that is not a table");
 
+  // Everything below is deparsed as the maintenance will read it: with a
+  // search_path of pg_catalog only (names outside it come out qualified) and
+  // fixed date and interval styles (constants come out unambiguous).
+  int nest = pg_guard([] { return NewGUCNestLevel(); });
+  pg_guard([] {
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    set_config_option("timezone", "UTC", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  });
+  RollupShape shape = describe(q, rte);
+  pg_guard([nest] { AtEOXact_GUC(true, nest); });
+  return shape;
+}
+
+namespace {
+
+RollupShape describe(Query* q, RangeTblEntry* rte) {
+  ListCell* lc;
   RollupShape shape;
   shape.relid = rte->relid;
   char* relname = pg_guard([&] { return get_rel_name(rte->relid); });
@@ -269,5 +291,7 @@ RollupShape analyze_rollup_query(const std::string& sql) {
   }
   return shape;
 }
+
+}  // namespace
 
 }  // namespace pulse::pg

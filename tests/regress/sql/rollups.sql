@@ -185,3 +185,24 @@ SELECT count(*) AS ru_functions_left FROM pg_proc WHERE proname LIKE 'ru\_%';
 DROP TABLE ru_ev, ru_plain;
 DROP ROLE ru_other;
 DELETE FROM pulse_internal.coverage WHERE source = 'ru-test';
+
+-- A definition resolves names in the caller's search_path, and is kept in a
+-- form that needs none (functions qualified, constants in ISO styles).
+CREATE SCHEMA ru_s;
+CREATE FUNCTION ru_s.bucket_of(v numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN v > 10 THEN 'big' ELSE 'small' END $$;
+CREATE TABLE ru_s.ev (ts timestamptz NOT NULL, v numeric) PARTITION BY RANGE (ts);
+SELECT pulse.partition_by_time('ru_s.ev', 'ts', '1 day');
+SELECT pulse.ensure_partitions('ru_s.ev', '2024-03-01', '2024-03-02') > 0 AS made;
+SET search_path = ru_s, public;
+SET datestyle = 'SQL, DMY';
+SET intervalstyle = 'sql_standard';
+SELECT pulse.create_rollup('ev_sizes', $$SELECT date_bin('7 minutes', ts, '2024-03-01 00:03:00+00') AS w, bucket_of(v) AS size, count(*) AS n FROM ev GROUP BY 1, 2$$);
+RESET search_path;
+SET datestyle = 'SQL, MDY';
+INSERT INTO ru_s.ev VALUES ('2024-03-01 00:04:00+00', 3), ('2024-03-01 00:09:59+00', 30), ('2024-03-01 00:10:00+00', 4);
+SET datestyle = 'ISO, YMD';
+RESET intervalstyle;
+SELECT w, window_end, size, n FROM ru_s.ev_sizes ORDER BY 1, 3;
+SELECT shape->>'origin' AS origin, shape->'groups'->0->>'expr' AS size_expr FROM pulse_internal.rollups WHERE name = 'ru_s.ev_sizes'::regclass;
+SELECT pulse.drop_rollup('ru_s.ev_sizes');
+DROP SCHEMA ru_s CASCADE;
