@@ -496,6 +496,22 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
   }
   commit_xid_ = PQgetvalue(v.get(), 0, 2);
   v.reset();
+  // The event time this batch completes, in its own transaction: coverage
+  // is never recorded without the rows it vouches for. Bounds are whole
+  // milliseconds added to the epoch (no double on the way).
+  for (const CoverageSpan& span : b.coverage) {
+    std::string lo = std::to_string(span.lo_ms), hi = std::to_string(span.hi_ms);
+    const char* cp[5] = {stream_.c_str(), span.subject.c_str(), lo.c_str(), hi.c_str(), span.hi_closed ? "[]" : "[)"};
+    PgResultPtr d(PQexecParams(c,
+                               "SELECT pulse.declare_coverage($1, $2, tstzrange("
+                               "timestamptz 'epoch' + $3::bigint * interval '1 millisecond', "
+                               "timestamptz 'epoch' + $4::bigint * interval '1 millisecond', $5))",
+                               5, nullptr, cp, nullptr, nullptr, 0));
+    if (!d || PQresultStatus(d.get()) != PGRES_TUPLES_OK) {
+      err = "recording coverage " + span.subject + ": " + result_error(c, d.get(), &sqlstate);
+      return fail();
+    }
+  }
   if (!exec_ok(c, "COMMIT", err, sqlstate)) return fail();
   return true;
 }
