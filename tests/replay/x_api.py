@@ -45,8 +45,20 @@ keep-alives, then PULSE_REPLAY_X_HOLD_S seconds of keep-alives), the rules
 endpoints and recent search; faults come from server.py's scenario rules.
 The scripted per-connection faults above (dropped sockets, silence,
 operational-disconnect) need this module's own server.
+
+A --data-dir day is replayed as the recording of a stream that was connected
+for the whole day, on the recording's clock (the Date of every response):
+the clock reads the day's start until the stream is read, moves with the
+messages as they are sent, and when the last one is out the recording ends:
+the connection closes and the clock reads a minute after the day's end. A
+later connection opens after the recording, so it gets nothing new (only
+keep-alives for PULSE_REPLAY_X_HOLD_S). pulse-load's coverage of the stream
+runs on this clock (a Date far behind its own marks a replay), so the day
+is covered from its start, and its last seconds once the reconnect's gap
+search has covered them.
 """
 import base64
+import datetime as dt
 import gzip
 import json
 import os
@@ -340,10 +352,16 @@ def register(server):
     path = os.environ.get("PULSE_REPLAY_X_TWEETS")
     data_dir = os.environ.get("PULSE_REPLAY_DATA_DIR")
     messages = None  # whole stream lines (data, includes, matching_rules), as generated
+    clock = None  # the recording's time (epoch seconds), for a --data-dir day
     if data_dir:
         messages = [l.rstrip("\r\n").encode() for l in open(os.path.join(data_dir, "x", "stream.jsonl"), encoding="utf-8")
                     if l.strip()]
         tweets = [json.loads(l)["data"] for l in messages]
+        manifest = json.load(open(os.path.join(data_dir, "manifest.json"), encoding="utf-8"))
+        day = [dt.datetime.strptime(manifest[k], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
+               for k in ("from", "until")]
+        clock = {"now": day[0], "start": day[0], "end": day[1] + 60}
+        server.state["clock"] = lambda: clock["now"]
     elif path:
         tweets = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
     else:
@@ -390,6 +408,20 @@ def register(server):
             rules = [{"id": r["id"], "tag": r.get("tag", "")} for r in st["rules"]]
 
         def chunks():
+            if clock is not None:
+                if clock["now"] >= clock["end"]:
+                    for _ in range(int(hold_s * 2)):
+                        time.sleep(0.5)
+                        yield b"\r\n"
+                    return
+                for line, t in zip(messages, tweets):
+                    yield b"\r\n"
+                    for piece in split_line(line):
+                        yield piece
+                    sent = dt.datetime.strptime(t["created_at"][:19], "%Y-%m-%dT%H:%M:%S")
+                    clock["now"] = max(clock["now"], sent.replace(tzinfo=dt.timezone.utc).timestamp())
+                clock["now"] = clock["end"]
+                return
             for line in messages or ():
                 yield b"\r\n"
                 for piece in split_line(line):
