@@ -27,6 +27,13 @@ Scenario keys (all optional):
   "rate_limit_remaining": n  sent as x-rate-limit-remaining on every page
   "rules": [{"id": .., "value": .., "tag": ..}]
   "cassette": "path"      serve this VCR cassette's body for recent search
+  "search_fail_after": n  recent-search calls after the first n get HTTP 400
+  "clock": "ISO time"     the server replays a recording on this clock: every
+                          response's Date shows it; a tweet sent on the stream
+                          moves it to the tweet's created_at; a conn's
+                          "clock" sets it when the connection opens and its
+                          "end_clock" when its lines are out (the recording's
+                          connection ended then). Without it, Date is now.
   "stream_rate": n        tweets per second for "rate" connections:
       {"rate_lines": [tweet, ...]} send each line stamped with the send time
 
@@ -58,7 +65,9 @@ is covered from its start, and its last seconds once the reconnect's gap
 search has covered them.
 """
 import base64
+import datetime
 import datetime as dt
+import email.utils
 import gzip
 import json
 import os
@@ -119,9 +128,15 @@ def split_line(line):
     return [line[:cut], line[cut:] + b"\r\n"]
 
 
+def iso_seconds(text):
+    return datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
 class State:
     def __init__(self, scenario):
         self.scenario = scenario
+        self.clock = iso_seconds(scenario["clock"]) if scenario.get("clock") else None
         self.lock = threading.Lock()
         self.connections = 0
         self.search_calls = 0
@@ -147,6 +162,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def date_time_string(self, timestamp=None):
+        clock = self.server.state.clock
+        return email.utils.formatdate(clock if clock is not None and timestamp is None else timestamp, usegmt=True)
+
+    def advance(self, seconds):
+        st = self.server.state
+        if st.clock is not None:
+            with st.lock:
+                st.clock = max(st.clock, seconds)
 
     def record(self, status, **extra):
         url = urllib.parse.urlsplit(self.path)
@@ -212,6 +237,8 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             call = st.search_calls
             st.search_calls += 1
+        if call >= sc.get("search_fail_after", 1 << 30):
+            return self.send_json(400, {"title": "Invalid Request", "status": 400, "detail": "scripted failure"})
         faults = sc.get("search_faults", [])
         if call < len(faults):
             status = faults[call]
@@ -255,6 +282,9 @@ class Handler(BaseHTTPRequestHandler):
             st.connections += 1
         conns = st.scenario.get("stream", [{"lines": [], "then": "hold"}])
         conn = conns[min(n, len(conns) - 1)]
+        if conn.get("clock") and st.clock is not None:
+            with st.lock:
+                st.clock = iso_seconds(conn["clock"])
         if conn.get("drop"):
             self.record(0, connection=n, drop=True)
             self.close_connection = True
@@ -275,6 +305,8 @@ class Handler(BaseHTTPRequestHandler):
         self.record(200, connection=n)
         try:
             for item in conn.get("lines", []):
+                if "created_at" in item:
+                    self.advance(iso_seconds(item["created_at"]))
                 line = self.line_bytes(item, conn)
                 if conn.get("keepalive", True):
                     self.chunk(b"\r\n")
@@ -298,6 +330,8 @@ class Handler(BaseHTTPRequestHandler):
                     t = dict(t)
                     t["text"] = "sent_at=%.6f %s" % (time.time(), t.get("text", ""))
                     self.chunk(json.dumps({"data": t}).encode() + b"\r\n")
+            if conn.get("end_clock"):
+                self.advance(iso_seconds(conn["end_clock"]))
             then = conn.get("then", "hold")
             if then == "op_disconnect":
                 self.chunk(json.dumps({"errors": [{
