@@ -7,7 +7,7 @@
 # the loader's clock; a recent search round covers X's window for it once
 # all its pages are in (a round that failed covers nothing); a file covers
 # [first, last] of its tweets unless --covers FROM..UNTIL or none; a re-run
-# leaves coverage as it was.
+# leaves coverage as it was; an extension without coverage (0.1.0) still loads.
 . "$(dirname "$0")/tweets_lib.sh"
 new_db pulse_it_coverage_tweets
 export PULSE_LOAD_TEST_TIME_SCALE=0.02
@@ -157,4 +157,12 @@ for bad in "2024-08-27..2024-08-26" "yesterday" "2024-08-27" "2024-08-27..2024-0
 done
 "$bin" tweets --source stream --covers none 2>"$work/err"
 [ $? = 2 ] && grep -q "is for --source file" "$work/err" || fail "--covers with the stream: $(cat "$work/err")"
+# A database whose extension predates coverage (0.1.0, no declare_coverage):
+# the load goes on and says it records no coverage.
+dropdb --if-exists --force pulse_it_coverage_010 >/dev/null 2>&1
+createdb pulse_it_coverage_010 && psql -Xq -d pulse_it_coverage_010 -c "CREATE EXTENSION pulse VERSION '0.1.0'" || fail "0.1.0 set-up"
+"$bin" tweets --source file --file "$work/tweets.jsonl" --db dbname=pulse_it_coverage_010 2>"$work/err" || fail "0.1.0 load: $(tail -3 "$work/err")"
+grep -q "records no coverage" "$work/err" || fail "0.1.0: no word about coverage: $(cat "$work/err")"
+[ "$(psql -XAtq -d pulse_it_coverage_010 -c "SELECT count(*) FROM pulse.tweets")" = 3 ] || fail "0.1.0: tweets not loaded"
+dropdb pulse_it_coverage_010
 echo "ok: stream (replayed clock, gap filled or not, live clock), search rounds, files and --covers record exact coverage"
