@@ -3,8 +3,11 @@
 # replay server (tests/replay/server.py --data-dir) serves it on 127.0.0.1 in
 # the APIs' own formats, `pulse-load candles` backfills both markets with
 # --since/--until, and `pulse-load tweets --source stream` reads the filtered
-# stream until its checkpoint holds the day's last tweet. Safe to rerun: a
-# second load merges every record as unchanged.
+# stream until its checkpoint holds the day's last tweet and its coverage
+# (pulse.coverage, which the loaders record) holds the whole day: the replay
+# presents the day as a recording on its own clock, and the last seconds are
+# covered once the loader's gap search after the recording ends has run.
+# Safe to rerun: a second load merges every record as unchanged.
 #   demo/load_sample.sh DATA_DIR [--db CONNINFO] [--bin PATH/pulse-load] [--timeout SECONDS]
 # The connection defaults to the PG* variables.
 set -euo pipefail
@@ -55,13 +58,15 @@ for m in "upbit KRW-BTC" "binance BTCUSDT"; do
 done
 
 started=$(q "SELECT clock_timestamp()")
-echo "pulse-load tweets --source stream (until the checkpoint holds tweet $last_id)"
+echo "pulse-load tweets --source stream (until the checkpoint holds tweet $last_id and the day is covered)"
 "$bin" tweets --source stream --query 'bitcoin OR btc OR #bitcoin OR #btc' --api-url "$api" \
   ${db:+--db "$db"} --quiet --stream demo_x_stream --flush-interval 500 &
 stream_pid=$!
 deadline=$(( $(date +%s) + timeout ))
 until [ "$(q "SELECT count(*) FROM pulse.checkpoints WHERE stream = 'demo_x_stream'
-                AND updated_at >= '$started' AND position::text LIKE '%$last_id%'")" = 1 ]; do
+                AND updated_at >= '$started' AND position::text LIKE '%$last_id%'")" = 1 ] &&
+      [ "$(q "SELECT count(*) FROM pulse.coverage WHERE source = 'demo_x_stream' AND subject = 'tweets'
+                AND covered @> tstzrange('$since', '$until')")" = 1 ]; do
   kill -0 "$stream_pid" 2>/dev/null || { echo "load_sample.sh: the stream loader exited" >&2; exit 1; }
   [ "$(date +%s)" -ge "$deadline" ] && { echo "load_sample.sh: the stream did not finish in ${timeout}s" >&2; exit 1; }
   sleep 0.5

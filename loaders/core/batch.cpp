@@ -68,6 +68,21 @@ void Pipeline::set_checkpoint(std::string cp) {
   if (!was_pending) cv_writer_.notify_all();
 }
 
+void Pipeline::add_coverage(CoverageSpan span) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool was_pending = batcher_.pending();
+  batcher_.add_coverage(std::move(span));
+  if (!was_pending && batcher_.pending()) cv_writer_.notify_all();
+}
+
+void Pipeline::set_checkpoint(std::string cp, CoverageSpan span) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool was_pending = batcher_.pending();
+  batcher_.set_checkpoint(std::move(cp));
+  batcher_.add_coverage(std::move(span));
+  if (!was_pending) cv_writer_.notify_all();
+}
+
 void Pipeline::flush() {
   std::unique_lock<std::mutex> lock(mu_);
   rethrow_locked();

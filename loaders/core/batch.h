@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/coverage.h"
 #include "core/log.h"
 
 namespace pulse::load {
@@ -33,6 +34,10 @@ struct Batch {
   std::vector<Record> records;
   size_t bytes = 0;
   std::string checkpoint = "{}";  // JSON: the source position after this batch
+  // Event time this batch completes (pulse.declare_coverage in its
+  // transaction). Added after the records it covers, so it is never
+  // committed before them; a batch may carry coverage and no records.
+  std::vector<CoverageSpan> coverage;
 };
 
 struct BatchLimits {
@@ -48,6 +53,11 @@ class Batcher {
   explicit Batcher(BatchLimits l) : limits_(l) {}
   void add(Record r, std::chrono::steady_clock::time_point now);
   void set_checkpoint(std::string cp) { checkpoint_ = std::move(cp); dirty_ = true; }
+  void add_coverage(CoverageSpan s) {
+    if (s.empty()) return;
+    merge_coverage(cur_.coverage, std::move(s));
+    dirty_ = true;
+  }
   bool full() const { return cur_.records.size() >= limits_.rows || cur_.bytes >= limits_.bytes; }
   // Time to flush: something pending and the oldest pending thing is older
   // than the interval.
@@ -95,6 +105,11 @@ class Pipeline {
   // when the writer cuts the batch by time between the two.
   void add(Record r, std::string checkpoint_after);
   void set_checkpoint(std::string checkpoint_json);
+  // Coverage completed by what was added so far (and by this checkpoint,
+  // when given): it goes with the batch holding the last of those records,
+  // or a later one, never an earlier one.
+  void add_coverage(CoverageSpan span);
+  void set_checkpoint(std::string checkpoint_json, CoverageSpan span);
   // Cuts the pending batch now (end of a page in follow mode, say).
   void flush();
   // Flushes, waits for the writer to drain, stops it; rethrows its failure.

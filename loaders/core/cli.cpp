@@ -28,8 +28,9 @@ const std::map<std::string, FlagSpec>& common_flags() {
 const std::map<std::string, std::map<std::string, FlagSpec>>& command_flags() {
   static const std::map<std::string, std::map<std::string, FlagSpec>> flags = {
       {"candles",
-       {{"exchange", {true}}, {"market", {true}}, {"period", {true}}, {"since", {true}}, {"until", {true}}}},
-      {"tweets", {{"source", {true}}, {"query", {true}}, {"format", {true}}}},
+       {{"exchange", {true}}, {"market", {true}}, {"period", {true}}, {"since", {true}}, {"until", {true}},
+        {"covers", {true}}}},
+      {"tweets", {{"source", {true}}, {"query", {true}}, {"format", {true}}, {"covers", {true}}}},
   };
   return flags;
 }
@@ -106,9 +107,10 @@ std::string usage_text() {
 usage:
   pulse-load candles --exchange upbit|coinone|binance --market M [--period 1m]
                      [--since T] [--until T] [--follow] [--api-url URL]
-                     [--file PATH|-]
+                     [--file PATH|- [--covers FROM..UNTIL|none]]
   pulse-load tweets  --source stream|search|file [--query Q] [--file PATH|-]
                      [--format twitter_v2|twitter_v1] [--follow] [--api-url URL]
+                     [--covers FROM..UNTIL|none]
 
 candles   1-minute (or --period 1m|3m|5m|15m|30m|1h) candles from an exchange's
           public API; --since/--until backfill a range, --follow polls each
@@ -116,6 +118,16 @@ candles   1-minute (or --period 1m|3m|5m|15m|30m|1h) candles from an exchange's
 tweets    X API v2 filtered stream (--source stream, --query ensures a rule),
           recent search (--source search), or archived v2/v1.1 JSON files
           (--source file, JSON Lines or a JSON array, - for stdin).
+
+coverage  every load records in pulse.coverage the event time it loaded
+          completely (in the batch that completes it): a candle range once its
+          pages are in, --follow up to the last closed period, the stream from
+          its connection on (a reconnect's gap once recent search filled it),
+          a search round its [start, end). A --file covers its first to last
+          event (a candle's whole period), unless
+  --covers FROM..UNTIL   the file holds everything of [FROM, UNTIL) (ISO 8601
+                         times, as --since takes them), or
+  --covers none          it claims nothing (a sample, a partial export)
 
 common options:
   --db CONNINFO          libpq connection string or URI (default: PG* variables,

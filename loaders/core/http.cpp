@@ -121,18 +121,21 @@ HttpResponse HttpClient::get(const std::string& url, const std::vector<std::stri
 }
 
 HttpResponse HttpClient::stream(const std::string& url, const std::vector<std::string>& headers,
-                                const std::function<bool(std::string_view)>& on_data) {
-  return perform(url, headers, &on_data);
+                                const std::function<bool(std::string_view)>& on_data,
+                                const std::function<void(const HttpResponse&)>& on_start) {
+  return perform(url, headers, &on_data, on_start ? &on_start : nullptr);
 }
 
 HttpResponse HttpClient::perform(const std::string& url, const std::vector<std::string>& headers,
-                                 const std::function<bool(std::string_view)>* on_data) {
+                                 const std::function<bool(std::string_view)>* on_data,
+                                 const std::function<void(const HttpResponse&)>* on_start) {
   CURL* c = impl_->curl.get();
   curl_easy_reset(c);  // keeps the connection cache: keep-alive survives
   HttpResponse resp;
   // Non-2xx bodies are buffered even in stream mode so the caller can report
   // them; the data callback is wrapped to decide per status.
   std::function<bool(std::string_view)> wrapped;
+  bool started = false;
   if (on_data) {
     wrapped = [&](std::string_view chunk) {
       long status = 0;
@@ -142,6 +145,11 @@ HttpResponse HttpClient::perform(const std::string& url, const std::vector<std::
         if (resp.body.size() < 65536) resp.body.append(chunk.substr(0, 65536 - resp.body.size()));
         return true;
       }
+      if (!started && on_start) {
+        resp.status = status;
+        (*on_start)(resp);
+      }
+      started = true;
       return (*on_data)(chunk);
     };
   }

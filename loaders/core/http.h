@@ -72,8 +72,11 @@ class HttpClient {
   // The returned response has status and headers but an empty body (unless
   // the status is not 2xx: then the body is buffered for the error message).
   // Throws NetworkError on transport failure, not on a requested stop.
+  // on_start (if set) sees the status and headers of a 2xx response before
+  // its first data; it must not throw (it runs inside libcurl).
   HttpResponse stream(const std::string& url, const std::vector<std::string>& headers,
-                      const std::function<bool(std::string_view)>& on_data);
+                      const std::function<bool(std::string_view)>& on_data,
+                      const std::function<void(const HttpResponse&)>& on_start = {});
 
   // Thread-safe: makes a running stream() or get() return soon.
   void abort() { abort_.store(true); }
@@ -86,7 +89,8 @@ class HttpClient {
   HttpOptions opts_;
   std::atomic<bool> abort_{false};
   HttpResponse perform(const std::string& url, const std::vector<std::string>& headers,
-                       const std::function<bool(std::string_view)>* on_data);
+                       const std::function<bool(std::string_view)>* on_data,
+                       const std::function<void(const HttpResponse&)>* on_start = nullptr);
 };
 
 // Replaces scheme://host[:port] of `url` with `base` (from --api-url), keeping

@@ -241,6 +241,12 @@ void PgSink::check_database() {
                       " needs pulse_writer: GRANT pulse_writer TO " + role,
                   "42501", kExitUsage);
   }
+  PgResultPtr cov = query(c,
+                          "SELECT coalesce(bool_or(has_function_privilege(f.oid, 'EXECUTE')), false)"
+                          "  FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace"
+                          " WHERE n.nspname = 'pulse' AND f.proname = 'declare_coverage'",
+                          {}, "cannot check for pulse.declare_coverage");
+  can_declare_coverage_ = std::string(PQgetvalue(cov.get(), 0, 0)) == "t";
 }
 
 std::string PgSink::describe_holder(int* pid) {
@@ -496,6 +502,27 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
   }
   commit_xid_ = PQgetvalue(v.get(), 0, 2);
   v.reset();
+  // The event time this batch completes, in its own transaction: coverage
+  // is never recorded without the rows it vouches for. Bounds are whole
+  // milliseconds added to the epoch (no double on the way).
+  if (!b.coverage.empty() && !can_declare_coverage_ && !said_no_coverage_) {
+    said_no_coverage_ = true;
+    log_.warn("pulse.declare_coverage is missing or not allowed in this database (the pulse extension before 0.2.0?): "
+              "this load records no coverage; ALTER EXTENSION pulse UPDATE, and GRANT pulse_writer to the loader's role");
+  }
+  for (const CoverageSpan& span : can_declare_coverage_ ? b.coverage : std::vector<CoverageSpan>{}) {
+    std::string lo = std::to_string(span.lo_ms), hi = std::to_string(span.hi_ms);
+    const char* cp[5] = {stream_.c_str(), span.subject.c_str(), lo.c_str(), hi.c_str(), span.hi_closed ? "[]" : "[)"};
+    PgResultPtr d(PQexecParams(c,
+                               "SELECT pulse.declare_coverage($1, $2, tstzrange("
+                               "timestamptz 'epoch' + $3::bigint * interval '1 millisecond', "
+                               "timestamptz 'epoch' + $4::bigint * interval '1 millisecond', $5))",
+                               5, nullptr, cp, nullptr, nullptr, 0));
+    if (!d || PQresultStatus(d.get()) != PGRES_TUPLES_OK) {
+      err = "recording coverage " + span.subject + ": " + result_error(c, d.get(), &sqlstate);
+      return fail();
+    }
+  }
   if (!exec_ok(c, "COMMIT", err, sqlstate)) return fail();
   return true;
 }

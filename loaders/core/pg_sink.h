@@ -122,6 +122,10 @@ class PgSink : public Sink {
   int backend_pid_ = 0;          // of the current connection
   std::string commit_xid_;       // the transaction of the batch last sent to COMMIT
   bool already_applied_notice_ = false;
+  // pulse.declare_coverage exists and we may call it (an extension from
+  // before 0.2.0 has none: the loader then records no coverage, and says so).
+  bool can_declare_coverage_ = true;
+  bool said_no_coverage_ = false;
 };
 
 }  // namespace pulse::load

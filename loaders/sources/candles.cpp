@@ -1,9 +1,19 @@
 // The candles driver (see candles.h). Positions saved in the checkpoint:
-//   {"mode":"backfill","since":ms,"until":ms,"cursor":ms}  paging in progress
+//   {"mode":"backfill","since":ms,"until":ms,"cursor":ms,"top":ms}  paging in progress
 //   {"mode":"done","since":..,"until":..}                  range covered
 //   {"mode":"follow","newest":ms}                           live polling
 // A restart with the same range resumes at the cursor; a --follow restart
 // backfills from the newest candle it had, so a downtime leaves no gap.
+//
+// Coverage (candles/<exchange>/<market>/<period>) goes with the checkpoint
+// that proves it: a backfill covers the part of [since, until) its pages hold
+// so far (the suffix below until when the exchange pages newest first, the
+// prefix after since otherwise), and all of it once paging is done; never a
+// period that was still open when fetched ("top": the start of the period
+// open at the first request of the range). --follow covers from the oldest
+// candle of each poll to the start of the period open at the poll. A page
+// that failed is never covered; a bad candle in a fetched page is a reject
+// and does not make its minute uncovered.
 #include "sources/candles.h"
 
 #include <algorithm>
@@ -65,12 +75,14 @@ class CandleRun {
  public:
   CandleRun(const CandleParams& p, Exchange& ex, RunContext& ctx, bool insecure, std::string api_url)
       : p_(p), ex_(ex), ctx_(ctx), api_url_(std::move(api_url)), http_(http_options(insecure, ctx)),
-        policy_(ex.policy()) {}
+        policy_(ex.policy()), subject_(candle_subject(p.exchange, p.market, p.period_ms)) {}
 
   // The checkpoint counts the records of the file already committed, and is
   // committed with the batch holding the last of them, so a restart after
   // kill -9 skips exactly those: each raw record lands in pulse.landing once.
-  void replay_file(const std::string& path) {
+  // A file covers the periods of its first to its last candle (a candle's
+  // event time is its whole period), or what --covers says.
+  void replay_file(const std::string& path, const CoversArg& covers) {
     std::string body = read_all(path);
     int64_t skip = 0;
     if (ctx_.checkpoint) {
@@ -88,7 +100,10 @@ class CandleRun {
       }
     }
     int64_t seen = 0;
+    std::optional<int64_t> first, last;
     auto take_counted = [&](const Page& page) {
+      if (page.min_bucket_ms && (!first || *page.min_bucket_ms < *first)) first = page.min_bucket_ms;
+      if (page.max_bucket_ms && (!last || *page.max_bucket_ms > *last)) last = page.max_bucket_ms;
       for (const auto& rec : page.records) {
         ++seen;
         if (seen <= skip) continue;
@@ -110,7 +125,17 @@ class CandleRun {
       take_counted(ex_.parse(p_, body, now_ms()));
     }
     if (seen < skip) ctx_.log.warn("the file is shorter than its checkpoint says; nothing new to load");
-    ctx_.out.set_checkpoint(file_cp(path, body.size(), std::max(seen, skip), !ctx_.stop.load()));
+    bool done = !ctx_.stop.load();
+    std::string cp = file_cp(path, body.size(), std::max(seen, skip), done);
+    CoverageSpan span{subject_, 0, 0, false};
+    if (done && covers.mode == CoversArg::Mode::kSpan && first) {
+      span.lo_ms = *first;
+      span.hi_ms = std::min(*last + p_.period_ms, align(now_ms()));
+    } else if (done && covers.mode == CoversArg::Mode::kRange) {
+      span.lo_ms = covers.from_ms;
+      span.hi_ms = std::min(covers.until_ms, now_ms());
+    }
+    ctx_.out.set_checkpoint(cp, span);
   }
 
   static std::string file_cp(const std::string& path, size_t bytes, int64_t records, bool done) {
@@ -127,8 +152,10 @@ class CandleRun {
         const char* mode = json_string_value(json_object_get(cp.get(), "mode"));
         auto since = json_int_member(cp.get(), "since");
         auto until = json_int_member(cp.get(), "until");
-        if (mode && std::string(mode) == "backfill" && since == p_.since_ms && until == p_.until_ms)
+        if (mode && std::string(mode) == "backfill" && since == p_.since_ms && until == p_.until_ms) {
           resume_cursor = json_int_member(cp.get(), "cursor");
+          top_ = json_int_member(cp.get(), "top");
+        }
         newest_seen = json_int_member(cp.get(), "newest");
       }
     }
@@ -176,15 +203,26 @@ class CandleRun {
     std::string s = std::string("{\"mode\":\"") + mode + "\",\"since\":" + std::to_string(since) +
                     ",\"until\":" + std::to_string(until);
     if (cursor) s += ",\"cursor\":" + std::to_string(*cursor);
+    if (cursor && top_) s += ",\"top\":" + std::to_string(*top_);
     if (newest_) s += ",\"newest\":" + std::to_string(*newest_);
     return s + "}";
   }
 
+  CoverageSpan span(int64_t lo, int64_t hi) const { return CoverageSpan{subject_, lo, hi, false}; }
+
   void backfill(int64_t since, int64_t until, std::optional<int64_t> resume) {
     ctx_.log.log("info", "backfilling", {{"since", format_utc(since)}, {"until", format_utc(until)}});
+    if (!resume) top_.reset();
+    // The newest candles are those of the first request: periods open then
+    // are not complete in what we hold.
+    auto top = [&] {
+      if (!top_) top_ = align(now_ms());
+      return std::min(until, *top_);
+    };
     if (ex_.pages_backwards()) {
       int64_t cursor = resume.value_or(until);
       while (cursor > since && !ctx_.stop.load()) {
+        top();
         auto page = get_page(url(cursor, std::nullopt, ex_.max_page()));
         if (!page) return;
         take(*page, [&]() -> std::optional<std::string> {
@@ -194,12 +232,14 @@ class CandleRun {
         if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
         if (!page->min_bucket_ms || *page->min_bucket_ms >= cursor) break;  // nothing older
         cursor = *page->min_bucket_ms;
-        ctx_.out.set_checkpoint(range_cp("backfill", since, until, cursor));
+        // Every candle from cursor to until is in (a quiet period has none).
+        ctx_.out.set_checkpoint(range_cp("backfill", since, until, cursor), span(std::max(cursor, since), top()));
         if (page->last) break;
       }
     } else {
       int64_t cursor = resume.value_or(since);
       while (cursor < until && !ctx_.stop.load()) {
+        int64_t asked_at = now_ms();
         auto page = get_page(url(cursor, until, ex_.max_page()));
         if (!page) return;
         take(*page, [&]() -> std::optional<std::string> {
@@ -209,21 +249,28 @@ class CandleRun {
         if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
         if (!page->max_bucket_ms || *page->max_bucket_ms < cursor) break;  // nothing newer
         cursor = *page->max_bucket_ms + p_.period_ms;
-        ctx_.out.set_checkpoint(range_cp("backfill", since, until, cursor));
+        top_ = align(asked_at);
+        ctx_.out.set_checkpoint(range_cp("backfill", since, until, cursor), span(since, std::min(cursor, top())));
       }
     }
     if (ctx_.stop.load()) return;
-    ctx_.out.set_checkpoint(range_cp("done", since, until, std::nullopt));
+    // Paged to the end: the exchange has nothing more in the range.
+    ctx_.out.set_checkpoint(range_cp("done", since, until, std::nullopt), span(since, top()));
   }
 
+  // The newest `count` candles: with them every candle from the oldest of
+  // them on, so that span is covered up to the period open when we asked.
   void latest(int count) {
+    int64_t open_period = align(now_ms());
     auto page = get_page(url(std::nullopt, std::nullopt, count));
     if (!page) return;
     take(*page);
     if (page->malformed) throw UpstreamError("unexpected response body; it was kept in pulse.rejects");
     std::string cp = "{\"mode\":\"follow\"";
     if (newest_) cp += ",\"newest\":" + std::to_string(*newest_);
-    ctx_.out.set_checkpoint(cp + "}");
+    CoverageSpan covered = span(0, 0);
+    if (page->min_bucket_ms) covered = span(*page->min_bucket_ms, open_period);
+    ctx_.out.set_checkpoint(cp + "}", covered);
   }
 
   // Polls just after each period boundary and re-reads the last few candles:
@@ -253,78 +300,11 @@ class CandleRun {
   HttpClient http_;
   FetchPolicy policy_;
   std::optional<int64_t> newest_;
+  std::string subject_;
+  std::optional<int64_t> top_;  // see backfill()
 };
 
 }  // namespace
-
-std::optional<int64_t> parse_utc_naive(std::string_view s) {
-  static const std::regex re(R"(^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$)");
-  std::cmatch m;
-  std::string str(s);
-  if (!std::regex_match(str.c_str(), m, re)) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = std::stoi(m[1]) - 1900;
-  tm.tm_mon = std::stoi(m[2]) - 1;
-  tm.tm_mday = std::stoi(m[3]);
-  tm.tm_hour = std::stoi(m[4]);
-  tm.tm_min = std::stoi(m[5]);
-  tm.tm_sec = std::stoi(m[6]);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-    return std::nullopt;
-  return int64_t(timegm(&tm)) * 1000;
-}
-
-int64_t parse_time_arg(const std::string& flag, const std::string& v) {
-  static const std::regex ms_re(R"(^\d{10,14}$)");
-  static const std::regex iso_re(
-      R"(^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$)");
-  auto bad = [&] {
-    return UsageError("--" + flag + " must be an ISO 8601 time (2020-02-20T11:19:00Z) or epoch milliseconds, got \"" +
-                      v + "\"");
-  };
-  if (std::regex_match(v, ms_re)) return std::stoll(v);
-  std::smatch m;
-  if (!std::regex_match(v, m, iso_re)) throw bad();
-  std::tm tm{};
-  tm.tm_year = std::stoi(m[1]) - 1900;
-  tm.tm_mon = std::stoi(m[2]) - 1;
-  tm.tm_mday = std::stoi(m[3]);
-  tm.tm_hour = m[4].matched ? std::stoi(m[4]) : 0;
-  tm.tm_min = m[5].matched ? std::stoi(m[5]) : 0;
-  tm.tm_sec = m[6].matched ? std::stoi(m[6]) : 0;
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
-    throw bad();
-  std::tm check = tm;
-  int64_t secs = timegm(&check);
-  if (check.tm_mday != tm.tm_mday) throw bad();  // 2021-02-30 normalizes to March
-  int64_t ms = secs * 1000;
-  if (m[7].matched) {
-    std::string frac = m[7].str();
-    frac.resize(3, '0');
-    ms += std::stoi(frac.substr(0, 3));
-  }
-  if (m[8].matched && m[8].str() != "Z") {
-    std::string z = m[8].str();
-    int sign = z[0] == '-' ? -1 : 1;
-    std::string digits;
-    for (char c : z.substr(1))
-      if (c != ':') digits += c;
-    int hh = std::stoi(digits.substr(0, 2)), mm = std::stoi(digits.substr(2, 2));
-    if (hh > 23 || mm > 59) throw bad();
-    ms -= sign * int64_t(hh * 3600 + mm * 60) * 1000;
-  }
-  return ms;
-}
-
-std::string format_utc(int64_t ms, bool with_z) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, with_z ? "Z" : "");
-  return buf;
-}
 
 std::string wrap_candle(const CandleParams& p, std::string_view raw, int64_t observed_ms) {
   std::string s;
@@ -393,6 +373,11 @@ int run_candles(const Options& opts) {
   p.follow = opts.has("follow");
   auto file = opts.get("file");
   if (file && (p.follow || p.since_ms)) throw UsageError("--file replays a saved response; it takes no --since/--follow");
+  CoversArg covers;
+  if (auto c = opts.get("covers")) {
+    if (!file) throw UsageError("--covers is for --file loads (an API load covers what it fetched)");
+    covers = parse_covers(*c);
+  }
   if (file && file->empty()) throw UsageError("--file needs a path or -");
   if (file && *file != "-" && !std::ifstream(*file)) throw UsageError("cannot read --file " + *file);
   auto api_flag = opts.get("api-url");
@@ -409,7 +394,7 @@ int run_candles(const Options& opts) {
   if (file) stream += *file == "-" ? ":stdin" : ":file:" + file_identity(*file);
   return run_loader(opts, stream, [&](RunContext& ctx) {
     CandleRun run(p, *ex, ctx, opts.has("insecure"), api_url);
-    if (file) run.replay_file(*file);
+    if (file) run.replay_file(*file, covers);
     else run.run();
   });
 }

@@ -15,6 +15,7 @@
 #include "core/cli.h"
 #include "core/json_scan.h"
 #include "core/source.h"
+#include "core/timefmt.h"
 
 namespace pulse::load {
 
@@ -56,12 +57,6 @@ std::unique_ptr<Exchange> make_upbit();
 std::unique_ptr<Exchange> make_binance();
 std::unique_ptr<Exchange> make_coinone();
 
-// Parses --since/--until: 2020-02-20, 2020-02-20T11:19[:00[.123]][Z|+09:00],
-// or epoch milliseconds. Throws UsageError naming the flag.
-int64_t parse_time_arg(const std::string& flag, const std::string& value);
-std::string format_utc(int64_t ms, bool with_z = true);  // 2020-02-20T11:19:00Z
-// "2020-02-20T11:19:00" (UTC, no zone) as epoch ms; nullopt when malformed.
-std::optional<int64_t> parse_utc_naive(std::string_view s);
 
 // The landing payload for one record: {"market":..,"period":..,
 // "observed_ms":..,"record":<raw bytes verbatim>}.

@@ -4,6 +4,9 @@
 // reject and the load goes on. Re-reading a file is harmless (the merge
 // leaves unchanged rows unwritten); an interrupted load resumes after the
 // last committed record, so raw records land in pulse.landing once.
+// Coverage: once the whole file is read, its last batch records [first,
+// last] of its tweets' event times (all of them, also those a resumed run
+// skips), or the span --covers gives, or nothing for --covers none.
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -52,10 +55,19 @@ void run_tweet_file(RunContext& ctx, const std::string& format) {
     return "{\"file\":" + json_quote(name) + ",\"bytes\":" + std::to_string(file_bytes) +
            ",\"records\":" + std::to_string(records) + (done ? ",\"done\":true}" : "}");
   };
+  CoversArg covers;
+  if (auto c = ctx.opts.get("covers")) covers = parse_covers(*c);
+  std::optional<int64_t> first, last;
   RecordReader reader;
   long long records = 0;
   auto sink = [&](Frame&& f) {
     ++records;
+    if (covers.mode == CoversArg::Mode::kSpan && f.problem.empty()) {
+      for (int64_t t : x::tweet_event_times(f.bytes)) {
+        if (!first || t < *first) first = t;
+        if (!last || t > *last) last = t;
+      }
+    }
     if (records <= skip) return;
     std::string cp = cp_json(records, false);
     x::add_frame(ctx.out, format, std::move(f), &cp);
@@ -71,7 +83,14 @@ void run_tweet_file(RunContext& ctx, const std::string& format) {
   }
   if (!ctx.stop.load()) reader.finish(sink);
   if (skip > 0) ctx.log.log("info", "resumed the file", {{"file", name}, {"skipped", std::to_string(std::min(skip, records))}});
-  ctx.out.set_checkpoint(cp_json(std::max(records, skip), !ctx.stop.load()));
+  bool done = !ctx.stop.load();
+  CoverageSpan span{kTweetsSubject, 0, 0, false};
+  if (done && covers.mode == CoversArg::Mode::kSpan && first) {
+    span = CoverageSpan{kTweetsSubject, *first, std::min(*last, x::wall_now_ms()), true};
+  } else if (done && covers.mode == CoversArg::Mode::kRange) {
+    span = CoverageSpan{kTweetsSubject, covers.from_ms, std::min(covers.until_ms, x::wall_now_ms()), false};
+  }
+  ctx.out.set_checkpoint(cp_json(std::max(records, skip), done), span);
   ctx.log.log("info", "file read", {{"file", path == "-" ? "stdin" : path}, {"records", std::to_string(records)}});
 }
 

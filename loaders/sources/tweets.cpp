@@ -18,6 +18,10 @@ int run_tweets(const Options& opts) {
   if (source == "file" && opts.has("query")) throw UsageError("--query is for --source stream or search");
   if (source == "search" && opts.get_or("query", "").empty()) throw UsageError("--source search needs --query Q");
   if (opts.has("query") && opts.get_or("query", "").empty()) throw UsageError("--query must not be empty");
+  if (auto c = opts.get("covers")) {
+    if (source != "file") throw UsageError("--covers is for --source file (the stream and search cover what they read)");
+    parse_covers(*c);
+  }
 
   // Before connecting anywhere: a missing token is a configuration error.
   if (source != "file") x::bearer_token();

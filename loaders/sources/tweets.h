@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/cli.h"
+#include "core/coverage.h"
 #include "core/http.h"
 #include "core/source.h"
 
@@ -20,10 +21,19 @@ void run_tweet_file(RunContext& ctx, const std::string& format);
 void run_tweet_search(RunContext& ctx);
 void run_tweet_stream(RunContext& ctx);
 
+namespace x {
+class ServerClock;
+}
+
 // One round of recent search from since_id (all pages), landing each page.
 // Returns the newest id seen (or since_id when nothing new), nullopt when
-// stopped before the round ended.
+// stopped before the round ended. With `covered`, a round that ended sets
+// it to the event time it covered, read on `clock`: X's window for the
+// round ([now - 7 days, now - 30 s) at the first page, on the server's
+// time), from since_id's time on when there is one. The caller records it
+// with the round's checkpoint.
 std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, const std::string& token,
-                                         const std::string& query, const std::optional<std::string>& since_id);
+                                         const std::string& query, const std::optional<std::string>& since_id,
+                                         x::ServerClock* clock = nullptr, CoverageSpan* covered = nullptr);
 
 }  // namespace pulse::load

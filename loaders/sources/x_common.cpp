@@ -1,10 +1,13 @@
 // See x_common.h.
 #include "sources/x_common.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
 
 #include "core/json_scan.h"
 #include "core/jsonb_text.h"
+#include "core/timefmt.h"
 
 namespace pulse::load::x {
 
@@ -112,6 +115,84 @@ std::string since_id_checkpoint(const std::string& since_id, const std::string& 
   std::string cp = "{\"since_id\":" + json_quote(since_id);
   if (!extra.empty()) cp += "," + extra;
   return cp + "}";
+}
+
+namespace {
+
+// A claimed created_at: v2 "2010-11-04T01:42:54.000Z" or v1.1
+// "Thu Nov 04 01:42:54 +0000 2010".
+std::optional<int64_t> claimed_time(json_t* created_at) {
+  const char* s = json_string_value(created_at);
+  if (!s) return std::nullopt;
+  try {
+    int64_t ms = parse_time_arg("created_at", s);
+    return ms - ms % 1000;
+  } catch (const std::exception&) {
+  }
+  std::tm tm{};
+  const char* end = strptime(s, "%a %b %d %H:%M:%S +0000 %Y", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  return int64_t(timegm(&tm)) * 1000;
+}
+
+std::optional<int64_t> tweet_time(json_t* t) {
+  if (!json_is_object(t)) return std::nullopt;
+  std::string id;
+  json_t* v = json_object_get(t, "id_str");
+  if (!json_is_string(v)) v = json_object_get(t, "id");
+  if (json_is_string(v)) id = json_string_value(v);
+  else if (json_is_integer(v)) id = std::to_string(json_integer_value(v));
+  if (auto ms = snowflake_time_ms(id)) return ms;
+  return claimed_time(json_object_get(t, "created_at"));
+}
+
+}  // namespace
+
+std::vector<int64_t> tweet_event_times(std::string_view record) {
+  std::vector<int64_t> out;
+  JsonPtr doc = json_parse(record);
+  if (!doc || !json_is_object(doc.get())) return out;
+  json_t* data = json_object_get(doc.get(), "data");
+  auto take = [&](json_t* t) {
+    if (auto ms = tweet_time(t)) out.push_back(*ms);
+  };
+  if (json_is_array(data)) {
+    size_t i;
+    json_t* t;
+    json_array_foreach(data, i, t) take(t);
+  } else if (json_is_object(data)) {
+    take(data);
+  } else if (!data && (json_object_get(doc.get(), "text") || json_object_get(doc.get(), "full_text"))) {
+    take(doc.get());
+  }
+  return out;
+}
+
+int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void ServerClock::observe(const HttpResponse& r) {
+  if (auto d = r.header("Date")) observe_date(parse_http_date(*d));
+}
+
+void ServerClock::observe_date(std::optional<int64_t> date_ms) {
+  if (!date_ms) return;
+  if (*date_ms >= wall_now_ms() - kReplaySkewMs) {
+    server_ms_.reset();  // a live server: our clock
+    return;
+  }
+  if (!server_ms_ || *date_ms > *server_ms_) server_ms_ = date_ms;
+}
+
+void ServerClock::observe_event(int64_t ms) {
+  if (server_ms_ && ms > *server_ms_) server_ms_ = ms;
+}
+
+int64_t ServerClock::now() const {
+  int64_t wall = wall_now_ms();
+  return server_ms_ ? std::min(*server_ms_, wall) : wall;
 }
 
 }  // namespace pulse::load::x

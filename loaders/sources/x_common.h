@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "core/coverage.h"
 #include "core/framing.h"
 #include "core/http.h"
 #include "core/source.h"
@@ -57,5 +58,37 @@ std::string since_id_checkpoint(const std::string& since_id, const std::string& 
 // The value of a top-level string member of a JSON object text, without
 // decoding numbers ("id" of a tweet, "next_token" of meta, ...).
 std::optional<std::string> string_member(std::string_view json, std::string_view key);
+
+// The event times (epoch ms, to the second, as pulse.tweets.created_at) of
+// the tweets one record holds: a v2 stream line or page ("data", object or
+// array; not "includes"), a bare v2 tweet, or a v1.1 status. The snowflake
+// id's time, else (ids from before 2010) the created_at the record claims.
+// Nothing for what is not JSON or holds no tweet.
+std::vector<int64_t> tweet_event_times(std::string_view record);
+
+// The clock an X connection runs on, for coverage. A live server's HTTP Date
+// agrees with ours (within kReplaySkew), and its time is our clock. A server
+// whose Date is further behind replays a recording: its time is its Date,
+// moved on only by what it says (later Dates, the event times it delivers,
+// as nothing is delivered before it happens), and never past our clock.
+class ServerClock {
+ public:
+  static constexpr int64_t kReplaySkewMs = 5 * 60 * 1000;
+  void observe(const HttpResponse& r);
+  void observe_date(std::optional<int64_t> date_ms);
+  void observe_event(int64_t ms);
+  int64_t now() const;
+  bool replay() const { return server_ms_.has_value(); }
+
+ private:
+  std::optional<int64_t> server_ms_;
+};
+
+// X recent search asks for the last 7 days up to 30 s before the request
+// (its default start_time and end_time).
+inline constexpr int64_t kSearchWindowMs = 7LL * 24 * 3600 * 1000;
+inline constexpr int64_t kSearchLagMs = 30 * 1000;
+
+int64_t wall_now_ms();
 
 }  // namespace pulse::load::x

@@ -4,6 +4,7 @@
 // of a round, so a kill in the middle of paging re-reads rather than skips.
 // --follow polls again every 15 s (scaled in tests). The stream source uses
 // search_recent() to fill the gap after each reconnect.
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/json_scan.h"
@@ -42,7 +43,10 @@ FetchPolicy search_policy() {
 }  // namespace
 
 std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, const std::string& token,
-                                         const std::string& query, const std::optional<std::string>& since_id) {
+                                         const std::string& query, const std::optional<std::string>& since_id,
+                                         x::ServerClock* clock, CoverageSpan* covered) {
+  if (covered) *covered = CoverageSpan{kTweetsSubject, 0, 0, false};
+  std::optional<int64_t> window_end;  // of the round, on the server's time
   auto headers = x::auth_headers(token);
   FetchPolicy policy = search_policy();
   std::optional<std::string> newest;
@@ -60,8 +64,15 @@ std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, cons
       if (!sleep_unless(g_owed, ctx.stop)) return std::nullopt;
       g_owed = Millis(0);
     }
+    int64_t asked_at = clock ? clock->now() : 0;
     auto resp = fetch(http, url, headers, policy, ctx.log, ctx.stop);
     if (!resp) return std::nullopt;  // stopping: the round is incomplete
+    if (clock) {
+      clock->observe(*resp);
+      // A live server's window ends 30 s before we asked; a replay's before
+      // the time its Date says.
+      if (!window_end) window_end = (clock->replay() ? clock->now() : asked_at) - x::kSearchLagMs;
+    }
     ++pages;
     next_token.reset();
     std::string body = std::move(resp->body);
@@ -83,6 +94,18 @@ std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, cons
   if (ctx.stop.load() && next_token) return std::nullopt;
   ctx.log.log("info", "recent search done", {{"pages", std::to_string(pages)}, {"tweets", std::to_string(tweets)},
                                              {"since_id", since_id.value_or("")}});
+  if (covered && window_end) {
+    // Recent search reaches 7 days back (a minute kept as margin); after
+    // since_id it returns every newer tweet, so the round covers from
+    // since_id's second on (the tweets of that second before it were
+    // loaded with it).
+    int64_t lo = *window_end + x::kSearchLagMs - x::kSearchWindowMs + 60000;
+    if (since_id) {
+      if (auto t = snowflake_time_ms(*since_id)) lo = std::max(lo, *t);
+    }
+    covered->lo_ms = lo;
+    covered->hi_ms = *window_end;
+  }
   if (newest && since_id) return x::max_id(*newest, *since_id);
   return newest ? newest : since_id;
 }
@@ -93,11 +116,15 @@ void run_tweet_search(RunContext& ctx) {
   HttpClient http(HttpOptions{ctx.opts.has("insecure")});
   std::optional<std::string> since = x::checkpoint_since_id(ctx.checkpoint);
   bool follow = ctx.opts.has("follow");
+  x::ServerClock clock;
   while (!ctx.stop.load()) {
-    auto newest = search_recent(ctx, http, token, query, since);
+    CoverageSpan covered;
+    auto newest = search_recent(ctx, http, token, query, since, &clock, &covered);
     if (newest && (!since || *newest != *since)) {
       since = newest;
-      ctx.out.set_checkpoint(x::since_id_checkpoint(*since));
+      ctx.out.set_checkpoint(x::since_id_checkpoint(*since), covered);
+    } else {
+      ctx.out.add_coverage(covered);  // nothing new (empty when the round was cut short)
     }
     if (!follow) break;
     ctx.out.flush();

@@ -7,6 +7,15 @@
 // stream; an in-band operational-disconnect means reconnect. After every
 // reconnect (and at a restart from a checkpoint) recent search fills the gap
 // since the last id seen.
+//
+// Coverage ("tweets"): a connection covers from when it opened to the time
+// of the latest complete line (keep-alives included, so a quiet stream is
+// covered too), on the server's clock (x::ServerClock: ours, unless the
+// server replays a recording). What was missed while disconnected is
+// covered only by the gap-fill search's own window, once all its pages are
+// in: from the last id's time to 30 s before the search. The moments
+// between that and the next connection stay uncovered, and so does the
+// whole gap when there is nothing to search from or the search fails.
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -217,6 +226,7 @@ void run_tweet_stream(RunContext& ctx) {
   if (auto q = ctx.opts.get("query")) ensure_rule(ctx, api, token, *q);
 
   std::optional<std::string> last_id = x::checkpoint_since_id(ctx.checkpoint);
+  x::ServerClock clock;
   auto fill_gap = [&](const char* why) {
     if (!last_id || ctx.stop.load()) return;
     auto q = gap_query(ctx, api, token);
@@ -225,9 +235,10 @@ void run_tweet_stream(RunContext& ctx) {
       return;
     }
     ctx.log.log("info", "filling the gap with recent search", {{"since_id", *last_id}, {"after", why}});
-    if (auto newest = search_recent(ctx, api, token, *q, last_id)) {
+    CoverageSpan covered;
+    if (auto newest = search_recent(ctx, api, token, *q, last_id, &clock, &covered)) {
       last_id = x::max_id(*last_id, *newest);
-      ctx.out.set_checkpoint(x::since_id_checkpoint(*last_id));
+      ctx.out.set_checkpoint(x::since_id_checkpoint(*last_id), covered);
     }
   };
   fill_gap("restart from a checkpoint");
@@ -249,6 +260,7 @@ void run_tweet_stream(RunContext& ctx) {
     LineFramer framer;
     bool got_data = false, op_disconnect = false;
     long long lines = 0;
+    std::optional<int64_t> connected_at;
     auto on_line = [&](Frame&& f) {
       ++lines;
       if (f.problem.empty()) {
@@ -261,6 +273,7 @@ void run_tweet_stream(RunContext& ctx) {
         if (data) {
           if (auto id = x::string_member(data->of(text), "id")) {
             last_id = last_id ? x::max_id(*last_id, *id) : *id;
+            if (auto t = snowflake_time_ms(*id)) clock.observe_event(*t);
           }
         } else if (text.find("operational-disconnect") != std::string_view::npos ||
                    text.find("OperationalDisconnect") != std::string_view::npos) {
@@ -276,12 +289,21 @@ void run_tweet_stream(RunContext& ctx) {
     {
       Watchdog dog(http, ctx.stop);
       try {
-        resp = http.stream(url, headers, [&](std::string_view chunk) {
-          dog.touch();
-          framer.feed(chunk, on_line);
-          got_data = true;
-          return !op_disconnect && !ctx.stop.load();
-        });
+        resp = http.stream(
+            url, headers,
+            [&](std::string_view chunk) {
+              dog.touch();
+              framer.feed(chunk, on_line);
+              got_data = true;
+              // Covered up to now once every line so far is in the pipeline.
+              if (connected_at && framer.pending() == 0)
+                ctx.out.add_coverage(CoverageSpan{kTweetsSubject, *connected_at, clock.now(), false});
+              return !op_disconnect && !ctx.stop.load();
+            },
+            [&](const HttpResponse& head) {
+              clock.observe(head);
+              connected_at = clock.now();
+            });
       } catch (const NetworkError& e) {
         net_error = e.what();
       }

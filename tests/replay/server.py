@@ -10,6 +10,9 @@ headers and scripted faults.
 --data-dir serves a day made by demo/generate.py instead of the recorded
 fixtures: DIR/upbit/KRW-BTC.json, DIR/binance/BTCUSDT.json and the stream
 messages of DIR/x/stream.jsonl (sets PULSE_REPLAY_DATA_DIR for the modules).
+A module may set server.state["clock"] (a function giving epoch seconds):
+the time every response's Date header then shows (x_api.py does for a
+--data-dir day: the replay's own clock, see there).
 
 Routes come from modules in this folder; each has `register(server)` and
 calls `server.route(method, path_regex, handler)`. The default modules are
@@ -30,6 +33,7 @@ GET /_replay/requests lists the requests served so far (path, query, time,
 status) so tests can check what the loader asked for and when.
 """
 import argparse
+import email.utils
 import gzip
 import importlib
 import json
@@ -120,6 +124,12 @@ def make_handler(server):
 
         def log_message(self, fmt, *args):
             pass
+
+        def date_time_string(self, timestamp=None):
+            clock = server.state.get("clock")
+            if clock is not None and timestamp is None:
+                timestamp = clock()
+            return email.utils.formatdate(timestamp, usegmt=True)
 
         def _send(self, resp, fault):
             body = resp.body

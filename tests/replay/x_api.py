@@ -27,6 +27,13 @@ Scenario keys (all optional):
   "rate_limit_remaining": n  sent as x-rate-limit-remaining on every page
   "rules": [{"id": .., "value": .., "tag": ..}]
   "cassette": "path"      serve this VCR cassette's body for recent search
+  "search_fail_after": n  recent-search calls after the first n get HTTP 400
+  "clock": "ISO time"     the server replays a recording on this clock: every
+                          response's Date shows it; a tweet sent on the stream
+                          moves it to the tweet's created_at; a conn's
+                          "clock" sets it when the connection opens and its
+                          "end_clock" when its lines are out (the recording's
+                          connection ended then). Without it, Date is now.
   "stream_rate": n        tweets per second for "rate" connections:
       {"rate_lines": [tweet, ...]} send each line stamped with the send time
 
@@ -45,8 +52,22 @@ keep-alives, then PULSE_REPLAY_X_HOLD_S seconds of keep-alives), the rules
 endpoints and recent search; faults come from server.py's scenario rules.
 The scripted per-connection faults above (dropped sockets, silence,
 operational-disconnect) need this module's own server.
+
+A --data-dir day is replayed as the recording of a stream that was connected
+for the whole day, on the recording's clock (the Date of every response):
+the clock reads the day's start until the stream is read, moves with the
+messages as they are sent, and when the last one is out the recording ends:
+the connection closes and the clock reads a minute after the day's end. A
+later connection opens after the recording, so it gets nothing new (only
+keep-alives for PULSE_REPLAY_X_HOLD_S). pulse-load's coverage of the stream
+runs on this clock (a Date far behind its own marks a replay), so the day
+is covered from its start, and its last seconds once the reconnect's gap
+search has covered them.
 """
 import base64
+import datetime
+import datetime as dt
+import email.utils
 import gzip
 import json
 import os
@@ -107,9 +128,15 @@ def split_line(line):
     return [line[:cut], line[cut:] + b"\r\n"]
 
 
+def iso_seconds(text):
+    return datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
 class State:
     def __init__(self, scenario):
         self.scenario = scenario
+        self.clock = iso_seconds(scenario["clock"]) if scenario.get("clock") else None
         self.lock = threading.Lock()
         self.connections = 0
         self.search_calls = 0
@@ -135,6 +162,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def date_time_string(self, timestamp=None):
+        clock = self.server.state.clock
+        return email.utils.formatdate(clock if clock is not None and timestamp is None else timestamp, usegmt=True)
+
+    def advance(self, seconds):
+        st = self.server.state
+        if st.clock is not None:
+            with st.lock:
+                st.clock = max(st.clock, seconds)
 
     def record(self, status, **extra):
         url = urllib.parse.urlsplit(self.path)
@@ -200,6 +237,8 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             call = st.search_calls
             st.search_calls += 1
+        if call >= sc.get("search_fail_after", 1 << 30):
+            return self.send_json(400, {"title": "Invalid Request", "status": 400, "detail": "scripted failure"})
         faults = sc.get("search_faults", [])
         if call < len(faults):
             status = faults[call]
@@ -243,6 +282,9 @@ class Handler(BaseHTTPRequestHandler):
             st.connections += 1
         conns = st.scenario.get("stream", [{"lines": [], "then": "hold"}])
         conn = conns[min(n, len(conns) - 1)]
+        if conn.get("clock") and st.clock is not None:
+            with st.lock:
+                st.clock = iso_seconds(conn["clock"])
         if conn.get("drop"):
             self.record(0, connection=n, drop=True)
             self.close_connection = True
@@ -263,6 +305,8 @@ class Handler(BaseHTTPRequestHandler):
         self.record(200, connection=n)
         try:
             for item in conn.get("lines", []):
+                if "created_at" in item:
+                    self.advance(iso_seconds(item["created_at"]))
                 line = self.line_bytes(item, conn)
                 if conn.get("keepalive", True):
                     self.chunk(b"\r\n")
@@ -286,6 +330,8 @@ class Handler(BaseHTTPRequestHandler):
                     t = dict(t)
                     t["text"] = "sent_at=%.6f %s" % (time.time(), t.get("text", ""))
                     self.chunk(json.dumps({"data": t}).encode() + b"\r\n")
+            if conn.get("end_clock"):
+                self.advance(iso_seconds(conn["end_clock"]))
             then = conn.get("then", "hold")
             if then == "op_disconnect":
                 self.chunk(json.dumps({"errors": [{
@@ -340,10 +386,16 @@ def register(server):
     path = os.environ.get("PULSE_REPLAY_X_TWEETS")
     data_dir = os.environ.get("PULSE_REPLAY_DATA_DIR")
     messages = None  # whole stream lines (data, includes, matching_rules), as generated
+    clock = None  # the recording's time (epoch seconds), for a --data-dir day
     if data_dir:
         messages = [l.rstrip("\r\n").encode() for l in open(os.path.join(data_dir, "x", "stream.jsonl"), encoding="utf-8")
                     if l.strip()]
         tweets = [json.loads(l)["data"] for l in messages]
+        manifest = json.load(open(os.path.join(data_dir, "manifest.json"), encoding="utf-8"))
+        day = [dt.datetime.strptime(manifest[k], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
+               for k in ("from", "until")]
+        clock = {"now": day[0], "start": day[0], "end": day[1] + 60}
+        server.state["clock"] = lambda: clock["now"]
     elif path:
         tweets = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
     else:
@@ -390,6 +442,20 @@ def register(server):
             rules = [{"id": r["id"], "tag": r.get("tag", "")} for r in st["rules"]]
 
         def chunks():
+            if clock is not None:
+                if clock["now"] >= clock["end"]:
+                    for _ in range(int(hold_s * 2)):
+                        time.sleep(0.5)
+                        yield b"\r\n"
+                    return
+                for line, t in zip(messages, tweets):
+                    yield b"\r\n"
+                    for piece in split_line(line):
+                        yield piece
+                    sent = dt.datetime.strptime(t["created_at"][:19], "%Y-%m-%dT%H:%M:%S")
+                    clock["now"] = max(clock["now"], sent.replace(tzinfo=dt.timezone.utc).timestamp())
+                clock["now"] = clock["end"]
+                return
             for line in messages or ():
                 yield b"\r\n"
                 for piece in split_line(line):
