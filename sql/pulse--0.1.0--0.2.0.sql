@@ -161,3 +161,20 @@ CREATE POLICY panes_write ON pulse.panes FOR INSERT
 CREATE POLICY panes_drop ON pulse.panes FOR DELETE
   USING (EXISTS (SELECT FROM pulse_internal.rollups r WHERE r.name = rollup));
 
+
+-- Hashtag state (SPEC "Hashtags and sentiment"): per tag, the first and
+-- last tweet using it and how many do; kept by every change of pulse.tweets.
+CREATE TABLE pulse.hashtags (
+  hashtag        text        PRIMARY KEY,
+  first_seen     timestamptz NOT NULL,
+  first_tweet_id bigint      NOT NULL,
+  last_seen      timestamptz NOT NULL,
+  tweets         bigint      NOT NULL
+);
+
+-- from the tweets already loaded
+INSERT INTO pulse.hashtags (hashtag, first_seen, first_tweet_id, last_seen, tweets)
+SELECT g.tag, (array_agg(g.created_at ORDER BY g.created_at, g.id))[1], (array_agg(g.id ORDER BY g.created_at, g.id))[1],
+       max(g.created_at), count(*)
+  FROM (SELECT DISTINCT h.tag, t.id, t.created_at FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
+ GROUP BY g.tag;

@@ -157,6 +157,16 @@ CREATE POLICY panes_write ON pulse.panes FOR INSERT
 CREATE POLICY panes_drop ON pulse.panes FOR DELETE
   USING (EXISTS (SELECT FROM pulse_internal.rollups r WHERE r.name = rollup));
 
+-- Hashtag state (SPEC "Hashtags and sentiment"): per tag, the first and
+-- last tweet using it and how many do; kept by every change of pulse.tweets.
+CREATE TABLE pulse.hashtags (
+  hashtag        text        PRIMARY KEY,
+  first_seen     timestamptz NOT NULL,
+  first_tweet_id bigint      NOT NULL,
+  last_seen      timestamptz NOT NULL,
+  tweets         bigint      NOT NULL
+);
+
 -- Rows of pulse.activity and pulse.rolling_correlation.
 CREATE TYPE pulse.activity_bucket AS (
   bucket timestamptz, tweets bigint, volume numeric, quote_volume numeric,

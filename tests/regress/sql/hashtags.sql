@@ -1,0 +1,57 @@
+-- pulse.hashtags: per tag the first and last tweet and the count, kept by
+-- every change of pulse.tweets, equal to a from-scratch aggregation after
+-- each step: out-of-order and late tweets, a tag twice in one tweet,
+-- re-delivery, newer versions that change the tags, deletes, TRUNCATE.
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SELECT pulse.ensure_partitions('pulse.tweets', '2019-07-14', '2019-07-17') >= 0 AS ready;
+CREATE FUNCTION pg_temp.diff() RETURNS TABLE(missing bigint, extra bigint) LANGUAGE sql AS $$
+  WITH want AS (
+    SELECT g.tag, (array_agg(g.created_at ORDER BY g.created_at, g.id))[1] AS first_seen,
+           (array_agg(g.id ORDER BY g.created_at, g.id))[1] AS first_tweet_id, max(g.created_at) AS last_seen, count(*) AS tweets
+      FROM (SELECT DISTINCT h.tag, t.id, t.created_at FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
+     GROUP BY g.tag),
+  got AS (SELECT hashtag, first_seen, first_tweet_id, last_seen, tweets FROM pulse.hashtags)
+  SELECT (SELECT count(*) FROM (TABLE want EXCEPT TABLE got) a), (SELECT count(*) FROM (TABLE got EXCEPT TABLE want) b)
+$$;
+DELETE FROM pulse.tweets;
+SELECT count(*) AS empty FROM pulse.hashtags;
+INSERT INTO pulse.tweets (id, created_at, author_id, text, hashtags) VALUES
+  (200, '2019-07-15 12:00+00', 1, 'b', '{bitcoin,btc}'),
+  (100, '2019-07-15 10:00+00', 2, 'a', '{btc,btc}'),        -- a tag twice counts once
+  (300, '2019-07-15 13:00+00', 3, 'c', '{eth}');
+SELECT * FROM pulse.hashtags ORDER BY 1;
+SELECT * FROM pg_temp.diff();
+-- a late, older tweet moves first_seen back; a newer one moves last_seen on
+INSERT INTO pulse.tweets (id, created_at, author_id, text, hashtags) VALUES
+  (50, '2019-07-14 09:00+00', 4, 'late', '{btc}'), (400, '2019-07-16 09:00+00', 5, 'new', '{bitcoin}');
+SELECT hashtag, first_seen, first_tweet_id, last_seen, tweets FROM pulse.hashtags WHERE hashtag IN ('btc', 'bitcoin') ORDER BY 1;
+-- re-delivery through the ingestion API changes nothing
+SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 day', now() + interval '1 day') >= 0 AS landing_ready;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload)
+SELECT 'hashtags-test', 'twitter_v2', b, 1,
+       '{"data": {"id": "1150721669329846272", "created_at": "2019-07-15T11:00:00.000Z", "author_id": "9", "text": "x #BTC #Doge",
+                  "entities": {"hashtags": [{"tag": "BTC"}, {"tag": "Doge"}]}}}'
+  FROM generate_series(1, 2) b;
+SELECT inserted, updated, unchanged FROM pulse.apply_batch('hashtags-test', 1, '{}');
+SELECT hashtag, tweets FROM pulse.hashtags WHERE hashtag IN ('btc', 'doge') ORDER BY 1;
+SELECT inserted, updated, unchanged FROM pulse.apply_batch('hashtags-test', 2, '{}');
+SELECT hashtag, tweets FROM pulse.hashtags WHERE hashtag IN ('btc', 'doge') ORDER BY 1;
+SELECT * FROM pg_temp.diff();
+-- a newer version of a tweet with other tags moves its counts
+UPDATE pulse.tweets SET hashtags = '{eth,sol}' WHERE id = 200;
+SELECT hashtag, first_seen, first_tweet_id, last_seen, tweets FROM pulse.hashtags ORDER BY 1;
+SELECT * FROM pg_temp.diff();
+-- the first tweet of a tag leaves: the next one is first; the last leaves: the one before is last
+DELETE FROM pulse.tweets WHERE id IN (50, 400);
+SELECT hashtag, first_seen, first_tweet_id, last_seen, tweets FROM pulse.hashtags ORDER BY 1;
+SELECT * FROM pg_temp.diff();
+-- a tag no tweet uses any more is gone
+DELETE FROM pulse.tweets WHERE id = 300;
+SELECT hashtag FROM pulse.hashtags ORDER BY 1;
+SELECT * FROM pg_temp.diff();
+TRUNCATE pulse.tweets;
+SELECT count(*) AS after_truncate FROM pulse.hashtags;
+SELECT count(*) AS rejected FROM pulse.rejects WHERE stream = 'hashtags-test';
+DELETE FROM pulse.landing WHERE stream = 'hashtags-test';
+DELETE FROM pulse.checkpoints WHERE stream = 'hashtags-test';
