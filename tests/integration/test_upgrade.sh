@@ -68,6 +68,18 @@ rows_of $upgraded >"$work/rows.after"
 if ! diff -u "$work/rows.before" "$work/rows.after" >"$work/rows.diff"; then
   cat "$work/rows.diff"; fail "rows changed or were lost in the upgrade"
 fi
+# What 0.2.0 derives from the rows 0.1.0 had: the hashtag state, the built-in
+# rollups behind the BI views, and the coverage of the loaded spans.
+derived=$(psql -X -Atq -d $upgraded -c "
+  SELECT (SELECT count(*) FROM pulse.hashtags) > 0,
+         (SELECT count(*) FROM ((SELECT hashtag, tweets FROM pulse.hashtags) EXCEPT
+            (SELECT h.tag, count(DISTINCT t.id) FROM pulse.tweets t, unnest(t.hashtags) h(tag) GROUP BY 1)) d),
+         (SELECT count(*) FROM ((SELECT minute, tweets FROM pulse_internal.tweets_by_minute) EXCEPT
+            (SELECT date_bin('1 minute', created_at, '1970-01-01'), count(*) FROM pulse.tweets GROUP BY 1)) d),
+         (SELECT sum(tweets) FROM pulse.hashtags_hourly) = (SELECT count(*) FROM pulse.tweets t, unnest(t.hashtags) h),
+         (SELECT string_agg(subject, ',' ORDER BY subject) FROM pulse.coverage WHERE source = 'pulse-0.1.0')")
+[ "${derived%|*}" = "t|0|0|t" ] && [[ "${derived##*|}" == *candles/*tweets* ]] \
+  || fail "state derived by the upgrade (hashtags, their difference, minute rollup difference, hourly view, coverage): $derived"
 
 psql -X -q -v ON_ERROR_STOP=1 -d $fresh -c 'CREATE EXTENSION pulse' || fail "fresh install"
 for db in $upgraded $fresh; do
