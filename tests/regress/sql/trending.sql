@@ -1,0 +1,65 @@
+-- trending_hashtags: exact counts from the rollups (checked against the
+-- tweets for windows that start and end anywhere), the score, new tags, bad
+-- arguments; and a reader can call it.
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN others THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+SELECT pulse.ensure_partitions('pulse.tweets', '2024-04-01', '2024-04-04') >= 0 AS ready;
+-- two days: #btc steady (one a minute), #eth quiet then a burst at 2024-04-02
+-- 12:00-13:00, #new first seen at 12:20, a tag listed twice, NULL tags
+INSERT INTO pulse.tweets (id, created_at, author_id, text, hashtags)
+SELECT m, timestamptz '2024-04-01 00:00+00' + m * interval '1 minute' + interval '7 seconds', m % 17, 't',
+       ARRAY['btc'] || CASE WHEN m % 60 = 0 THEN ARRAY['eth'] ELSE '{}' END || CASE WHEN m % 11 = 0 THEN ARRAY['btc', NULL] ELSE '{}' END
+  FROM generate_series(0, 2 * 1440 - 1) m;
+INSERT INTO pulse.tweets (id, created_at, author_id, text, hashtags)
+SELECT 100000 + g, timestamptz '2024-04-02 12:00+00' + g * interval '13 seconds', g % 5, 'burst', '{eth}'
+  FROM generate_series(0, 270) g;
+INSERT INTO pulse.tweets (id, created_at, author_id, text, hashtags)
+SELECT 200000 + g, timestamptz '2024-04-02 12:20+00' + g * interval '2 minutes', 1, 'new', '{new}'
+  FROM generate_series(0, 9) g;
+-- tag_counts equals the tweets for ranges that start and end off every boundary
+SELECT count(*) AS ranges, count(*) FILTER (WHERE ok) AS equal
+  FROM (SELECT lo, hi,
+               (SELECT coalesce(array_agg(c.tag || '=' || c.tweets ORDER BY c.tag), '{}') FROM pulse_internal.tag_counts(lo, hi) c)
+             = (SELECT coalesce(array_agg(x.tag || '=' || x.n ORDER BY x.tag), '{}')
+                  FROM (SELECT u.tag, count(*) AS n
+                          FROM pulse.tweets t, LATERAL (SELECT DISTINCT v FROM unnest(t.hashtags) v) u(tag)
+                         WHERE t.created_at >= lo AND t.created_at < hi AND u.tag IS NOT NULL GROUP BY 1) x) AS ok
+          FROM (SELECT timestamptz '2024-04-01 09:00+00' + a * interval '7 minutes 3 seconds' AS lo,
+                       timestamptz '2024-04-01 09:00+00' + a * interval '7 minutes 3 seconds' + b * interval '53 minutes 7 seconds' AS hi
+                  FROM generate_series(0, 40, 3) a, generate_series(0, 30, 4) b) r) t;
+SELECT hashtag, tweets, authors, round(baseline_rate::numeric, 3) AS baseline_rate, round(score::numeric, 3) AS score,
+       first_seen, is_new
+  FROM pulse.trending_hashtags('2024-04-02 13:00+00', '1 hour', '24 hours', 5);
+-- the same answer from a plain GROUP BY over the tweets
+WITH w AS (SELECT u.tag, count(*) AS n, count(DISTINCT t.author_id) AS a
+             FROM pulse.tweets t, LATERAL (SELECT DISTINCT v FROM unnest(t.hashtags) v) u(tag)
+            WHERE t.created_at >= '2024-04-02 12:00+00' AND t.created_at < '2024-04-02 13:00+00' AND u.tag IS NOT NULL GROUP BY 1),
+     b AS (SELECT u.tag, count(*) AS n
+             FROM pulse.tweets t, LATERAL (SELECT DISTINCT v FROM unnest(t.hashtags) v) u(tag)
+            WHERE t.created_at >= '2024-04-01 12:00+00' AND t.created_at < '2024-04-02 12:00+00' GROUP BY 1)
+SELECT w.tag, w.n, w.a, round((coalesce(b.n, 0) / 24.0)::numeric, 3) AS baseline_rate,
+       round(((w.n - coalesce(b.n, 0) / 24.0) / sqrt(coalesce(b.n, 0) / 24.0 + 1))::numeric, 3) AS score
+  FROM w LEFT JOIN b USING (tag) ORDER BY 5 DESC, 2 DESC, 1;
+-- unaligned times, other windows
+SELECT hashtag, tweets, round(score::numeric, 3) AS score, is_new
+  FROM pulse.trending_hashtags('2024-04-02 12:37:41+00', '25 minutes', '3 hours 10 minutes', 3);
+SELECT count(*) AS nothing_yet FROM pulse.trending_hashtags('2024-03-01 00:00+00');
+-- readers call it
+SET ROLE pulse_reader;
+SELECT hashtag, tweets FROM pulse.trending_hashtags('2024-04-02 13:00+00', k => 1);
+RESET ROLE;
+-- bad arguments
+SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags('infinity')$$);
+SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags(NULL)$$);
+SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags(now(), '0 minutes')$$);
+SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags(now(), '1 hour', '1 month')$$);
+SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags(now(), '1 hour', '1 day', 0)$$);
+DELETE FROM pulse.tweets WHERE created_at >= '2024-04-01' AND created_at < '2024-04-04';
