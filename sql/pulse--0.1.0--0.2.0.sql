@@ -178,3 +178,30 @@ SELECT g.tag, (array_agg(g.created_at ORDER BY g.created_at, g.id))[1], (array_a
        max(g.created_at), count(*)
   FROM (SELECT DISTINCT h.tag, t.id, t.created_at FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
  GROUP BY g.tag;
+
+-- Tweets per hashtag per hour (pulse.hashtags_hourly) and per 10 minutes
+-- (pulse.trending_hashtags), kept with pulse.hashtags.
+CREATE TABLE pulse_internal.tag_hours (
+  tag      text        NOT NULL,
+  hour     timestamptz NOT NULL,
+  tweets   bigint      NOT NULL,
+  retweets bigint      NOT NULL,
+  PRIMARY KEY (tag, hour)
+);
+CREATE INDEX tag_hours_hour_idx ON pulse_internal.tag_hours (hour);
+CREATE TABLE pulse_internal.tag_blocks (
+  tag    text        NOT NULL,
+  block  timestamptz NOT NULL,
+  tweets bigint      NOT NULL,
+  PRIMARY KEY (tag, block)
+);
+CREATE INDEX tag_blocks_block_idx ON pulse_internal.tag_blocks (block);
+
+INSERT INTO pulse_internal.tag_hours (tag, hour, tweets, retweets)
+SELECT g.tag, date_bin('1 hour', g.created_at, timestamptz '1970-01-01 00:00:00+00'), count(*), count(*) FILTER (WHERE g.is_retweet)
+  FROM (SELECT DISTINCT h.tag, t.id, t.created_at, t.is_retweet FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
+ GROUP BY 1, 2;
+INSERT INTO pulse_internal.tag_blocks (tag, block, tweets)
+SELECT g.tag, date_bin('10 minutes', g.created_at, timestamptz '1970-01-01 00:00:00+00'), count(*)
+  FROM (SELECT DISTINCT h.tag, t.id, t.created_at FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
+ GROUP BY 1, 2;

@@ -6,6 +6,8 @@
 -- version's place); a tweet that leaves (deleted, or its tags edited) makes
 -- that tag's first and last tweet be looked up again when they were its.
 
+-- One change: rows {tag, id, at (created_at), rt (is_retweet), c (+1 a
+-- tweet that now carries the tag, -1 one that no longer does)}.
 CREATE OR REPLACE FUNCTION pulse_internal.hashtags_apply(ch jsonb) RETURNS void
   LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -13,14 +15,13 @@ AS $fn$
 DECLARE
   left_tag text;
 BEGIN
-  -- ch: one row per tag: {"tag", "d" (tweets added minus removed),
-  -- "first_at", "first_id", "last_at" (of the added rows), "lost" (ids that
-  -- left the tag)}
   INSERT INTO pulse.hashtags AS h (hashtag, first_seen, first_tweet_id, last_seen, tweets)
-  SELECT c.tag, coalesce(c.first_at, 'infinity'), coalesce(c.first_id, 9223372036854775807), coalesce(c.last_at, '-infinity'), c.d
-    FROM jsonb_to_recordset(ch) AS c(tag text, d bigint, first_at timestamptz, first_id bigint, last_at timestamptz, lost bigint[])
-   WHERE c.first_at IS NOT NULL OR c.d <> 0
-   ORDER BY c.tag
+  SELECT r.tag, coalesce(min(r.at) FILTER (WHERE r.c > 0), 'infinity'),
+         coalesce((array_agg(r.id ORDER BY r.at, r.id) FILTER (WHERE r.c > 0))[1], 9223372036854775807),
+         coalesce(max(r.at) FILTER (WHERE r.c > 0), '-infinity'), sum(r.c)
+    FROM jsonb_to_recordset(ch) AS r(tag text, id bigint, at timestamptz, rt boolean, c int)
+   GROUP BY r.tag
+   ORDER BY r.tag
   ON CONFLICT (hashtag) DO UPDATE
     SET tweets = h.tweets + excluded.tweets,
         first_seen = CASE WHEN (excluded.first_seen, excluded.first_tweet_id) < (h.first_seen, h.first_tweet_id)
@@ -30,11 +31,33 @@ BEGIN
         last_seen = greatest(h.last_seen, excluded.last_seen)
     WHERE excluded.tweets <> 0 OR (excluded.first_seen, excluded.first_tweet_id) < (h.first_seen, h.first_tweet_id)
        OR excluded.last_seen > h.last_seen;
+  -- per tag and hour (hashtags_hourly) and per tag and 10 minutes (trending)
+  INSERT INTO pulse_internal.tag_hours AS t (tag, hour, tweets, retweets)
+  SELECT r.tag, date_bin('1 hour', r.at, timestamptz '1970-01-01 00:00:00+00'), sum(r.c), coalesce(sum(r.c) FILTER (WHERE r.rt), 0)
+    FROM jsonb_to_recordset(ch) AS r(tag text, at timestamptz, rt boolean, c int)
+   GROUP BY 1, 2 ORDER BY 1, 2
+  ON CONFLICT (tag, hour) DO UPDATE SET tweets = t.tweets + excluded.tweets, retweets = t.retweets + excluded.retweets
+    WHERE excluded.tweets <> 0 OR excluded.retweets <> 0;
+  INSERT INTO pulse_internal.tag_blocks AS t (tag, block, tweets)
+  SELECT r.tag, date_bin('10 minutes', r.at, timestamptz '1970-01-01 00:00:00+00'), sum(r.c)
+    FROM jsonb_to_recordset(ch) AS r(tag text, at timestamptz, c int)
+   GROUP BY 1, 2 ORDER BY 1, 2
+  ON CONFLICT (tag, block) DO UPDATE SET tweets = t.tweets + excluded.tweets WHERE excluded.tweets <> 0;
+  IF NOT EXISTS (SELECT FROM jsonb_to_recordset(ch) AS r(c int) WHERE r.c < 0) THEN
+    RETURN;
+  END IF;
+  DELETE FROM pulse_internal.tag_hours t USING (SELECT DISTINCT r.tag, date_bin('1 hour', r.at, timestamptz '1970-01-01 00:00:00+00') AS hour
+                                                  FROM jsonb_to_recordset(ch) AS r(tag text, at timestamptz, c int) WHERE r.c < 0) x
+   WHERE t.tag = x.tag AND t.hour = x.hour AND t.tweets <= 0;
+  DELETE FROM pulse_internal.tag_blocks t USING (SELECT DISTINCT r.tag, date_bin('10 minutes', r.at, timestamptz '1970-01-01 00:00:00+00') AS block
+                                                   FROM jsonb_to_recordset(ch) AS r(tag text, at timestamptz, c int) WHERE r.c < 0) x
+   WHERE t.tag = x.tag AND t.block = x.block AND t.tweets <= 0;
   -- Tags a tweet left: gone when no tweet uses them, else their first and
   -- last tweet again when the one that left was it.
-  FOR left_tag IN SELECT c.tag FROM jsonb_to_recordset(ch) AS c(tag text, lost bigint[]) JOIN pulse.hashtags h ON h.hashtag = c.tag
-                   WHERE c.lost IS NOT NULL AND (h.tweets <= 0 OR h.first_tweet_id = ANY (c.lost)
-                         OR NOT EXISTS (SELECT FROM pulse.tweets t WHERE t.created_at = h.last_seen AND c.tag = ANY (t.hashtags)))
+  FOR left_tag IN SELECT l.tag FROM (SELECT r.tag, array_agg(r.id) AS lost FROM jsonb_to_recordset(ch) AS r(tag text, id bigint, c int)
+                                      WHERE r.c < 0 GROUP BY r.tag) l JOIN pulse.hashtags h ON h.hashtag = l.tag
+                   WHERE h.tweets <= 0 OR h.first_tweet_id = ANY (l.lost)
+                      OR NOT EXISTS (SELECT FROM pulse.tweets t WHERE t.created_at = h.last_seen AND l.tag = ANY (t.hashtags))
                    ORDER BY 1 LOOP
     DELETE FROM pulse.hashtags h WHERE h.hashtag = left_tag AND h.tweets <= 0;
     IF FOUND THEN
@@ -48,7 +71,8 @@ BEGIN
 END
 $fn$;
 
--- The statement trigger: the transition tables summed per tag.
+-- The statement trigger: which (tag, tweet) pairs the statement added and
+-- removed, from its transition tables.
 CREATE OR REPLACE FUNCTION pulse_internal.hashtags_changed() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -58,31 +82,24 @@ DECLARE
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     DELETE FROM pulse.hashtags;
+    DELETE FROM pulse_internal.tag_hours;
+    DELETE FROM pulse_internal.tag_blocks;
     RETURN NULL;
   END IF;
   IF TG_OP = 'INSERT' THEN
-    WITH chg AS (
-      SELECT DISTINCT x.tag, n.id, n.created_at, 1 AS c FROM pulse_new n, unnest(n.hashtags) AS x(tag) WHERE x.tag IS NOT NULL)
-    SELECT jsonb_agg(jsonb_build_object('tag', tag, 'd', d, 'first_at', first_at, 'first_id', first_id, 'last_at', last_at)) INTO ch
-      FROM (SELECT tag, count(*) AS d, min(created_at) AS first_at, (array_agg(id ORDER BY created_at, id))[1] AS first_id,
-                   max(created_at) AS last_at FROM chg GROUP BY tag) s;
+    SELECT jsonb_agg(jsonb_build_object('tag', tag, 'id', id, 'at', created_at, 'rt', is_retweet, 'c', 1)) INTO ch
+      FROM (SELECT DISTINCT x.tag, n.id, n.created_at, n.is_retweet FROM pulse_new n, unnest(n.hashtags) AS x(tag)
+             WHERE x.tag IS NOT NULL) s;
   ELSIF TG_OP = 'DELETE' THEN
-    WITH chg AS (
-      SELECT DISTINCT x.tag, o.id FROM pulse_old o, unnest(o.hashtags) AS x(tag) WHERE x.tag IS NOT NULL)
-    SELECT jsonb_agg(jsonb_build_object('tag', tag, 'd', -d, 'lost', lost)) INTO ch
-      FROM (SELECT tag, count(*) AS d, array_agg(id) AS lost FROM chg GROUP BY tag) s;
+    SELECT jsonb_agg(jsonb_build_object('tag', tag, 'id', id, 'at', created_at, 'rt', is_retweet, 'c', -1)) INTO ch
+      FROM (SELECT DISTINCT x.tag, o.id, o.created_at, o.is_retweet FROM pulse_old o, unnest(o.hashtags) AS x(tag)
+             WHERE x.tag IS NOT NULL) s;
   ELSE
-    WITH nw AS (SELECT DISTINCT x.tag, n.id, n.created_at FROM pulse_new n, unnest(n.hashtags) AS x(tag) WHERE x.tag IS NOT NULL),
-         od AS (SELECT DISTINCT x.tag, o.id, o.created_at FROM pulse_old o, unnest(o.hashtags) AS x(tag) WHERE x.tag IS NOT NULL),
-         added AS (SELECT * FROM nw EXCEPT SELECT * FROM od),
-         removed AS (SELECT * FROM od EXCEPT SELECT * FROM nw),
-         chg AS (SELECT tag, id, created_at, 1 AS c FROM added UNION ALL SELECT tag, id, created_at, -1 FROM removed)
-    SELECT jsonb_agg(jsonb_build_object('tag', tag, 'd', d, 'first_at', first_at, 'first_id', first_id, 'last_at', last_at,
-                                        'lost', lost)) INTO ch
-      FROM (SELECT tag, sum(c) AS d, min(created_at) FILTER (WHERE c > 0) AS first_at,
-                   (array_agg(id ORDER BY created_at, id) FILTER (WHERE c > 0))[1] AS first_id,
-                   max(created_at) FILTER (WHERE c > 0) AS last_at, array_agg(id) FILTER (WHERE c < 0) AS lost
-              FROM chg GROUP BY tag) s;
+    WITH nw AS (SELECT DISTINCT x.tag, n.id, n.created_at, n.is_retweet FROM pulse_new n, unnest(n.hashtags) AS x(tag) WHERE x.tag IS NOT NULL),
+         od AS (SELECT DISTINCT x.tag, o.id, o.created_at, o.is_retweet FROM pulse_old o, unnest(o.hashtags) AS x(tag) WHERE x.tag IS NOT NULL)
+    SELECT jsonb_agg(jsonb_build_object('tag', tag, 'id', id, 'at', created_at, 'rt', is_retweet, 'c', c)) INTO ch
+      FROM ((SELECT *, 1 AS c FROM (SELECT * FROM nw EXCEPT SELECT * FROM od) a)
+            UNION ALL (SELECT *, -1 FROM (SELECT * FROM od EXCEPT SELECT * FROM nw) r)) s;
   END IF;
   IF ch IS NOT NULL THEN
     PERFORM pulse_internal.hashtags_apply(ch);
@@ -107,3 +124,5 @@ COMMENT ON COLUMN pulse.hashtags.first_tweet_id IS 'That tweet (the smallest id 
 COMMENT ON COLUMN pulse.hashtags.last_seen IS 'created_at of the latest tweet using it';
 COMMENT ON COLUMN pulse.hashtags.tweets IS 'Tweets using it (a tag listed twice in one tweet counts once)';
 SELECT pg_catalog.pg_extension_config_dump('pulse.hashtags', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.tag_hours', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.tag_blocks', '');

@@ -1,13 +1,13 @@
--- Trending hashtags (SPEC "Hashtags and sentiment"), built on the hashtag
--- rollups (75_builtin_rollups.sql) and the hashtag state (58_hashtags.sql).
+-- Trending hashtags (SPEC "Hashtags and sentiment"), on the per-tag hours
+-- and 10-minute blocks and the hashtag state (58_hashtags.sql).
 
--- Tweets per tag in [lo, hi), exact: whole hours from the hourly rollup,
--- whole 10-minute blocks around them from the 10-minute rollup, and the
--- tweets themselves for the pieces shorter than 10 minutes at the ends. A tag
--- listed twice in one tweet counts once.
--- SECURITY DEFINER: readers of pulse.tweets read the rollups through it
--- (the same counts pulse.hashtags_hourly shows them).
-CREATE OR REPLACE FUNCTION pulse_internal.tag_counts(lo timestamptz, hi timestamptz)
+-- Tweets per tag in [lo, hi), exact: whole hours from tag_hours, whole
+-- 10-minute blocks around them from tag_blocks, and the tweets themselves
+-- for the pieces shorter than 10 minutes at the ends. Only the given tags
+-- (NULL: every tag). A tag listed twice in one tweet counts once.
+-- SECURITY DEFINER: readers of pulse.tweets read the counts through it (the
+-- ones pulse.hashtags_hourly shows them).
+CREATE OR REPLACE FUNCTION pulse_internal.tag_counts(lo timestamptz, hi timestamptz, tags text[] DEFAULT NULL)
   RETURNS TABLE(tag text, tweets bigint)
   LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -27,23 +27,22 @@ BEGIN
     m2 := hi;
   END IF;
   IF h1 < m1 OR h2 > m2 OR h1 >= h2 THEN
-    h1 := m2;  -- no whole hour: all blocks from the 10-minute rollup
+    h1 := m2;  -- no whole hour: all whole blocks from tag_blocks
     h2 := m2;
   END IF;
   RETURN QUERY
   SELECT s.tag, sum(s.n)::bigint
-    FROM (SELECT x.tag, h.tweets AS n
-            FROM pulse_internal.hashtag_sets_hourly h, LATERAL (SELECT DISTINCT u FROM unnest(h.hashtags) AS u) AS x(tag)
-           WHERE h.hour >= h1 AND h.hour < h2
+    FROM (SELECT h.tag, h.tweets AS n FROM pulse_internal.tag_hours h
+           WHERE h.hour >= h1 AND h.hour < h2 AND (tags IS NULL OR h.tag = ANY (tags))
           UNION ALL
-          SELECT x.tag, b.tweets
-            FROM pulse_internal.hashtag_sets_10min b, LATERAL (SELECT DISTINCT u FROM unnest(b.hashtags) AS u) AS x(tag)
-           WHERE (b.w >= m1 AND b.w < h1) OR (b.w >= h2 AND b.w < m2)
+          SELECT b.tag, b.tweets FROM pulse_internal.tag_blocks b
+           WHERE ((b.block >= m1 AND b.block < h1) OR (b.block >= h2 AND b.block < m2)) AND (tags IS NULL OR b.tag = ANY (tags))
           UNION ALL
           SELECT x.tag, 1
             FROM pulse.tweets t, LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) AS u) AS x(tag)
-           WHERE (t.created_at >= lo AND t.created_at < m1) OR (t.created_at >= m2 AND t.created_at < hi)) s
-   WHERE s.tag IS NOT NULL
+           WHERE ((t.created_at >= lo AND t.created_at < m1) OR (t.created_at >= m2 AND t.created_at < hi))
+             AND (tags IS NULL OR t.hashtags && tags)) s
+   WHERE s.tag IS NOT NULL AND (tags IS NULL OR s.tag = ANY (tags))
    GROUP BY s.tag;
 END
 $fn$;
@@ -54,6 +53,8 @@ $fn$;
 -- 1 added under the root so a tag never seen before (e = 0) scores its own
 -- count instead of infinity: new tags rank among themselves by volume and a
 -- handful of first tweets does not outrank a well-known tag that tripled.
+-- Since a score is never above w, baselines are looked up only for the tags
+-- whose window count could still reach the k-th best score.
 CREATE OR REPLACE FUNCTION pulse.trending_hashtags(at timestamptz DEFAULT now(), "window" interval DEFAULT '1 hour',
                                                    baseline interval DEFAULT '24 hours', k int DEFAULT 10)
   RETURNS TABLE(hashtag text, tweets bigint, authors bigint, baseline_rate float8, score float8,
@@ -66,6 +67,10 @@ DECLARE
   w_us bigint := pulse_internal.interval_usecs('window', trending_hashtags."window");
   b_us bigint := pulse_internal.interval_usecs('baseline', trending_hashtags.baseline);
   w_lo timestamptz;
+  win jsonb;       -- {tag: tweets in the window}
+  scores jsonb := '{}';  -- {tag: expected tweets e}
+  todo text[];
+  kth float8 := '-infinity';
 BEGIN
   IF trending_hashtags.at IS NULL OR NOT isfinite(trending_hashtags.at) THEN
     RAISE EXCEPTION 'at must be a finite time' USING ERRCODE = 'invalid_parameter_value';
@@ -74,15 +79,26 @@ BEGIN
     RAISE EXCEPTION 'k must be between 1 and 10000' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   w_lo := trending_hashtags.at - w_us * interval '1 microsecond';
+  SELECT coalesce(jsonb_object_agg(c.tag, c.tweets), '{}') INTO win FROM pulse_internal.tag_counts(w_lo, trending_hashtags.at) c;
+  -- the most tweeted first, then whoever could still beat the k-th score
+  SELECT array_agg(e.key ORDER BY e.value::bigint DESC, e.key) INTO todo
+    FROM (SELECT * FROM jsonb_each(win) ORDER BY value::bigint DESC, key LIMIT 4 * trending_hashtags.k + 20) e;
+  WHILE cardinality(todo) > 0 LOOP
+    SELECT scores || coalesce(jsonb_object_agg(t.tag, coalesce(b.tweets, 0)::float8 * w_us / b_us), '{}') INTO scores
+      FROM unnest(todo) AS t(tag)
+      LEFT JOIN pulse_internal.tag_counts(w_lo - b_us * interval '1 microsecond', w_lo, todo) b USING (tag);
+    SELECT coalesce(min(s.score), '-infinity') INTO kth
+      FROM (SELECT ((win->>e.key)::float8 - e.value::float8) / sqrt(e.value::float8 + 1) AS score
+              FROM jsonb_each(scores) e ORDER BY 1 DESC LIMIT trending_hashtags.k) s
+     HAVING count(*) >= trending_hashtags.k;
+    SELECT array_agg(e.key) INTO todo
+      FROM jsonb_each(win) e WHERE e.value::float8 >= coalesce(kth, '-infinity') AND NOT scores ? e.key;
+  END LOOP;
   RETURN QUERY
-  WITH win AS (SELECT c.tag, c.tweets FROM pulse_internal.tag_counts(w_lo, trending_hashtags.at) c),
-       base AS (SELECT c.tag, c.tweets FROM pulse_internal.tag_counts(w_lo - b_us * interval '1 microsecond', w_lo) c),
-       scored AS (
-         SELECT win.tag, win.tweets, coalesce(base.tweets, 0)::float8 * w_us / b_us AS e
-           FROM win LEFT JOIN base USING (tag)),
-       top AS (
-         SELECT s.tag, s.tweets, s.e, (s.tweets - s.e) / sqrt(s.e + 1) AS score
-           FROM scored s ORDER BY 4 DESC, 2 DESC, 1 LIMIT trending_hashtags.k),
+  WITH top AS (
+         SELECT e.key AS tag, (win->>e.key)::bigint AS tweets, e.value::float8 AS e,
+                ((win->>e.key)::float8 - e.value::float8) / sqrt(e.value::float8 + 1) AS score
+           FROM jsonb_each(scores) e ORDER BY 4 DESC, 2 DESC, 1 LIMIT trending_hashtags.k),
        who AS (
          SELECT x.tag, count(DISTINCT t.author_id) AS authors
            FROM pulse.tweets t, LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) AS u) AS x(tag)

@@ -2,8 +2,9 @@
 -- can read without knowing Pulse's functions. Granted to pulse_reader
 -- (90_privileges.sql).
 -- Minutes are binned with date_bin from the Unix epoch, so they do not
--- depend on the session's TimeZone. Tweets come from the built-in rollups
--- (75_builtin_rollups.sql): a filter on the time reads only its windows.
+-- depend on the session's TimeZone. Tweets come from the built-in minute
+-- rollup (75_builtin_rollups.sql) and the per-hashtag hours (58_hashtags.sql):
+-- a filter on the time reads only its range.
 
 CREATE OR REPLACE VIEW pulse.minute_activity AS
 SELECT c.exchange,
@@ -24,14 +25,9 @@ COMMENT ON VIEW pulse.minute_activity IS
 
 CREATE OR REPLACE VIEW pulse.hashtags_hourly AS
 SELECT hour, hashtag, tweets, retweets, rank
-  FROM (SELECT s.hour, h.tag AS hashtag,
-               sum(s.tweets)::bigint   AS tweets,
-               sum(s.retweets)::bigint AS retweets,
-               rank() OVER (PARTITION BY s.hour ORDER BY sum(s.tweets) DESC) AS rank
-          FROM pulse_internal.hashtag_sets_hourly s
-         -- a tag listed twice in one tweet counts once
-         CROSS JOIN LATERAL (SELECT DISTINCT t FROM unnest(s.hashtags) AS t) AS h(tag)
-         GROUP BY 1, 2) ranked;
+  FROM (SELECT h.hour, h.tag AS hashtag, h.tweets, h.retweets,
+               rank() OVER (PARTITION BY h.hour ORDER BY h.tweets DESC) AS rank
+          FROM pulse_internal.tag_hours h) ranked;
 COMMENT ON VIEW pulse.hashtags_hourly IS
   'Per UTC hour and hashtag (lower case, without #): tweets using it (retweets included), how many of them were retweets, and its rank in that hour (1 = most used; ties share a rank). Filter rank <= 10 for a top ten.';
 

@@ -167,6 +167,24 @@ CREATE TABLE pulse.hashtags (
   tweets         bigint      NOT NULL
 );
 
+-- Tweets per hashtag per hour (pulse.hashtags_hourly) and per 10 minutes
+-- (pulse.trending_hashtags), kept with pulse.hashtags.
+CREATE TABLE pulse_internal.tag_hours (
+  tag      text        NOT NULL,
+  hour     timestamptz NOT NULL,
+  tweets   bigint      NOT NULL,
+  retweets bigint      NOT NULL,
+  PRIMARY KEY (tag, hour)
+);
+CREATE INDEX tag_hours_hour_idx ON pulse_internal.tag_hours (hour);
+CREATE TABLE pulse_internal.tag_blocks (
+  tag    text        NOT NULL,
+  block  timestamptz NOT NULL,
+  tweets bigint      NOT NULL,
+  PRIMARY KEY (tag, block)
+);
+CREATE INDEX tag_blocks_block_idx ON pulse_internal.tag_blocks (block);
+
 -- Rows of pulse.activity and pulse.rolling_correlation.
 CREATE TYPE pulse.activity_bucket AS (
   bucket timestamptz, tweets bigint, volume numeric, quote_volume numeric,

@@ -6,6 +6,22 @@ SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SELECT pulse.ensure_partitions('pulse.tweets', '2019-07-14', '2019-07-17') >= 0 AS ready;
 CREATE FUNCTION pg_temp.diff() RETURNS TABLE(missing bigint, extra bigint) LANGUAGE sql AS $$
+  WITH pairs AS (SELECT DISTINCT h.tag, t.id, t.created_at, t.is_retweet FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL),
+  want AS (
+    SELECT 'h' AS k, tag, date_bin('1 hour', created_at, '1970-01-01') AS t, count(*) AS n, count(*) FILTER (WHERE is_retweet) AS r FROM pairs GROUP BY 1, 2, 3
+    UNION ALL SELECT 'b', tag, date_bin('10 minutes', created_at, '1970-01-01'), count(*), 0 FROM pairs GROUP BY 1, 2, 3
+    UNION ALL SELECT 's', x.tag, x.first_seen, x.tweets, x.first_tweet_id
+      FROM (SELECT g.tag, (array_agg(g.created_at ORDER BY g.created_at, g.id))[1] AS first_seen,
+                   (array_agg(g.id ORDER BY g.created_at, g.id))[1] AS first_tweet_id, count(*) AS tweets FROM pairs g GROUP BY g.tag) x
+    UNION ALL SELECT 'l', tag, max(created_at), 0, 0 FROM pairs GROUP BY 1, 2),
+  got AS (
+    SELECT 'h' AS k, tag, hour AS t, tweets AS n, retweets AS r FROM pulse_internal.tag_hours
+    UNION ALL SELECT 'b', tag, block, tweets, 0 FROM pulse_internal.tag_blocks
+    UNION ALL SELECT 's', hashtag, first_seen, tweets, first_tweet_id FROM pulse.hashtags
+    UNION ALL SELECT 'l', hashtag, last_seen, 0, 0 FROM pulse.hashtags)
+  SELECT (SELECT count(*) FROM (TABLE want EXCEPT TABLE got) a), (SELECT count(*) FROM (TABLE got EXCEPT TABLE want) b)
+$$;
+CREATE FUNCTION pg_temp.diff_state_only() RETURNS TABLE(missing bigint, extra bigint) LANGUAGE sql AS $$
   WITH want AS (
     SELECT g.tag, (array_agg(g.created_at ORDER BY g.created_at, g.id))[1] AS first_seen,
            (array_agg(g.id ORDER BY g.created_at, g.id))[1] AS first_tweet_id, max(g.created_at) AS last_seen, count(*) AS tweets
@@ -52,6 +68,7 @@ SELECT hashtag FROM pulse.hashtags ORDER BY 1;
 SELECT * FROM pg_temp.diff();
 TRUNCATE pulse.tweets;
 SELECT count(*) AS after_truncate FROM pulse.hashtags;
+SELECT * FROM pg_temp.diff();
 SELECT count(*) AS rejected FROM pulse.rejects WHERE stream = 'hashtags-test';
 DELETE FROM pulse.landing WHERE stream = 'hashtags-test';
 DELETE FROM pulse.checkpoints WHERE stream = 'hashtags-test';
