@@ -5,7 +5,7 @@
 # (cmake --build build). Benchmarks that start their own throwaway cluster do
 # so; the one that needs a server (partition_bench) gets a throwaway cluster
 # here unless PGHOST is set.
-#   bench/run_all.sh                    full sizes (the recorded ones; takes about an hour,
+#   bench/run_all.sh                    full sizes (the recorded ones; takes a bit over an hour,
 #                                       mostly corr() at W = 10080 in analytics_bench)
 #   BENCH_SMALL=1 bench/run_all.sh      about 10x smaller sizes (a few minutes; ratios noisier)
 #   BENCH_ONLY=merge bench/run_all.sh   only the benchmarks whose name contains merge
@@ -20,6 +20,7 @@ if [ -n "${BENCH_SMALL:-}" ]; then
   export BENCH_KLINES=${BENCH_KLINES:-20000}                       # candles_bench
   export BENCH_ROWS=${BENCH_ROWS:-100000} BENCH_BIG=${BENCH_BIG:-1000000} BENCH_BATCH=${BENCH_BATCH:-10000}  # merge_bench
   export N=${N:-100000} SECONDS_=${SECONDS_:-5}                     # tweets_bench
+  # rollups_bench reads BENCH_SMALL itself (100k/1M-row tables, 300k tweets)
   analytics_rows=100000 partition_queries=10                        # partition_bench's data size is fixed
 else
   analytics_rows=1000000 partition_queries=40
@@ -45,6 +46,7 @@ for script in bench/*_bench.sh; do
     analytics_bench) cmd=("$script" "$analytics_rows") ;;
     partition_bench) cmd=(with_server "$script" "$partition_queries") ;;
     tweets_bench)    cmd=("$script" build) ;;
+    rollups_bench)   cmd=("$script") ;;   # its own throwaway cluster unless PGHOST is set
     *)               cmd=("$script") ;;
   esac
   if "${cmd[@]}" 2>&1 | tee "$logs/$name.log"; [ "${PIPESTATUS[0]}" = 0 ]; then
