@@ -48,11 +48,16 @@ AS $fn$
 $fn$;
 
 -- Group equality between two row aliases a and b.
-CREATE OR REPLACE FUNCTION pulse_internal.rollup_same_group(shape jsonb, a text, b text) RETURNS text
+-- indexable: (a.g = b.g OR both NULL), which an index on the group columns
+-- serves, where IS NOT DISTINCT FROM is not.
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_same_group(shape jsonb, a text, b text, indexable boolean DEFAULT false)
+  RETURNS text
   LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT coalesce(string_agg(format('%s.%I IS NOT DISTINCT FROM %s.%I', a, c->>'name', b, c->>'name'), ' AND '), 'true')
+  SELECT coalesce(string_agg(CASE WHEN indexable
+                                  THEN format('(%1$s.%2$I = %3$s.%2$I OR (%1$s.%2$I IS NULL AND %3$s.%2$I IS NULL))', a, c->>'name', b)
+                                  ELSE format('%s.%I IS NOT DISTINCT FROM %s.%I', a, c->>'name', b, c->>'name') END, ' AND '), 'true')
     FROM jsonb_array_elements(shape->'groups') c
 $fn$;
 
@@ -74,7 +79,7 @@ BEGIN
   IF shape->>'kind' <> 'session' THEN
     group_by := CASE WHEN n_groups > 0 THEN ' GROUP BY ' || (SELECT string_agg(i::text, ', ') FROM generate_series(1, n_groups) i) ELSE '' END;
     RETURN format('k AS (SELECT DISTINCT (e #>> ''{}'')::timestamptz AS w FROM jsonb_array_elements($1) e), '
-                  'prev AS (SELECT r.* FROM %1$s r WHERE r.%2$s IN (SELECT w FROM k)), '
+                  'prev AS (SELECT r.* FROM %1$s r WHERE r.%2$s = ANY (ARRAY(SELECT w FROM k))), '
                   'fresh AS (SELECT k.w AS %2$s, k.w + %3$s AS window_end, f.* FROM k, LATERAL (SELECT %4$s%5$s FROM %6$s '
                   'WHERE %7$s AND %8$s >= k.w AND %8$s < k.w + %3$s%9$s HAVING count(*) > 0) f)',
                   results, win, shape->>'size', g_out, a_out, shape->>'relation', w, t, group_by);
@@ -92,8 +97,8 @@ BEGIN
                 shape->>'size',
                 pulse_internal.rollup_list(shape->'groups', 'sp.%1$I, ', ''),
                 win, results,
-                pulse_internal.rollup_same_group(shape, 'r', 'sp'),
-                pulse_internal.rollup_same_group(shape, 'r', 'e'),
+                pulse_internal.rollup_same_group(shape, 'r', 'sp', true),
+                pulse_internal.rollup_same_group(shape, 'r', 'e', true),
                 t, g_out, a_out, shape->>'relation', w,
                 coalesce((SELECT string_agg(format('(%s) IS NOT DISTINCT FROM e.%I', c->>'expr', c->>'name'), ' AND ')
                             FROM jsonb_array_elements(shape->'groups') c), 'true'),

@@ -94,7 +94,7 @@ CREATE OR REPLACE FUNCTION pulse_internal.rollup_prune_sql(shape jsonb, results 
 SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT format(
-    'WITH g AS (DELETE FROM %1$s r WHERE r.%2$I IN (SELECT x.pulse_w FROM jsonb_to_recordset($1->''delta'') AS x(pulse_w timestamptz)) '
+    'WITH g AS (DELETE FROM %1$s r WHERE r.%2$I = ANY (ARRAY(SELECT x.pulse_w FROM jsonb_to_recordset($1->''delta'') AS x(pulse_w timestamptz))) '
     '  AND r.%3$I <= 0 RETURNING r.*), '
     'ins AS (INSERT INTO pulse.panes (rollup, window_start, window_end, group_key, pane, timing, retraction, "values") '
     '  SELECT $5, g.%2$I, g.window_end, %4$s, g.pane + 1, CASE WHEN g.window_end <= $2 THEN ''late'' ELSE ''early'' END, true, NULL '

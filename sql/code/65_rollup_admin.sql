@@ -9,7 +9,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH i AS (SELECT pulse_internal.rollup_count_column(shape) IS NOT NULL AS incremental)
   SELECT ARRAY[
-    format('CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
+    format('CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp '
+           'SET jit = off AS %L',
       trigger_fn,
       format('DECLARE ch jsonb := ''[]''; arrivals timestamptz[]; r regclass := to_regclass(%L); '
              'BEGIN IF r IS NULL THEN RETURN NULL; END IF; '
@@ -112,6 +113,10 @@ BEGIN
   EXECUTE format('CREATE UNIQUE INDEX ON %s (%I%s) NULLS NOT DISTINCT', r, shape->>'window_name',
                  pulse_internal.rollup_list(shape->'groups', ', %1$I', ''));
   EXECUTE format('CREATE INDEX ON %s (window_end)', r);
+  IF shape->>'kind' = 'session' AND jsonb_array_length(shape->'groups') > 0 THEN
+    -- a batch's sessions are found by group and end
+    EXECUTE format('CREATE INDEX ON %s (%s, window_end)', r, pulse_internal.rollup_list(shape->'groups', '%1$I'));
+  END IF;
   IF e.every_interval IS NOT NULL OR e.every_rows IS NOT NULL THEN
     EXECUTE format('CREATE INDEX ON %s (%I) WHERE emitted_at IS NULL OR updated_at > emitted_at', r, shape->>'window_name');
   END IF;

@@ -113,3 +113,55 @@ END
 $fn$;
 COMMENT ON FUNCTION pulse.trending_hashtags(timestamptz, interval, interval, int) IS
   'The k hashtags most above their baseline in [at - window, at): tweets, distinct authors, baseline_rate (tweets a window this long would hold at the rate of the baseline before it), score (tweets - baseline_rate) / sqrt(baseline_rate + 1), first_seen, is_new (first seen inside the window)';
+
+-- Mean sentiment of the k most used hashtags of [from, until), per bucket
+-- (UTC-aligned, gap-filled: 0 tweets and NULL sentiment where a tag was
+-- silent), for a chart of how people feel about what they talk about.
+CREATE OR REPLACE FUNCTION pulse.hashtag_sentiment("from" timestamptz, until timestamptz, bucket interval DEFAULT '1 hour',
+                                                   k int DEFAULT 10)
+  RETURNS TABLE(bucket timestamptz, hashtag text, tweets bigint, sentiment float8)
+  LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  step_us bigint := pulse_internal.interval_usecs('bucket', hashtag_sentiment.bucket);
+  step interval;
+  first_b timestamptz;
+  n_buckets bigint;
+  top text[];
+BEGIN
+  IF hashtag_sentiment.k IS NULL OR hashtag_sentiment.k < 1 OR hashtag_sentiment.k > 1000 THEN
+    RAISE EXCEPTION 'k must be between 1 and 1000' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT r.first_bucket, r.buckets INTO first_b, n_buckets
+    FROM pulse_internal.bucket_range(hashtag_sentiment."from", hashtag_sentiment.until, step_us) r;
+  IF n_buckets * hashtag_sentiment.k > 1000000 THEN
+    RAISE EXCEPTION 'too many rows: % buckets times k = %', n_buckets, hashtag_sentiment.k
+      USING ERRCODE = 'program_limit_exceeded', HINT = 'Use a wider bucket, a shorter range or a smaller k.';
+  END IF;
+  step := step_us * interval '1 microsecond';
+  SELECT array_agg(c.tag ORDER BY c.tweets DESC, c.tag) INTO top
+    FROM (SELECT c.tag, c.tweets FROM pulse_internal.tag_counts(hashtag_sentiment."from", hashtag_sentiment.until) c
+           ORDER BY c.tweets DESC, c.tag LIMIT hashtag_sentiment.k) c;
+  IF top IS NULL THEN
+    RETURN;
+  END IF;
+  RETURN QUERY
+  WITH grid AS (
+    SELECT g AS b FROM generate_series(first_b, hashtag_sentiment.until - interval '1 microsecond', step) AS g),
+  tw AS (
+    SELECT date_bin(step, t.created_at, timestamptz '1970-01-01 00:00:00+00') AS b, x.tag,
+           count(*) AS n, avg(t.sentiment) AS s
+      FROM pulse.tweets t, LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) AS u) AS x(tag)
+     WHERE t.created_at >= hashtag_sentiment."from" AND t.created_at < hashtag_sentiment.until
+       AND t.hashtags && top AND x.tag = ANY (top)
+     GROUP BY 1, 2)
+  SELECT g.b, tg.tag, coalesce(tw.n, 0), tw.s
+    FROM grid g CROSS JOIN unnest(top) WITH ORDINALITY AS tg(tag, o)
+    LEFT JOIN tw ON tw.b = g.b AND tw.tag = tg.tag
+   ORDER BY g.b, tg.o;
+END
+$fn$;
+COMMENT ON FUNCTION pulse.hashtag_sentiment(timestamptz, timestamptz, interval, int) IS
+  'Per UTC-aligned bucket of [from, until) and each of the k hashtags most used in the range: tweets using it and their mean VADER compound sentiment (NULL where none)';

@@ -100,7 +100,7 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.rollup_row_end(jsonb, text),
   pulse_internal.rollup_keys_sql(jsonb, text),
   pulse_internal.rollup_table_sql(jsonb, text),
-  pulse_internal.rollup_same_group(jsonb, text, text),
+  pulse_internal.rollup_same_group(jsonb, text, text, boolean),
   pulse_internal.rollup_fresh_sql(jsonb, text),
   pulse_internal.rollup_group_key_sql(jsonb, text),
   pulse_internal.rollup_values_sql(jsonb, text, boolean),
