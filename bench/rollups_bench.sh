@@ -275,21 +275,21 @@ SELECT 'binance', 'BTCUSDT', interval '1 minute', t0 + m * interval '1 minute',
        60000 + (m % 500), 60010 + (m % 500), 59990 + (m % 500), 60005 + (m % 500), (m % 97) / 10.0, (m % 97) * 6000.5,
        t0 + m * interval '1 minute' + interval '59 seconds'
   FROM tw_cfg, generate_series(0, 30 * 1440 - 1) m;
-VACUUM ANALYZE pulse.tweets, pulse.candles, pulse_internal.tweets_by_minute, pulse_internal.hashtag_sets_hourly;
+VACUUM ANALYZE pulse.tweets, pulse.candles, pulse_internal.tweets_by_minute, pulse_internal.tag_hours;
 SQL
   t1=$(date +%s.%N)
   printf '   loaded (INSERT ... SELECT per day, built-in rollups kept by their triggers) in %.1f s [%s]\n' "$(echo "$t1 - $t0" | bc -l)" "$(elapsed)"
   # The built-in rollups must hold every tweet.
   check=$(q -c "SELECT (SELECT count(*) FROM pulse.tweets) || ' ' || (SELECT coalesce(sum(tweets), 0) FROM pulse_internal.tweets_by_minute)
-                 || ' ' || (SELECT count(*) FROM pulse.tweets WHERE cardinality(hashtags) > 0)
-                 || ' ' || (SELECT coalesce(sum(tweets), 0) FROM pulse_internal.hashtag_sets_hourly)
-                 || ' ' || (SELECT count(*) FROM pulse_internal.tweets_by_minute) || ' ' || (SELECT count(*) FROM pulse_internal.hashtag_sets_hourly)
+                 || ' ' || (SELECT count(*) FROM pulse.tweets t, LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) u WHERE u IS NOT NULL) x)
+                 || ' ' || (SELECT coalesce(sum(tweets), 0) FROM pulse_internal.tag_hours)
+                 || ' ' || (SELECT count(*) FROM pulse_internal.tweets_by_minute) || ' ' || (SELECT count(*) FROM pulse_internal.tag_hours)
                  || ' ' || (SELECT count(*) FILTER (WHERE is_retweet) FROM pulse.tweets)")
   read -r n_tw n_bymin n_tagged n_sets rows_bymin rows_sets n_rt <<<"$check"
   echo "   tweets $n_tw (retweets $n_rt, with hashtags $n_tagged); tweets_by_minute: $rows_bymin rows summing to $n_bymin;" \
-       "hashtag_sets_hourly: $rows_sets rows summing to $n_sets"
+       "tag_hours: $rows_sets rows summing to $n_sets (tweet-tag pairs $n_tagged)"
   [ "$n_tw" = "$n_bymin" ] && [ "$n_tagged" = "$n_sets" ] && [ "$n_tw" -gt 0 ] ||
-    fail "the built-in rollups do not hold every tweet (tweets $n_tw vs $n_bymin, tagged $n_tagged vs $n_sets)"
+    fail "the built-in rollups do not hold every tweet (tweets $n_tw vs $n_bymin, tweet-tag pairs $n_tagged vs $n_sets)"
   x=$(q -c "SELECT t0 + interval '15 days 13 hours' FROM tw_cfg")
   new_ma="SELECT * FROM pulse.minute_activity WHERE exchange = 'binance' AND market = 'BTCUSDT'
             AND minute >= '$x' AND minute < timestamptz '$x' + interval '1 hour'"

@@ -47,7 +47,8 @@ std::string columns_json(const std::vector<RollupColumn>& cols, bool aggregates)
     if (i) out += ",";
     out += "{\"name\":" + json_quote(c.name) + ",\"expr\":" + json_quote(c.expr) + ",\"type\":" + json_quote(c.type);
     if (aggregates) {
-      out += ",\"func\":" + json_quote(c.func) + ",\"distinct\":" + (c.distinct ? "true" : "false");
+      out += ",\"func\":" + json_quote(c.func) + ",\"distinct\":" + (c.distinct ? "true" : "false") +
+             ",\"additive\":" + (c.additive ? "true" : "false");
     }
     out += "}";
   }

@@ -19,6 +19,9 @@ struct RollupColumn {
   std::string type;  // format_type of its type, with typmod
   std::string func;  // aggregates only: count, sum, min, max, avg, moving_corr
   bool distinct = false;
+  // sum over a NOT NULL column of an exact type: a batch's effect on it is
+  // its new rows' sum minus its old rows' sum (incremental maintenance)
+  bool additive = false;
 };
 
 struct RollupShape {

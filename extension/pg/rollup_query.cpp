@@ -18,7 +18,9 @@
 #pragma GCC diagnostic ignored "-Wregister"
 extern "C" {
 #include "postgres.h"
+#include "access/htup_details.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
@@ -32,6 +34,7 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
+#include "utils/syscache.h"
 }
 #pragma GCC diagnostic pop
 
@@ -256,6 +259,21 @@ RollupShape describe(Query* q, RangeTblEntry* rte) {
       if (ag->aggkind != AGGKIND_NORMAL) unsupported("ordered-set aggregates");
       if (mutable_in(expr)) unsupported("functions that are not IMMUTABLE in " + name);
       col.distinct = ag->aggdistinct != NIL;
+      if (col.func == "sum" && !col.distinct && list_length(ag->args) == 1) {
+        Node* arg = reinterpret_cast<Node*>(linitial_node(TargetEntry, ag->args)->expr);
+        Oid t = exprType(arg);
+        if (IsA(arg, Var) && (t == INT2OID || t == INT4OID || t == INT8OID || t == NUMERICOID)) {
+          AttrNumber attnum = reinterpret_cast<Var*>(arg)->varattno;
+          Oid relid = rte->relid;
+          col.additive = pg_guard([relid, attnum] {
+            HeapTuple tp = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+            if (!HeapTupleIsValid(tp)) return false;
+            bool not_null = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tp))->attnotnull;
+            ReleaseSysCache(tp);
+            return not_null;
+          });
+        }
+      }
       col.name = name;
       col.expr = deparse(expr, context);
       col.type = type_of(expr);

@@ -16,19 +16,34 @@ AS $fn$
     ELSE format('(%s + %s)', t, shape->>'size') END
 $fn$;
 
+-- The windows of a hop rollup holding a row of src, as a FROM item
+-- pulse_h(pulse_w): the k = ceil(size / slide) slide-aligned starts up to the
+-- row's own slide (the caller keeps those with pulse_w + size > t). Plain
+-- SQL, unlike pulse.hop, so a batch pays no function call per row.
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_hop_sql(shape jsonb) RETURNS text
+  LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  RETURN format('generate_series(date_bin(%1$s, %2$I, timestamptz ''1970-01-01 00:00:00+00'') - %3$s * %1$s, '
+                'date_bin(%1$s, %2$I, timestamptz ''1970-01-01 00:00:00+00''), %1$s) AS pulse_h(pulse_w)',
+                shape->>'slide', shape->>'time_column',
+                ceil(extract(epoch FROM pulse_internal.rollup_const(shape->>'size')::interval)
+                     / extract(epoch FROM pulse_internal.rollup_const(shape->>'slide')::interval))::bigint - 1);
+END
+$fn$;
+
 -- A query over src (a transition table or the base) giving one changed key
 -- per row: the window start (tumbling, hop) or the group and time (session).
 CREATE OR REPLACE FUNCTION pulse_internal.rollup_keys_sql(shape jsonb, src text) RETURNS text
-  LANGUAGE sql IMMUTABLE
+  LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE shape->>'kind'
     WHEN 'tumbling' THEN format('SELECT DISTINCT to_jsonb(date_bin(%s, %I, %s)) AS k FROM %s WHERE %s',
                                 shape->>'size', shape->>'time_column', shape->>'origin', src, w)
-    WHEN 'hop' THEN format('SELECT DISTINCT to_jsonb(h.k) AS k FROM (SELECT DISTINCT date_bin(%1$s, %3$I, timestamptz ''1970-01-01 00:00:00+00'') AS b'
-                           ' FROM %4$s WHERE %5$s) s, LATERAL (SELECT pulse.hop(s.b, %2$s, %1$s) UNION '
-                           'SELECT pulse.hop(s.b + %1$s - interval ''1 microsecond'', %2$s, %1$s)) h(k)',
-                           shape->>'slide', shape->>'size', shape->>'time_column', src, w)
+    WHEN 'hop' THEN format('SELECT DISTINCT to_jsonb(pulse_h.pulse_w) AS k FROM %1$s, %2$s WHERE %3$s AND pulse_h.pulse_w + %4$s > %5$I',
+                           src, pulse_internal.rollup_hop_sql(shape), w, shape->>'size', shape->>'time_column')
     ELSE format('SELECT DISTINCT jsonb_build_object(%s''pulse_t'', %I) AS k FROM %s WHERE %s',
                 pulse_internal.rollup_list(shape->'groups', '%1$L, %2$s, ', ''), shape->>'time_column', src, w) END
     FROM (SELECT coalesce('(' || (shape->>'where') || ')', 'true') AS w) x

@@ -1,5 +1,6 @@
 -- Incremental rollups: when every aggregate is a count (count(*), count(x),
--- with or without FILTER; not DISTINCT) and one of them is count(*), a
+-- with or without FILTER; not DISTINCT) or a sum over a NOT NULL column of
+-- an exact type (integers, numeric), and one of them is count(*), a
 -- batch's effect is what its new rows add minus what its old rows take
 -- away, per window and group: the trigger sums the transition tables, the
 -- results are moved by those sums, and a group whose count(*) falls to 0 is
@@ -13,7 +14,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE WHEN shape->>'kind' IN ('tumbling', 'hop')
                AND NOT EXISTS (SELECT FROM jsonb_array_elements(shape->'aggregates') a
-                                WHERE a->>'func' <> 'count' OR (a->>'distinct')::boolean)
+                                WHERE NOT ((a->>'func' = 'count' AND NOT (a->>'distinct')::boolean)
+                                           OR (a->>'func' = 'sum' AND coalesce((a->>'additive')::boolean, false))))
               THEN (SELECT a->>'name' FROM jsonb_array_elements(shape->'aggregates') WITH ORDINALITY AS e(a, o)
                      WHERE a->>'expr' = 'count(*)' ORDER BY o LIMIT 1) END
 $fn$;
@@ -30,10 +32,10 @@ AS $fn$
                 pulse_internal.rollup_list(shape->'groups', ', %1$L, %2$s', ''),
                 pulse_internal.rollup_list(shape->'aggregates', ', %1$L, ' || sign || ' * %2$s', ''),
                 src,
-                CASE WHEN shape->>'kind' = 'hop'
-                     THEN format(', pulse.hop(%I, %s, %s) AS pulse_h(pulse_w)', shape->>'time_column', shape->>'size', shape->>'slide')
-                     ELSE '' END,
-                coalesce('(' || (shape->>'where') || ')', 'true'),
+                CASE WHEN shape->>'kind' = 'hop' THEN ', ' || pulse_internal.rollup_hop_sql(shape) ELSE '' END,
+                coalesce('(' || (shape->>'where') || ')', 'true')
+                  || CASE WHEN shape->>'kind' = 'hop'
+                          THEN format(' AND pulse_h.pulse_w + %s > %I', shape->>'size', shape->>'time_column') ELSE '' END,
                 pulse_internal.rollup_list(shape->'groups', ', %2$s', ''))
 $fn$;
 
@@ -67,9 +69,9 @@ BEGIN
     'SELECT count(*) FROM ins',
     win, shape->>'size',
     pulse_internal.rollup_list(shape->'groups', ', x.%1$I', ''),
-    pulse_internal.rollup_list(shape->'aggregates', ', sum(x.%1$I)::bigint AS %1$I', ''),
+    pulse_internal.rollup_list(shape->'aggregates', ', sum(x.%1$I)::%3$s AS %1$I', ''),
     pulse_internal.rollup_list(shape->'groups', ', %1$I %3$s', ''),
-    pulse_internal.rollup_list(shape->'aggregates', ', %1$I bigint', ''),
+    pulse_internal.rollup_list(shape->'aggregates', ', %1$I %3$s', ''),
     pulse_internal.rollup_list(shape->'groups', ', x.%1$I', ''),
     results,
     pulse_internal.rollup_list(shape->'groups', ', %1$I', ''),
@@ -79,7 +81,7 @@ BEGIN
     pulse_internal.rollup_group_key_sql(shape, 'f'),
     pulse_internal.rollup_list(shape->'aggregates', '%1$I = r.%1$I + excluded.%1$I'),
     pulse_internal.rollup_list(shape->'aggregates', 'excluded.%1$I'),
-    pulse_internal.rollup_list(shape->'aggregates', '0::bigint'),
+    pulse_internal.rollup_list(shape->'aggregates', '0::%3$s'),
     pulse_internal.rollup_group_key_sql(shape, 'u'),
     pulse_internal.rollup_values_sql(shape, 'u', (shape->>'discarding')::boolean),
     pulse_internal.rollup_count_column(shape),

@@ -47,10 +47,13 @@ ROLLUPS = {
                  "SELECT w, k, n, nv, big FROM rm_count",
                  "SELECT date_bin('10 minutes', ts, '1970-01-01'), k, count(*), count(v), count(*) FILTER (WHERE v > 5) "
                  "FROM rm_ev WHERE k IS DISTINCT FROM 'c' GROUP BY 1, 2"),
-    "rm_hopcount": ("SELECT pulse.hop(ts, '20 minutes', '10 minutes') AS w, count(*) AS n FROM rm_ev GROUP BY 1",
+    # counts and a sum over a NOT NULL integer column: incremental too; a
+    # window size that is not a multiple of the slide
+    "rm_hopcount": ("SELECT pulse.hop(ts, '25 minutes', '10 minutes') AS w, k, count(*) AS n, sum(ver) AS sv "
+                    "FROM rm_ev GROUP BY 1, 2",
                     "watermark", "accumulating",
-                    "SELECT w, n FROM rm_hopcount",
-                    "SELECT h, count(*) FROM rm_ev, pulse.hop(ts, '20 minutes', '10 minutes') h GROUP BY 1"),
+                    "SELECT w, k, n, sv FROM rm_hopcount",
+                    "SELECT h, k, count(*), sum(ver) FROM rm_ev, pulse.hop(ts, '25 minutes', '10 minutes') h GROUP BY 1, 2"),
     "rm_disc": ("SELECT date_bin('1 hour', ts, '1970-01-01') AS h, count(*) AS n, sum(v) AS s FROM rm_ev GROUP BY 1",
                 "every 5 rows, every 1 second", "discarding",
                 "SELECT h, n, s FROM rm_disc",

@@ -29,7 +29,7 @@ TEST(RollupShape, WritesEveryPart) {
             "\"time_column\":\"ts\",\"size\":\"'00:10:00'::interval\",\"slide\":\"'00:05:00'::interval\","
             "\"origin\":null,\"groups\":[{\"name\":\"k\",\"expr\":\"lower(k)\",\"type\":\"text\"}],"
             "\"aggregates\":[{\"name\":\"n\",\"expr\":\"count(DISTINCT v)\",\"type\":\"bigint\",\"func\":\"count\","
-            "\"distinct\":true}],\"where\":null}");
+            "\"distinct\":true,\"additive\":false}],\"where\":null}");
   s.kind = pulse::WindowKind::kSession;
   s.where = "v > 3";
   std::string j = pulse::rollup_shape_json(s);
