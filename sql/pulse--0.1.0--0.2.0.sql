@@ -128,6 +128,7 @@ CREATE TABLE pulse_internal.rollups (
   prune_sql       text,
   trigger_fn      regprocedure NOT NULL,
   tick_fn         regprocedure NOT NULL,
+  apply_fn        regprocedure,
   watermark       timestamptz,
   late_rows       bigint      NOT NULL DEFAULT 0,
   beyond_lateness bigint      NOT NULL DEFAULT 0,

@@ -70,12 +70,12 @@ BEGIN
   IF jsonb_typeof(ch) = 'object' THEN
     -- the batch's sums (64_rollup_delta.sql)
     IF jsonb_array_length(ch->'delta') > 0 THEN
-      EXECUTE cfg.delta_sql INTO n USING ch, coalesce(wm, '-infinity'), cfg.lateness, cfg.on_watermark, r;
-      EXECUTE cfg.prune_sql INTO k USING ch, coalesce(wm, '-infinity'), cfg.lateness, cfg.on_watermark, r;
-      n := n + k;
+      EXECUTE format('SELECT %s($1, $2, $3, $4, $5, ''delta'')', cfg.apply_fn::oid::regproc)
+        INTO n USING ch, coalesce(wm, '-infinity'), cfg.lateness, cfg.on_watermark, r;
     END IF;
   ELSIF jsonb_array_length(coalesce(ch, '[]')) > 0 THEN
-    EXECUTE cfg.apply_sql INTO n USING ch, coalesce(wm, '-infinity'), cfg.lateness, cfg.on_watermark, r;
+    EXECUTE format('SELECT %s($1, $2, $3, $4, $5, ''recompute'')', cfg.apply_fn::oid::regproc)
+      INTO n USING ch, coalesce(wm, '-infinity'), cfg.lateness, cfg.on_watermark, r;
   END IF;
   UPDATE pulse_internal.rollups x
      SET late_rows = x.late_rows + late, beyond_lateness = x.beyond_lateness + beyond,

@@ -2,7 +2,8 @@
 
 -- The trigger function and the tick function of a rollup: SECURITY DEFINER,
 -- owned by the role that made the rollup (its base table's owner).
-CREATE OR REPLACE FUNCTION pulse_internal.rollup_functions_sql(shape jsonb, results text, trigger_fn text, tick_fn text)
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_functions_sql(shape jsonb, results text, trigger_fn text, tick_fn text,
+                                                               apply_fn text)
   RETURNS text[]
   LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -32,7 +33,23 @@ AS $fn$
       tick_fn,
       format('DECLARE r regclass := to_regclass(%L); BEGIN IF r IS NULL THEN RETURN 0; END IF; '
              'IF op = ''refresh'' THEN PERFORM pulse_internal.rollup_recompute(r, from_ts, until_ts); RETURN 0; END IF; '
-             'RETURN pulse_internal.rollup_progress(r); END', results))]
+             'RETURN pulse_internal.rollup_progress(r); END', results)),
+    -- the batch statements, static so each session plans them once
+    format('CREATE FUNCTION %s(ch jsonb, wm timestamptz, lat interval, onw boolean, r regclass, op text) RETURNS bigint '
+           'LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off AS %L',
+      apply_fn,
+      'DECLARE pulse_n bigint := 0; pulse_k bigint := 0; BEGIN IF op = ''recompute'' THEN '
+      || regexp_replace(pulse_internal.rollup_apply_sql(shape, results), 'SELECT \(SELECT count\(\*\) FROM ins\)$',
+                        'SELECT count(*) INTO pulse_n FROM ins')
+      || '; RETURN pulse_n; END IF; '
+      || CASE WHEN incremental
+           THEN regexp_replace(pulse_internal.rollup_delta_sql(shape, results), 'SELECT count\(\*\) FROM ins$',
+                               'SELECT count(*) INTO pulse_n FROM ins')
+                || '; ' || regexp_replace(pulse_internal.rollup_prune_sql(shape, results), 'SELECT count\(\*\) FROM ins WHERE .*$',
+                                          'SELECT count(*) INTO pulse_k FROM ins')
+                || '; RETURN pulse_n + pulse_k; '
+           ELSE 'RAISE EXCEPTION ''rollup % is not incremental'', r; ' END
+      || 'END')]
     FROM i
 $fn$;
 
@@ -79,6 +96,7 @@ DECLARE
   base regclass := (shape->>'relid')::oid::regclass;
   trig text := format('%I.%I', nsp, left(rel, 45) || '_pulse_rollup');
   tick text := format('%I.%I', nsp, left(rel, 45) || '_pulse_tick');
+  appl text := format('%I.%I', nsp, left(rel, 45) || '_pulse_apply');
   e record;
   r regclass;
   stmt text;
@@ -120,12 +138,12 @@ BEGIN
   IF e.every_interval IS NOT NULL OR e.every_rows IS NOT NULL THEN
     EXECUTE format('CREATE INDEX ON %s (%I) WHERE emitted_at IS NULL OR updated_at > emitted_at', r, shape->>'window_name');
   END IF;
-  FOREACH stmt IN ARRAY pulse_internal.rollup_functions_sql(shape, results, trig, tick) LOOP
+  FOREACH stmt IN ARRAY pulse_internal.rollup_functions_sql(shape, results, trig, tick, appl) LOOP
     EXECUTE stmt;
   END LOOP;
   INSERT INTO pulse_internal.rollups (name, owner, base, query, shape, lateness, emit, on_watermark, every_interval,
                                       every_rows, mode, subjects, apply_sql, emit_sql, advance_sql, delta_sql, prune_sql,
-                                      trigger_fn, tick_fn,
+                                      trigger_fn, tick_fn, apply_fn,
                                       watermark, last_emit_at)
   VALUES (r, current_user::regrole, base, query, shape, lateness, emit, e.on_watermark, e.every_interval, e.every_rows,
           mode, pulse_internal.rollup_subjects(base), pulse_internal.rollup_apply_sql(shape, results),
@@ -133,6 +151,7 @@ BEGIN
           CASE WHEN pulse_internal.rollup_count_column(shape) IS NOT NULL THEN pulse_internal.rollup_delta_sql(shape, results) END,
           CASE WHEN pulse_internal.rollup_count_column(shape) IS NOT NULL THEN pulse_internal.rollup_prune_sql(shape, results) END,
           (trig || '()')::regprocedure, (tick || '(text, timestamptz, timestamptz)')::regprocedure,
+          (appl || '(jsonb, timestamptz, interval, boolean, regclass, text)')::regprocedure,
           pulse_internal.subject_watermark(pulse_internal.rollup_subjects(base)), clock_timestamp());
   -- Existing rows: no panes for history.
   UPDATE pulse_internal.rollups x SET on_watermark = false WHERE x.name = r;
@@ -229,6 +248,7 @@ AS $fn$
   SELECT coalesce((SELECT c.relowner = $1.owner::oid FROM pg_class c WHERE c.oid = $1.name), false)
      AND (SELECT count(*) = 2 FROM pg_proc p WHERE p.oid IN ($1.trigger_fn::oid, $1.tick_fn::oid)
              AND p.prosecdef AND p.proowner = $1.owner::oid)
+     AND ($1.apply_fn IS NULL OR EXISTS (SELECT FROM pg_proc p WHERE p.oid = $1.apply_fn::oid AND p.proowner = $1.owner::oid))
 $fn$;
 
 -- The stored SQL of a rollup runs only as its owner.
@@ -295,6 +315,9 @@ BEGIN
   DELETE FROM pulse.panes p WHERE p.rollup = cfg.name;
   DELETE FROM pulse_internal.rollups x WHERE x.name = cfg.name;
   EXECUTE format('DROP FUNCTION %s, %s', cfg.trigger_fn, cfg.tick_fn);
+  IF cfg.apply_fn IS NOT NULL THEN
+    EXECUTE format('DROP FUNCTION %s', cfg.apply_fn);
+  END IF;
   EXECUTE format('DROP TABLE %s', cfg.name);
 END
 $fn$;

@@ -110,7 +110,7 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.rollup_apply(regclass, jsonb, timestamptz[]),
   pulse_internal.rollup_recompute(regclass, timestamptz, timestamptz),
   pulse_internal.rollups_progress(text),
-  pulse_internal.rollup_functions_sql(jsonb, text, text, text),
+  pulse_internal.rollup_functions_sql(jsonb, text, text, text, text),
   pulse_internal.rollup_create(text, text, text, jsonb, interval, text, text),
   pulse_internal.rollup_const(text),
   pulse_internal.rollup_owned(regclass),
