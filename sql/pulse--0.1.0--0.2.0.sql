@@ -161,3 +161,13 @@ CREATE POLICY panes_write ON pulse.panes FOR INSERT
 CREATE POLICY panes_drop ON pulse.panes FOR DELETE
   USING (EXISTS (SELECT FROM pulse_internal.rollups r WHERE r.name = rollup));
 
+
+-- Sentiment (0.2.0): every tweet keeps pulse.sentiment(text), which the
+-- projections set from now on; existing rows get it here. The function is
+-- made now because the code that defines it (52_sentiment.sql) runs after
+-- this part; it replaces it with the same definition.
+ALTER TABLE pulse.tweets ADD COLUMN sentiment float8;
+CREATE FUNCTION pulse.sentiment(text) RETURNS float8
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pulse_sentiment';
+UPDATE pulse.tweets SET sentiment = pulse.sentiment(text) WHERE text IS NOT NULL;
