@@ -19,7 +19,7 @@ mkdir -p "$logs"
 if [ -n "${BENCH_SMALL:-}" ]; then
   export BENCH_KLINES=${BENCH_KLINES:-20000}                       # candles_bench
   export BENCH_ROWS=${BENCH_ROWS:-100000} BENCH_BIG=${BENCH_BIG:-1000000} BENCH_BATCH=${BENCH_BATCH:-10000}  # merge_bench
-  export N=${N:-100000} SECONDS_=${SECONDS_:-5}                     # tweets_bench
+  export N=${N:-100000} SECONDS_=${SECONDS_:-5}                     # tweets_bench, sentiment_bench
   analytics_rows=100000 partition_queries=10                        # partition_bench's data size is fixed
 else
   analytics_rows=1000000 partition_queries=40
