@@ -19,8 +19,8 @@ mkdir -p "$logs"
 if [ -n "${BENCH_SMALL:-}" ]; then
   export BENCH_KLINES=${BENCH_KLINES:-20000}                       # candles_bench
   export BENCH_ROWS=${BENCH_ROWS:-100000} BENCH_BIG=${BENCH_BIG:-1000000} BENCH_BATCH=${BENCH_BATCH:-10000}  # merge_bench
-  export N=${N:-100000} SECONDS_=${SECONDS_:-5}                     # tweets_bench
-  # rollups_bench reads BENCH_SMALL itself (100k/1M-row tables, 300k tweets)
+  export N=${N:-100000} SECONDS_=${SECONDS_:-5}                     # tweets_bench, sentiment_bench
+  # rollups_bench and trending_bench read BENCH_SMALL themselves
   analytics_rows=100000 partition_queries=10                        # partition_bench's data size is fixed
 else
   analytics_rows=1000000 partition_queries=40

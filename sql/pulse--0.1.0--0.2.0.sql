@@ -206,3 +206,13 @@ INSERT INTO pulse_internal.tag_blocks (tag, block, tweets)
 SELECT g.tag, date_bin('10 minutes', g.created_at, timestamptz '1970-01-01 00:00:00+00'), count(*)
   FROM (SELECT DISTINCT h.tag, t.id, t.created_at FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
  GROUP BY 1, 2;
+
+-- Sentiment (0.2.0): every tweet keeps pulse.sentiment(text), which the
+-- projections set from now on; existing rows get it here. The function is
+-- made now because the code that defines it (52_sentiment.sql) runs after
+-- this part; it replaces it with the same definition.
+ALTER TABLE pulse.tweets ADD COLUMN sentiment float8;
+CREATE FUNCTION pulse.sentiment(text) RETURNS float8
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pulse_sentiment';
+UPDATE pulse.tweets SET sentiment = pulse.sentiment(text) WHERE text IS NOT NULL;

@@ -8,6 +8,7 @@
 extern "C" {
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
@@ -48,6 +49,9 @@ Datum text_array_datum(const std::vector<std::string>& items) {
   ArrayType* arr = pg_guard([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); });
   return PointerGetDatum(arr);
 }
+
+bool database_is_utf8() noexcept { return GetDatabaseEncoding() == PG_UTF8; }
+const char* database_encoding_name() noexcept { return GetDatabaseEncodingName(); }
 
 std::string lower(std::string_view s) {
   char* out = pg_guard([&] { return str_tolower(s.data(), s.size(), DEFAULT_COLLATION_OID); });

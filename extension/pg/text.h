@@ -23,6 +23,10 @@ Datum bytea_datum(const void* data, std::size_t size);
 // A one-dimensional text[] of the strings (an empty array when none).
 Datum text_array_datum(const std::vector<std::string>& items);
 
+// Whether the database's encoding is UTF8, and its name (these cannot fail).
+bool database_is_utf8() noexcept;
+const char* database_encoding_name() noexcept;
+
 // s in lower case by the database's default collation, as SQL lower() does.
 std::string lower(std::string_view s);
 

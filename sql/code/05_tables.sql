@@ -22,6 +22,7 @@ COMMENT ON COLUMN pulse.tweets.quote_count IS 'Quotes at the newest observation'
 COMMENT ON COLUMN pulse.tweets.matched_rules IS 'Filtered-stream rules (tag, else id) the tweet matched, over all observations';
 COMMENT ON COLUMN pulse.tweets.observed_at IS 'When the newest observation that changed the row was made: the merge version';
 COMMENT ON COLUMN pulse.tweets.ingested_at IS 'When the row was first written';
+COMMENT ON COLUMN pulse.tweets.sentiment IS 'pulse.sentiment(text): VADER compound score, -1..1; set by every projection and by reapply';
 
 COMMENT ON TABLE pulse.candles IS 'Exchange candles; prices and volumes are the exact decimals the API printed; observed_at is the merge version';
 COMMENT ON COLUMN pulse.candles.exchange IS 'upbit, coinone or binance';

@@ -35,13 +35,15 @@ BEGIN
     matched_rules text[]
   ) ON COMMIT DROP;
   -- Exactly the target's columns that a projection sets (ingested_at keeps
-  -- the target's default), so pulse.merge matches them by name.
+  -- the target's default), so pulse.merge matches them by name. sentiment is
+  -- pulse.sentiment(text) of the text the row ends up with.
   CREATE TEMP TABLE pulse_tweet_src (
     id bigint NOT NULL, created_at timestamptz NOT NULL, author_id bigint, text text, lang text,
     hashtags text[] NOT NULL, cashtags text[] NOT NULL, mentions text[] NOT NULL,
     is_retweet boolean NOT NULL, retweeted_id bigint,
     retweet_count integer, like_count integer, reply_count integer, quote_count integer,
-    matched_rules text[] NOT NULL, observed_at timestamptz NOT NULL
+    matched_rules text[] NOT NULL, observed_at timestamptz NOT NULL,
+    sentiment float8
   ) ON COMMIT DROP;
 END
 $$;
@@ -95,7 +97,7 @@ BEGIN
          coalesce(s.hashtags, '{}'), coalesce(s.cashtags, '{}'), coalesce(s.mentions, '{}'),
          coalesce(s.is_retweet, false), s.retweeted_id,
          s.retweet_count, s.like_count, s.reply_count, s.quote_count,
-         coalesce(s.matched_rules, '{}'), s.observed_at
+         coalesce(s.matched_rules, '{}'), s.observed_at, pulse.sentiment(s.text)
     FROM pg_temp.pulse_tweet_stage s
    WHERE s.problem IS NULL
    ORDER BY s.id, s.observed_at DESC, s.seq DESC, s.ord DESC;
@@ -110,6 +112,7 @@ BEGIN
   UPDATE pg_temp.pulse_tweet_src d
      SET author_id    = coalesce(a.author_id, d.author_id),
          text         = coalesce(a.text, d.text),
+         sentiment    = CASE WHEN a.text IS NULL THEN d.sentiment ELSE pulse.sentiment(a.text) END,
          lang         = coalesce(a.lang, d.lang),
          hashtags     = coalesce(a.hashtags, d.hashtags),
          cashtags     = coalesce(a.cashtags, d.cashtags),
@@ -166,6 +169,7 @@ BEGIN
   UPDATE pg_temp.pulse_tweet_src d
      SET author_id    = coalesce(d.author_id, t.author_id),
          text         = coalesce(d.text, t.text),
+         sentiment    = CASE WHEN d.text IS NULL THEN pulse.sentiment(t.text) ELSE d.sentiment END,
          lang         = coalesce(d.lang, t.lang),
          hashtags     = CASE WHEN k.hashtags THEN d.hashtags ELSE t.hashtags END,
          cashtags     = CASE WHEN k.cashtags THEN d.cashtags ELSE t.cashtags END,

@@ -22,6 +22,7 @@ CREATE TABLE pulse.tweets (
   matched_rules text[]      NOT NULL DEFAULT '{}',
   observed_at   timestamptz NOT NULL DEFAULT now(),
   ingested_at   timestamptz NOT NULL DEFAULT now(),
+  sentiment     float8,
   PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);
 

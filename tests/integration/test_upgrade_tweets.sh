@@ -5,8 +5,9 @@
 # EXTENSION pulse UPDATE leaves one row per id: created_at the id's time (or,
 # for an id from before snowflakes, the created_at first stored), the newest
 # observation's values with fields it lacks from older rows, rules unioned.
-# Rows already keyed right are not touched, and pulse.reapply of the 0.1.0
-# landing records afterwards changes nothing more.
+# Rows already keyed right keep their values, every row gets the sentiment
+# of its text (0.2.0's new column), and pulse.reapply of the 0.1.0 landing
+# records afterwards changes nothing more.
 . "$(dirname "$0")/common_lib.sh"
 
 db=pulse_it_upgrade_tweets
@@ -43,7 +44,9 @@ land 3 1 \
 land 4 3 '{"data":{"id":"20","created_at":"2006-03-21T20:50:14.000Z","text":"old id, first"}}'
 land 5 2 '{"data":{"id":"20","created_at":"2006-03-22T00:00:00.000Z","text":"old id, second"}}'
 [ "$(q "SELECT count(*) FROM pulse.tweets")" = 7 ] || fail "0.1.0 should hold 7 rows (3 + 1 + 2 + 1): $(q "SELECT id, created_at FROM pulse.tweets")"
-keyed_right_before=$(q "SELECT t::text FROM pulse.tweets t WHERE id = 1750000008388608000")
+# the row's values but the column 0.2.0 adds
+row_q="SELECT (to_jsonb(t) - 'sentiment')::text FROM pulse.tweets t WHERE id = 1750000008388608000"
+keyed_right_before=$(q "$row_q")
 
 psql -X -q -v ON_ERROR_STOP=1 -c 'ALTER EXTENSION pulse UPDATE' >"$work/update.out" 2>&1 || { cat "$work/update.out"; fail "ALTER EXTENSION pulse UPDATE"; }
 
@@ -56,7 +59,9 @@ want="20|2006-03-21 20:50:14+00|old id, second||||{}
 $got
 expected:
 $want"
-[ "$(q "SELECT t::text FROM pulse.tweets t WHERE id = 1750000008388608000")" = "$keyed_right_before" ] || fail "a row keyed right was rewritten"
+[ "$(q "$row_q")" = "$keyed_right_before" ] || fail "a row keyed right was changed"
+[ "$(q "SELECT count(*) FROM pulse.tweets WHERE sentiment IS NOT NULL AND sentiment = pulse.sentiment(text)")" = 4 ] \
+  || fail "sentiment after the update: $(q "SELECT id, text, sentiment FROM pulse.tweets")"
 # observed_at the newest observation's, ingested_at the first row's
 [ "$(q "SELECT observed_at = date_trunc('minute', now()) - interval '1 hour' FROM pulse.tweets WHERE id = 1750000000000000000")" = t ] \
   || fail "observed_at: $(q "SELECT observed_at FROM pulse.tweets WHERE id = 1750000000000000000")"

@@ -191,3 +191,20 @@ SELECT count(*) AS rejects_before FROM pulse.rejects WHERE stream = 's4';
 SELECT batches, inserted, updated, unchanged, rejected
   FROM pulse.reapply('s4', (SELECT h FROM regress_hour) - interval '1 day', (SELECT h FROM regress_hour) + interval '1 day');
 SELECT count(*) AS rejects_after FROM pulse.rejects WHERE stream = 's4';
+
+-- 9. sentiment: pulse.sentiment of the text the row ends with, on every row;
+-- an observation without text keeps the stored text and its sentiment; an
+-- edited text gets a new one; reapply recomputes a stale value.
+SELECT count(*) AS tweets, count(*) FILTER (WHERE sentiment IS NOT DISTINCT FROM pulse.sentiment(text)) AS sentiment_of_text
+  FROM pulse.tweets;
+SELECT land('s9', 'twitter_v2', 1, 1, 0, '{"data":{"id":"1800000000000000001","created_at":"2024-06-10T01:07:30.000Z","text":"I love this, great day! 🚀"}}');
+SELECT land('s9', 'twitter_v2', 1, 2, 0, '{"data":{"id":"1800000000000000002","created_at":"2024-06-10T01:07:30.000Z","text":"worst crash ever 😱"}}');
+SELECT * FROM pulse_internal.apply_tweets('s9', 1, 'twitter_v2');
+SELECT land('s9', 'twitter_v2', 2, 1, 5, '{"data":{"id":"1800000000000000001","public_metrics":{"like_count":4}}}');
+SELECT land('s9', 'twitter_v2', 2, 2, 5, '{"data":{"id":"1800000000000000002","text":"not the worst crash, recovering nicely"}}');
+SELECT * FROM pulse_internal.apply_tweets('s9', 2, 'twitter_v2');
+SELECT id, text, like_count, sentiment FROM pulse.tweets WHERE id >= 1800000000000000000 ORDER BY id;
+UPDATE pulse.tweets SET sentiment = NULL WHERE id = 1800000000000000001;
+SELECT batches, inserted, updated, unchanged, rejected
+  FROM pulse.reapply('s9', (SELECT h FROM regress_hour) - interval '1 day', (SELECT h FROM regress_hour) + interval '1 day');
+SELECT id, sentiment, sentiment = pulse.sentiment(text) AS of_text FROM pulse.tweets WHERE id >= 1800000000000000000 ORDER BY id;

@@ -1,0 +1,18 @@
+-- Sentiment of text (SPEC "Hashtags and sentiment"): VADER (Hutto & Gilbert,
+-- ICWSM 2014) in C++ (extension/core/vader.cpp) over its published lexicons,
+-- compiled into pulse.so (data/vader/), so the scores never change with the
+-- server's files: IMMUTABLE. Scores equal the reference implementation's as
+-- it prints them (neg, neu, pos to 3 decimals, compound to 4).
+
+CREATE OR REPLACE FUNCTION pulse.sentiment(text) RETURNS float8
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pulse_sentiment';
+COMMENT ON FUNCTION pulse.sentiment(text) IS
+  'VADER compound sentiment of the text, -1 (most negative) to 1 (most positive), 4 decimals; 0 for text without sentiment words, NULL for NULL';
+
+CREATE OR REPLACE FUNCTION pulse.sentiment_scores(text)
+  RETURNS TABLE(neg float8, neu float8, pos float8, compound float8)
+  LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1
+  AS 'MODULE_PATHNAME', 'pulse_sentiment_scores';
+COMMENT ON FUNCTION pulse.sentiment_scores(text) IS
+  'VADER scores of the text: one row with the negative, neutral and positive proportions (3 decimals, summing to about 1) and the compound score (4 decimals); a row of NULLs for NULL';

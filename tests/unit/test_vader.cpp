@@ -1,0 +1,157 @@
+// VADER (extension/core/vader.cpp) against the reference implementation's
+// scores for every row of tests/data/vader_expected.tsv (provenance in its
+// header and in tests/data/make_vader_expected.py): the published (rounded)
+// scores must be equal, and the unrounded ones equal to 1e-9.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/vader.h"
+
+namespace {
+
+struct Row {
+  int line;
+  double published[4];
+  double exact[4];
+  std::string text;
+};
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out.push_back(s[i]);
+      continue;
+    }
+    char c = s[++i];
+    if (c == 't') out.push_back('\t');
+    else if (c == 'n') out.push_back('\n');
+    else if (c == 'r') out.push_back('\r');
+    else if (c == '\\') out.push_back('\\');
+    else if (c == 'u' || c == 'U') {
+      std::size_t n = c == 'u' ? 4 : 8;
+      append_utf8(out, static_cast<uint32_t>(std::stoul(s.substr(i + 1, n), nullptr, 16)));
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::vector<Row> load() {
+  std::ifstream in(PULSE_SOURCE_DIR "/tests/data/vader_expected.tsv");
+  std::vector<Row> rows;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty() || line[0] == '#') continue;
+    Row r;
+    r.line = n;
+    std::size_t pos = 0;
+    for (int k = 0; k < 8; ++k) {
+      std::size_t tab = line.find('\t', pos);
+      double v = std::strtod(line.substr(pos, tab - pos).c_str(), nullptr);
+      (k < 4 ? r.published[k] : r.exact[k - 4]) = v;
+      pos = tab + 1;
+    }
+    r.text = unescape(line.substr(pos));
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> r = load();
+  return r;
+}
+
+std::string shown(const std::string& text) { return text.size() > 200 ? text.substr(0, 200) + "..." : text; }
+
+TEST(Vader, ExpectedFileLoads) { ASSERT_GE(rows().size(), 700u); }
+
+TEST(Vader, PublishedScoresEqualReference) {
+  int bad = 0;
+  for (const Row& r : rows()) {
+    pulse::SentimentScores s = pulse::sentiment_scores(r.text);
+    double got[4] = {s.neg, s.neu, s.pos, s.compound};
+    for (int k = 0; k < 4; ++k) {
+      if (got[k] != r.published[k]) {
+        ADD_FAILURE() << "line " << r.line << " score " << k << ": " << got[k] << " != " << r.published[k]
+                      << " for \"" << shown(r.text) << "\"";
+        ++bad;
+        break;
+      }
+    }
+  }
+  EXPECT_EQ(bad, 0);
+}
+
+TEST(Vader, ExactScoresEqualReference) {
+  for (const Row& r : rows()) {
+    pulse::SentimentScores s = pulse::sentiment_scores_exact(r.text);
+    double got[4] = {s.neg, s.neu, s.pos, s.compound};
+    for (int k = 0; k < 4; ++k)
+      EXPECT_NEAR(got[k], r.exact[k], 1e-9) << "line " << r.line << " score " << k << " for \"" << shown(r.text) << "\"";
+  }
+}
+
+TEST(Vader, CompoundIsRoundedToFourDecimals) {
+  for (const Row& r : rows()) EXPECT_EQ(pulse::sentiment_compound(r.text), r.published[3]) << "line " << r.line;
+}
+
+TEST(Vader, RoundsLikePython) {
+  // Python: round(2.675, 2) == 2.67 (the double is below 2.675), round(0.125, 2) == 0.12 (tie to even).
+  EXPECT_EQ(pulse::round_like_python(2.675, 2), 2.67);
+  EXPECT_EQ(pulse::round_like_python(0.125, 2), 0.12);
+  EXPECT_EQ(pulse::round_like_python(0.375, 2), 0.38);
+  EXPECT_EQ(pulse::round_like_python(-0.44045, 4), -0.4405);  // the double is -0.44045000000000001
+  EXPECT_EQ(pulse::round_like_python(0.00015, 4), 0.0001);    // 0.000149999...
+  EXPECT_EQ(pulse::round_like_python(1.0, 4), 1.0);
+}
+
+TEST(Vader, EmptyAndBlankTextScoreZero) {
+  for (const char* t : {"", " ", "\t\n", "\xE3\x80\x80"}) {
+    pulse::SentimentScores s = pulse::sentiment_scores(t);
+    EXPECT_EQ(s.neg, 0.0);
+    EXPECT_EQ(s.neu, 0.0);
+    EXPECT_EQ(s.pos, 0.0);
+    EXPECT_EQ(s.compound, 0.0);
+  }
+}
+
+TEST(Vader, InvalidUtf8IsScoredNotRejected) {
+  // Bytes that are not UTF-8 count as characters of their own; the words
+  // around them are still found.
+  std::string t = "good \xFF\xFE bad \xC3 great \xE2\x82";
+  pulse::SentimentScores s = pulse::sentiment_scores(t);
+  EXPECT_GT(s.pos, 0.0);
+  EXPECT_GT(s.neg, 0.0);
+  EXPECT_EQ(pulse::sentiment_scores("\xC3good").compound, 0.0);  // one word, not "good"
+}
+
+}  // namespace
