@@ -47,6 +47,7 @@ for script in bench/*_bench.sh; do
     partition_bench) cmd=(with_server "$script" "$partition_queries") ;;
     tweets_bench)    cmd=("$script" build) ;;
     rollups_bench)   cmd=("$script") ;;   # its own throwaway cluster unless PGHOST is set
+    sentiment_bench) cmd=("$script" build) ;;
     *)               cmd=("$script") ;;
   esac
   if "${cmd[@]}" 2>&1 | tee "$logs/$name.log"; [ "${PIPESTATUS[0]}" = 0 ]; then

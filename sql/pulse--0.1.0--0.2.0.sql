@@ -216,3 +216,6 @@ CREATE FUNCTION pulse.sentiment(text) RETURNS float8
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'pulse_sentiment';
 UPDATE pulse.tweets SET sentiment = pulse.sentiment(text) WHERE text IS NOT NULL;
+
+-- Rows of pulse.hashtag_sentiment (0.2.0).
+CREATE TYPE pulse.hashtag_sentiment_bucket AS (bucket timestamptz, hashtag text, tweets bigint, sentiment float8);

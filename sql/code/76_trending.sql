@@ -119,7 +119,7 @@ COMMENT ON FUNCTION pulse.trending_hashtags(timestamptz, interval, interval, int
 -- silent), for a chart of how people feel about what they talk about.
 CREATE OR REPLACE FUNCTION pulse.hashtag_sentiment("from" timestamptz, until timestamptz, bucket interval DEFAULT '1 hour',
                                                    k int DEFAULT 10)
-  RETURNS TABLE(bucket timestamptz, hashtag text, tweets bigint, sentiment float8)
+  RETURNS SETOF pulse.hashtag_sentiment_bucket
   LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$

@@ -192,3 +192,5 @@ CREATE TYPE pulse.activity_bucket AS (
   bucket timestamptz, tweets bigint, volume numeric, quote_volume numeric,
   open numeric, high numeric, low numeric, close numeric);
 CREATE TYPE pulse.rolling_correlation_bucket AS (bucket timestamptz, tweets bigint, volume numeric, corr float8);
+-- Rows of pulse.hashtag_sentiment.
+CREATE TYPE pulse.hashtag_sentiment_bucket AS (bucket timestamptz, hashtag text, tweets bigint, sentiment float8);

@@ -56,6 +56,20 @@ SELECT count(*) AS nothing_yet FROM pulse.trending_hashtags('2024-03-01 00:00+00
 SET ROLE pulse_reader;
 SELECT hashtag, tweets FROM pulse.trending_hashtags('2024-04-02 13:00+00', k => 1);
 RESET ROLE;
+-- hashtag_sentiment: per bucket, the top hashtags of the range, their tweets
+-- and mean sentiment (gap-filled)
+UPDATE pulse.tweets SET text = CASE WHEN id % 2 = 0 THEN 'I love it, great!' ELSE 'this is awful' END,
+                        sentiment = pulse.sentiment(CASE WHEN id % 2 = 0 THEN 'I love it, great!' ELSE 'this is awful' END)
+ WHERE 'eth' = ANY (hashtags) AND created_at >= '2024-04-02 12:00+00' AND created_at < '2024-04-02 13:00+00';
+SELECT pulse.sentiment('I love it, great!') AS positive, pulse.sentiment('this is awful') AS negative;
+SELECT bucket, hashtag, tweets, round(sentiment::numeric, 4) AS sentiment
+  FROM pulse.hashtag_sentiment('2024-04-02 11:00+00', '2024-04-02 13:30+00', '30 minutes', 2);
+SELECT round(avg(t.sentiment)::numeric, 4) AS eth_12_00_by_hand
+  FROM pulse.tweets t WHERE 'eth' = ANY (t.hashtags) AND t.created_at >= '2024-04-02 12:00+00' AND t.created_at < '2024-04-02 12:30+00';
+SELECT pg_temp.err($$SELECT * FROM pulse.hashtag_sentiment('2024-04-02', '2024-04-01')$$);
+SELECT pg_temp.err($$SELECT * FROM pulse.hashtag_sentiment('2024-04-01', '2024-04-02', '1 second', 100)$$);
+SELECT pg_temp.err($$SELECT * FROM pulse.hashtag_sentiment('2024-04-01', '2024-04-02', k => 0)$$);
+SELECT count(*) AS nothing FROM pulse.hashtag_sentiment('2020-01-01', '2020-01-02');
 -- bad arguments
 SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags('infinity')$$);
 SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags(NULL)$$);
