@@ -10,12 +10,18 @@ Every chart is a query run through `psql --csv` (the connection comes from
   lead-lag bars                pulse.lead_lag()
   most retweeted tweets        pulse.tweets
   top hashtags                 pulse.hashtags_hourly
+  trending hashtags now        pulse.trending_hashtags() at --trending-at (new tags marked NEW)
+  sentiment of top hashtags    pulse.hashtag_sentiment()
 
   demo/dashboard.py [--db CONNINFO] [--exchange upbit] [--market KRW-BTC]
                     [--from T --until T] [--max-lag 30] [--window '1 hour']
                     [--keyword K] [--out .pulse/dashboard.html] [--print-answer]
+                    [--trending-at T] [--trending-window '1 hour'] [--trending-baseline I]
 
 Without --from/--until it shows the last UTC day with candles for the market.
+Trending is at --trending-at (default: the end of the range) over the window
+before it, against a baseline of what the range holds before the window (at
+most 24 hours, at least the window) unless --trending-baseline says.
 Standard library only; numbers are turned into floats only to place pixels.
 """
 
@@ -33,7 +39,11 @@ import sys
 W, H = 960, 280
 ML, MR, MT, MB = 72, 78, 16, 44
 COLORS = {"tweets": "#2563eb", "volume": "#ea580c", "band": "#94a3b8", "close": "#0f172a",
-          "corr": "#7c3aed", "pos": "#16a34a", "neg": "#dc2626", "best": "#f59e0b", "tag": "#0891b2"}
+          "corr": "#7c3aed", "pos": "#16a34a", "neg": "#dc2626", "best": "#f59e0b", "tag": "#0891b2",
+          "trend": "#db2777", "new": "#e11d48"}
+# One colour per hashtag line of the sentiment chart.
+PALETTE = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777",
+           "#4b5563", "#65a30d", "#0d9488", "#7c2d12"]
 
 
 class Psql:
@@ -304,6 +314,103 @@ def chart_hashtags(rows):
                   len(pts), svg)
 
 
+def table_trending(rows, at, window, baseline):
+    """pulse.trending_hashtags as a table: one row per tag with a bar for its
+    score (negative scores in red, from the same zero), NEW on new tags."""
+    sub = ("pulse.trending_hashtags at %s UTC: tweets in the %s before, against the rate of the %s before that; "
+           "score = (tweets - baseline) / sqrt(baseline + 1); NEW = first seen inside the window"
+           % (at.strftime("%Y-%m-%d %H:%M"), window, baseline))
+    if not rows:
+        return figure("trending", "Trending hashtags now", sub, 0, "")
+    top = max([abs(num(r["score"])) for r in rows] + [1e-9])
+    body = ['<table class="trending"><thead><tr><th>#</th><th>hashtag</th><th class="n">tweets</th><th class="n">authors</th>'
+            '<th class="n">baseline</th><th class="n">score</th><th class="bars"></th><th>first seen</th><th>example</th>'
+            '</tr></thead><tbody>']
+    for i, r in enumerate(rows, 1):
+        sc = num(r["score"])
+        new = r["is_new"] == "t"
+        body.append(
+            '<tr class="trend" data-hashtag="%s" data-new="%s"><td>%d</td><td class="tag">#%s%s</td><td class="n">%s</td>'
+            '<td class="n">%s</td><td class="n">%.1f</td><td class="n">%.1f</td>'
+            '<td class="bars"><span class="scorebar" style="width:%.1f%%;background:%s" title="score %.2f"></span></td>'
+            '<td class="when">%s</td><td class="example">%s</td></tr>'
+            % (html.escape(r["hashtag"]), "true" if new else "false", i, html.escape(r["hashtag"]),
+               ' <span class="badge-new" title="first seen inside the window">NEW</span>' if new else "",
+               html.escape(r["tweets"]), html.escape(r["authors"]), num(r["baseline_rate"]), sc,
+               max(1.0, abs(sc) / top * 100), COLORS["trend"] if sc >= 0 else COLORS["neg"], sc,
+               html.escape(ts(r["first_seen"]).strftime("%m-%d %H:%M") if r["first_seen"] else ""),
+               html.escape(r["example"] or "")))
+    body.append("</tbody></table>")
+    return figure("trending", "Trending hashtags now", sub, len(rows), "".join(body))
+
+
+def chart_sentiment(rows, bucket, t0, t1):
+    """pulse.hashtag_sentiment: one line per hashtag over the buckets (a gap
+    where a tag had no tweet), a dot per bucket with tweets."""
+    tags = []
+    for r in rows:
+        if r["hashtag"] not in tags:
+            tags.append(r["hashtag"])
+    pts = [r for r in rows if num(r["sentiment"]) is not None]
+    sub = ("mean VADER compound sentiment (-1..1) of the tweets using each hashtag, per %s (UTC), from "
+           "pulse.hashtag_sentiment: the range's most used hashtags and the ones trending" % bucket)
+    if not pts:
+        return figure("sentiment", "Sentiment of the top hashtags over time", sub, 0, "")
+    half = (ts(rows[1]["bucket"]) - ts(rows[0]["bucket"])).total_seconds() / 2 if len({r["bucket"] for r in rows}) > 1 else 0
+    f = Frame(t0.timestamp(), t1.timestamp(), -1.0, 1.0)
+    f.axes(time_axis(f, t0, t1), "mean sentiment", y_ticks=[-1, -0.5, 0, 0.5, 1])
+    f.parts.append('<line class="zero" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>' % (ML, W - MR, f.py(0), f.py(0)))
+    colour = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(tags)}
+    for t in tags:
+        line = [(ts(r["bucket"]).timestamp() + half, num(r["sentiment"])) for r in rows if r["hashtag"] == t]
+        if any(y is not None for _, y in line):
+            f.parts.append('<path class="series sentiment" data-hashtag="%s" d="%s" stroke="%s"/>'
+                           % (html.escape(t), path_of(line, f), colour[t]))
+    for r in pts:
+        x, y = ts(r["bucket"]).timestamp() + half, num(r["sentiment"])
+        f.parts.append('<circle class="pt" cx="%.1f" cy="%.1f" r="2.6" fill="%s"><title>#%s %s: %+.3f (%s tweets)</title></circle>'
+                       % (f.px(x), f.py(y), colour[r["hashtag"]], html.escape(r["hashtag"]),
+                          ts(r["bucket"]).strftime("%H:%M"), y, html.escape(r["tweets"])))
+    return figure("sentiment", "Sentiment of the top hashtags over time", sub, len(pts), f.svg("sentiment per hashtag"),
+                  legend([("#" + t, colour[t]) for t in tags]))
+
+
+def trending_text(rows, at, window, baseline):
+    if not rows:
+        return "Trending at %s UTC: no hashtags in the %s before." % (at.strftime("%Y-%m-%d %H:%M"), window)
+    parts = []
+    for r in rows[:3]:
+        e, n = num(r["baseline_rate"]), int(r["tweets"])
+        how = "NEW" if r["is_new"] == "t" else ("%.1fx its baseline" % (n / e) if e else "no baseline")
+        parts.append("#%s %s, %d tweets (score %.1f)" % (r["hashtag"], how, n, num(r["score"])))
+    return ("Trending at %s UTC (the %s before, against the %s before that): %s."
+            % (at.strftime("%Y-%m-%d %H:%M"), window, baseline, "; ".join(parts)))
+
+
+def sentiment_text(rows, bucket, k=6):
+    """Mean sentiment per hashtag over the range (weighted by tweets), and the
+    most negative and most positive bucket with at least 10 tweets."""
+    tot = {}
+    for r in rows:
+        s = num(r["sentiment"])
+        if s is not None:
+            n, acc = tot.get(r["hashtag"], (0, 0.0))
+            tot[r["hashtag"]] = (n + int(r["tweets"]), acc + s * int(r["tweets"]))
+    if not tot:
+        return "Sentiment: no hashtags in the range."
+    top = sorted(tot.items(), key=lambda kv: (-kv[1][0], kv[0]))[:k]
+    text = "Sentiment (mean VADER compound, -1..1) over the range: " + ", ".join(
+        "#%s %+.2f" % (t, acc / n) for t, (n, acc) in top)
+    full = [r for r in rows if num(r["sentiment"]) is not None and int(r["tweets"]) >= 10]
+    if full:
+        lo = min(full, key=lambda r: (num(r["sentiment"]), r["bucket"], r["hashtag"]))
+        hi = max(full, key=lambda r: (num(r["sentiment"]), r["bucket"], r["hashtag"]))
+        text += "; per %s, the most negative: #%s %+.2f at %s, the most positive: #%s %+.2f at %s" % (
+            bucket, lo["hashtag"], num(lo["sentiment"]), ts(lo["bucket"]).strftime("%H:%M"),
+            hi["hashtag"], num(hi["sentiment"]), ts(hi["bucket"]).strftime("%H:%M"))
+    return text + "."
+
+
 def table_retweeted(rows):
     if not rows:
         return figure("most_retweeted", "Most retweeted tweets", "", 0, "")
@@ -320,7 +427,7 @@ def table_retweeted(rows):
 
 
 CSS = """
-*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#0f172a;background:#f1f5f9}
+*{box-sizing:border-box}body{margin:0;font:14px/1.45 {FONTS};color:#0f172a;background:#f1f5f9}
 header{padding:20px 32px;background:#0f172a;color:#f8fafc}header h1{margin:0 0 4px;font-size:22px}header p{margin:4px 0;color:#cbd5e1;max-width:1100px}
 header .answer{color:#fde68a;font-size:15px}main{display:grid;grid-template-columns:repeat(auto-fit,minmax(620px,1fr));gap:18px;padding:18px 32px}
 figure.chart{margin:0;background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:12px 14px}
@@ -331,10 +438,18 @@ svg{width:100%;height:auto;display:block}.plot{fill:#fff;stroke:#cbd5e1}.grid{st
 .legend span{margin-right:14px;font-size:12px;color:#334155}.legend i{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px;border-radius:2px}
 table{width:100%;border-collapse:collapse;font-size:12.5px}th,td{text-align:left;padding:5px 6px;border-bottom:1px solid #e2e8f0;vertical-align:top}
 th{color:#475569;font-weight:600}td.n,th.n{text-align:right}td.id{font-family:ui-monospace,monospace;font-size:11px;color:#64748b}
+.badge-new{display:inline-block;margin-left:6px;padding:0 5px;border-radius:3px;background:{NEW};color:#fff;font-size:10px;font-weight:700;letter-spacing:.04em;vertical-align:1px}
+figure#trending{grid-column:1/-1}td.bars{width:18%;min-width:140px}.scorebar{display:block;height:12px;border-radius:2px;margin-top:3px}td.tag{font-weight:600;white-space:nowrap}td.when{white-space:nowrap;color:#475569}td.example{color:#334155}
 .no-data{padding:40px;text-align:center;color:#b91c1c;font-weight:600}
 #tip{position:fixed;pointer-events:none;background:#0f172a;color:#fff;font-size:12px;padding:3px 7px;border-radius:4px;display:none}
 footer{padding:8px 32px 24px;color:#64748b;font-size:12px}
 """
+# Latin first, then the fonts that have Hangul (and the rest of CJK) and
+# colour emoji, which hashtags and tweets use (Debian: fonts-noto-cjk,
+# fonts-noto-color-emoji); the browser picks per character down this list.
+FONTS = ('system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans","Noto Sans CJK KR","Noto Sans KR",'
+         '"Apple SD Gothic Neo","Malgun Gothic","Noto Color Emoji","Apple Color Emoji","Segoe UI Emoji",sans-serif')
+CSS = CSS.replace("{FONTS}", FONTS).replace("{NEW}", COLORS["new"])
 
 # Hover read-out for the time-series charts: maps the cursor to the nearest
 # minute of the data embedded below (no library, works offline).
@@ -391,7 +506,12 @@ def main(argv=None):
     p.add_argument("--title", default="Pulse: does bitcoin chatter on X move the market?")
     p.add_argument("--note", default="", help="a line under the title (e.g. that the data is synthetic)")
     p.add_argument("--out", default=".pulse/dashboard.html")
-    p.add_argument("--print-answer", action="store_true", help="also print the one-paragraph answer")
+    p.add_argument("--trending-at", default="", help="time of the trending panel (default: the end of the range)")
+    p.add_argument("--trending-window", default="1 hour", help="trending window before --trending-at (default '1 hour')")
+    p.add_argument("--trending-baseline", default="",
+                   help="baseline before the window (default: what the range holds before it, 24 hours at most)")
+    p.add_argument("--print-answer", action="store_true",
+                   help="also print the one-paragraph answer, and a line each on trending hashtags and sentiment")
     a = p.parse_args(argv)
 
     db = Psql(a.db)
@@ -408,6 +528,18 @@ def main(argv=None):
         """, **v)[0]
     v["from"], v["until"] = rng["t_from"], rng["t_until"]
     t0, t1 = ts(v["from"]), ts(v["until"])
+    v.update(tat=a.trending_at, twindow=a.trending_window, tbaseline=a.trending_baseline)
+    trend = db.query("""
+        SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET IntervalStyle = 'postgres_verbose';
+        WITH d AS (SELECT coalesce(nullif(:'tat', '')::timestamptz, :'until'::timestamptz) AS at)
+        SELECT at, :'twindow'::interval AS twindow,
+               coalesce(nullif(:'tbaseline', '')::interval,
+                        least(interval '24 hours', greatest(:'twindow'::interval,
+                                                            at - :'twindow'::interval - :'from'::timestamptz))) AS tbaseline
+          FROM d;""", **v)[0]
+    v.update(tat=trend["at"], twindow=trend["twindow"], tbaseline=trend["tbaseline"])
+    t_at = ts(v["tat"])
+    show = lambda i: i.replace("@ ", "").replace(" ago", "")  # postgres_verbose: '@ 1 hour'
     v.update(max_lag=a.max_lag, window=a.window, keyword=a.keyword)
     pre = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO';\n"
     kw = "nullif(:'keyword', '')"
@@ -439,6 +571,26 @@ def main(argv=None):
          WHERE hour >= date_bin('1 hour', :'from'::timestamptz, timestamptz '1970-01-01 00:00:00+00')
            AND hour < :'until'
          GROUP BY hashtag ORDER BY 2 DESC, 1 LIMIT 12;""", **v)
+    # Each trending tag with the most retweeted original tweet using it in the window.
+    trending = db.query(pre + """
+        SELECT t.hashtag, t.tweets, t.authors, t.baseline_rate, t.score, t.first_seen, t.is_new,
+               (SELECT left(x.text, 120) FROM pulse.tweets x
+                 WHERE x.created_at >= :'tat'::timestamptz - :'twindow'::interval AND x.created_at < :'tat'
+                   AND x.hashtags @> ARRAY[t.hashtag] AND NOT x.is_retweet
+                 ORDER BY x.retweet_count DESC NULLS LAST, x.id LIMIT 1) AS example
+          FROM pulse.trending_hashtags(:'tat', :'twindow', :'tbaseline', 10) t
+         ORDER BY t.score DESC, t.tweets DESC, t.hashtag;""", **v)
+    # The 6 most used hashtags of the range and the 3 most trending (up to
+    # 9 lines), per hour; per 15 minutes for ranges of 6 hours or less.
+    v["sbucket"] = "15 minutes" if (t1 - t0).total_seconds() <= 6 * 3600 else "1 hour"
+    sentiment = db.query(pre + """
+        WITH s AS (SELECT * FROM pulse.hashtag_sentiment(:'from', :'until', :'sbucket'::interval, 50)),
+             pick AS ((SELECT hashtag FROM s GROUP BY hashtag ORDER BY sum(tweets) DESC, hashtag LIMIT 6)
+                      UNION
+                      (SELECT hashtag FROM pulse.trending_hashtags(:'tat', :'twindow', :'tbaseline', 3)))
+        SELECT s.bucket, s.hashtag, s.tweets, s.sentiment
+          FROM s JOIN pick USING (hashtag)
+         ORDER BY s.bucket, (SELECT sum(tweets) FROM s s2 WHERE s2.hashtag = s.hashtag) DESC, s.hashtag;""", **v)
 
     scored = [(int(r["lag"]), num(r["corr"]), int(r["n"] or 0)) for r in lead if num(r["corr"]) is not None]
     best = max(scored, key=lambda s: (s[1], -abs(s[0]))) if scored else None
@@ -463,13 +615,15 @@ def main(argv=None):
         chart_lead_lag(lead, best),
         table_retweeted(retweeted),
         chart_hashtags(hashtags),
+        table_trending(trending, t_at, show(v["twindow"]), show(v["tbaseline"])),
+        chart_sentiment(sentiment, v["sbucket"], t0, t1),
     ]
     page = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>%(title)s</title><style>%(css)s</style></head>
 <body><header><h1>%(title)s</h1><p>%(range)s%(kw)s</p>%(note)s<p class="answer">%(answer)s</p></header>
 <main>%(charts)s</main>
-<footer>Generated %(now)s by demo/dashboard.py from SQL results (pulse.activity, pulse.rolling_correlation, pulse.lead_lag, pulse.tweets, pulse.hashtags_hourly). Times in UTC. Self-contained: no network needed.</footer>
+<footer>Generated %(now)s by demo/dashboard.py from SQL results (pulse.activity, pulse.rolling_correlation, pulse.lead_lag, pulse.tweets, pulse.hashtags_hourly, pulse.trending_hashtags, pulse.hashtag_sentiment). Times in UTC. Self-contained: no network needed.</footer>
 <div id="tip"></div>
 <script type="application/json" id="series">%(series)s</script>
 <script>%(js)s</script>
@@ -491,6 +645,8 @@ def main(argv=None):
     os.replace(tmp, a.out)
     if a.print_answer:
         print(answer)
+        print(trending_text(trending, t_at, show(v["twindow"]), show(v["tbaseline"])))
+        print(sentiment_text(sentiment, v["sbucket"]))
     return 0
 
 

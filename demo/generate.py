@@ -15,6 +15,17 @@ The shape: a daily cycle of chatter (peak in the US/EU afternoon), bursts
 that decay over minutes, retweets of a few viral tweets ("RT @user: ..."),
 hashtags and cashtags (#bitcoin #btc $BTC ...), and trading volume on both
 markets that follows tweet volume LEAD minutes later (default 3), with noise.
+
+Planted answers for trending hashtags and sentiment (PLANTED below; times of
+day on the first day of the run, applied where the run covers them): from
+13:20 UTC for an hour a new Korean hashtag, #불장 ("bull market"), appears
+for the first time (the first original tweet of minute 13:20 carries it) and
+bursts, in positive wording with emoji (VADER compound about +0.88 to +0.90);
+from 13:40 to 14:20 the established #etf triples (planted tweets twice its
+rate of the hour before, retweets included), in negative wording (about
+-0.86 to -0.92). Those texts replace the texts of some original tweets, chosen
+by a second random generator, so the tweets, their times, authors, retweets
+and the candles are exactly those of the same seed without them.
 Prices and volumes are written as exact decimal text with each market's tick
 size (Upbit KRW-BTC: 1000 KRW, 8-decimal volumes; Binance BTCUSDT: 0.01 USDT,
 8-decimal strings), computed with integers so the text is exactly what a
@@ -74,6 +85,28 @@ EMOJI = ["🚀", "📈", "📉", "🔥", "👀", "💎🙌", "😬"]
 ADJ = ["strong", "weak", "insane", "boring", "healthy", "scary"]
 SYLLABLES = ["ka", "zu", "mi", "ro", "ta", "ne", "shi", "bo", "la", "vi", "dan", "kim", "lee",
              "park", "max", "sat", "coin", "hodl", "moon", "chain", "node", "block", "trade"]
+
+
+# Planted hashtag events (see the docstring). Minutes of the day, UTC. The
+# texts' VADER compound scores, checked with pulse.sentiment(), are in the
+# comments; scripts/demo and the tests check the answers they plant.
+PLANTED = {
+    "new_tag": {"tag": "불장", "from": 13 * 60 + 20, "until": 14 * 60 + 20, "share": 0.30,
+                "texts": [
+                    "불장 시작! Love this rally, so happy 🚀 #불장 #btc",             # +0.8816
+                    "불장 왔다 🚀🚀 Best day ever, great gains #불장 #비트코인",      # +0.8934
+                    "Wow, what a beautiful green candle 😍 #불장 #btc",              # +0.8934
+                    "불장이다! Excellent, I love it 🎉 #불장 #bitcoin",              # +0.8977
+                ]},
+    # share: set when the surge starts, so the tag's tweets triple (see plant)
+    "surge": {"tag": "etf", "from": 13 * 60 + 40, "until": 14 * 60 + 20, "share": None,
+              "texts": [
+                  "ETF outflows again, terrible. Panic selling everywhere 😱 #etf #bitcoin",  # -0.9042
+                  "Awful ETF news, I hate this dump 😭 #etf #btc",                            # -0.9153
+                  "ETF outflows are killing the market, so sad and scared #etf",              # -0.9110
+                  "Worst ETF day ever, people are angry and worried #etf #bitcoin",           # -0.8625
+              ]},
+}
 
 
 def poisson(rng, lam):
@@ -180,6 +213,15 @@ class Generator:
         if self.minutes < 1:
             raise SystemExit("generate.py: --hours must cover at least one minute")
         self.users = self.make_users(2000)
+        # The planted texts draw from their own generator, so the main one's
+        # stream (counts, times, authors, retweets, prices, volumes) is that
+        # of the same seed without them.
+        self.plant_rng = random.Random("planted-%d" % args.seed)
+        day0 = self.start_ms - self.start_ms % 86400000
+        self.planted = {k: dict(v, from_ms=day0 + v["from"] * 60000, until_ms=day0 + v["until"] * 60000,
+                                tweets=0, first=None)
+                        for k, v in PLANTED.items()}
+        self.recent = []  # (ms, original?, has the surge's tag?) of the last hour's tweets
 
     def make_users(self, n):
         rng = self.rng
@@ -242,6 +284,33 @@ class Generator:
             mood=rng.choice(MOODS), emoji=rng.choice(EMOJI), adj=rng.choice(ADJ))
         return text, lang
 
+    def plant(self, ms, text, lang):
+        """The text of an original tweet at ms: a planted one for a share of
+        the tweets inside a planted window (the first original tweet of the
+        new tag's window always), else the text it had."""
+        rng = self.plant_rng
+        u = rng.random()
+        for key in ("new_tag", "surge"):
+            p = self.planted[key]
+            if not p["from_ms"] <= ms < p["until_ms"]:
+                continue
+            if p["share"] is None:
+                # Twice the tag's tweets of the last hour (retweets included)
+                # as a share of the original tweets of that hour, over what
+                # the new tag leaves (it takes its share first), capped; 0.16
+                # without history.
+                hour = [r for r in self.recent if r[0] >= p["from_ms"] - 3600000]
+                originals = sum(1 for r in hour if r[1])
+                tagged = sum(1 for r in hour if r[2])
+                left = 1.0 - self.planted["new_tag"]["share"]
+                p["share"] = min(0.6, 2.0 * tagged / originals / left) if originals and tagged else 0.16
+            if u < p["share"] or (key == "new_tag" and p["first"] is None):
+                p["tweets"] += 1
+                p["first"] = p["first"] or ms
+                return rng.choice(p["texts"]), "ko" if key == "new_tag" else "en"
+            u -= p["share"]
+        return text, lang
+
     def tweets(self, counts, prices_usd, prices_krw):
         """Yields stream messages (dicts) in time order."""
         rng = self.rng
@@ -286,6 +355,7 @@ class Generator:
                                 "tweets": [original]}
                 else:
                     text, lang = self.text_for(prices_usd[m], prices_krw[m], change)
+                    text, lang = self.plant(ms, text, lang)
                     data = {
                         "id": str(tid), "text": text, "created_at": iso_ms(ms),
                         "author_id": author["id"], "lang": lang,
@@ -298,6 +368,11 @@ class Generator:
                     virality = author["reach"] * rng.paretovariate(1.6)
                     if virality > 4.0:
                         hot.append([data, author, virality, metrics, m])
+                tag = self.planted["surge"]["tag"]
+                self.recent.append((ms, "referenced_tweets" not in data,
+                                    any(h["tag"].lower() == tag for h in data["entities"].get("hashtags", []))))
+                if len(self.recent) > 4096:
+                    self.recent = [r for r in self.recent if r[0] >= ms - 3600000]
                 yield {"data": data, "includes": includes, "matching_rules": matching_rules(data["text"])}
 
     @staticmethod
@@ -416,6 +491,10 @@ class Generator:
             "retweets": n_retweets,
             "bursts": [{"at": iso_s(self.start_ms + t0 * 60000) + "Z", "peak_multiplier": round(1 + a, 2),
                         "decay_minutes": round(tau, 1)} for t0, a, tau in bursts],
+            "planted": {k: {"hashtag": p["tag"], "from": iso_s(p["from_ms"]) + "Z", "until": iso_s(p["until_ms"]) + "Z",
+                            "original_tweets": p["tweets"], "share_of_originals": round(p["share"] or 0, 3),
+                            "first_tweet_at": iso_ms(p["first"]) if p["first"] else None}
+                        for k, p in self.planted.items()},
             "rules": RULES,
             "files": {
                 "x/stream.jsonl": "X API v2 filtered stream (GET /2/tweets/search/stream), one message a line",

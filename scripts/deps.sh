@@ -2,8 +2,10 @@
 # Installs the Debian 12 packages Pulse needs, only those missing. Sourced by
 # scripts/test and scripts/demo; works as root or through sudo; safe to rerun.
 # Only the test command needs these (the dashboard's browser test; fonts
-# because chromium only recommends them and screenshots need text).
-PULSE_TEST_PKGS=(chromium fonts-liberation)
+# because chromium only recommends them and screenshots need text: Liberation
+# for Latin, Noto CJK for the Korean hashtags and texts, Noto Color Emoji for
+# the emoji in tweets, all named in the dashboard's CSS font stack).
+PULSE_TEST_PKGS=(chromium fonts-liberation fonts-noto-cjk fonts-noto-color-emoji)
 
 pulse_install_deps() {
   local pkgs=(
