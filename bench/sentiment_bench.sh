@@ -6,7 +6,7 @@
 #     prefixes; 20 to 280 characters), one backend, no parallel workers:
 #     tweets/s, and against the same scan with length() instead;
 #  2. the reference Python implementation (cjhutto/vaderSentiment, checked
-#     out at VADER_REF, default /tmp/vaderref; skipped when absent) on the
+#     out at VADER_REF; skipped when unset or absent) on the
 #     first PY_N of the same texts (default 100,000: at its speed 1M takes
 #     minutes), single-threaded: tweets/s and the ratio; its compound scores
 #     are compared with pulse.sentiment's for every text it scored;
@@ -23,7 +23,7 @@ build=$(cd "${1:-build}" && pwd)
 N=${N:-1000000}
 PY_N=${PY_N:-$(( N < 100000 ? N : 100000 ))}
 INGEST_N=${INGEST_N:-$N}
-VADER_REF=${VADER_REF:-/tmp/vaderref}
+VADER_REF=${VADER_REF:-}
 bin=$build/pulse-load
 [ -x "$bin" ] || { echo "build first (cmake --build $build)"; exit 2; }
 state=$build/benchpg

@@ -3,9 +3,9 @@
 implementation gives for this project's test sentences. Run with Debian's
 python3 against a checkout of the reference (nothing of it is copied here):
 
-  git clone https://github.com/cjhutto/vaderSentiment /tmp/vaderref
-  git -C /tmp/vaderref checkout 44fc044cd877310ee8278a0eadf34bcd50d41d06
-  /usr/bin/python3 tests/data/make_vader_expected.py /tmp/vaderref > tests/data/vader_expected.tsv
+  git clone https://github.com/cjhutto/vaderSentiment "$VADER_REF"
+  git -C "$VADER_REF" checkout 44fc044cd877310ee8278a0eadf34bcd50d41d06
+  /usr/bin/python3 tests/data/make_vader_expected.py "$VADER_REF" > tests/data/vader_expected.tsv
 
 The sentences: tests/data/vader_sentences.txt (hand-written, one per rule),
 generated cases (empty and white-space-only text, very long text, modifier x
