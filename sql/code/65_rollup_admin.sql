@@ -94,9 +94,10 @@ AS $fn$
 DECLARE
   results text := format('%I.%I', nsp, rel);
   base regclass := (shape->>'relid')::oid::regclass;
-  trig text := format('%I.%I', nsp, left(rel, 45) || '_pulse_rollup');
-  tick text := format('%I.%I', nsp, left(rel, 45) || '_pulse_tick');
-  appl text := format('%I.%I', nsp, left(rel, 45) || '_pulse_apply');
+  stem text := pulse_internal.rollup_stem(nsp, rel);
+  trig text := format('%I.%I', nsp, stem || '_pulse_rollup');
+  tick text := format('%I.%I', nsp, stem || '_pulse_tick');
+  appl text := format('%I.%I', nsp, stem || '_pulse_apply');
   e record;
   r regclass;
   stmt text;
@@ -173,15 +174,25 @@ AS $fn$
 DECLARE
   rel text := left((SELECT c.relname FROM pg_class c WHERE c.oid = cfg.name), 40);
   ev record;
+  tg text;
+  n int;
 BEGIN
-  FOR ev IN SELECT * FROM (VALUES ('ins', 'INSERT', 'REFERENCING NEW TABLE AS pulse_new'),
-                                  ('upd', 'UPDATE', 'REFERENCING OLD TABLE AS pulse_old NEW TABLE AS pulse_new'),
-                                  ('del', 'DELETE', 'REFERENCING OLD TABLE AS pulse_old'),
-                                  ('trunc', 'TRUNCATE', '')) AS t(suffix, event, refs) LOOP
-    IF NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = cfg.base AND g.tgname = rel || '_pulse_' || ev.suffix) THEN
-      EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                     rel || '_pulse_' || ev.suffix, ev.event, cfg.base, ev.refs, cfg.trigger_fn::oid::regproc);
-    END IF;
+  -- tgtype bits: 4 INSERT, 8 DELETE, 16 UPDATE, 32 TRUNCATE
+  FOR ev IN SELECT * FROM (VALUES ('ins', 'INSERT', 'REFERENCING NEW TABLE AS pulse_new', 4),
+                                  ('upd', 'UPDATE', 'REFERENCING OLD TABLE AS pulse_old NEW TABLE AS pulse_new', 16),
+                                  ('del', 'DELETE', 'REFERENCING OLD TABLE AS pulse_old', 8),
+                                  ('trunc', 'TRUNCATE', '', 32)) AS t(suffix, event, refs, bit) LOOP
+    CONTINUE WHEN EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = cfg.base AND g.tgfoid = cfg.trigger_fn::oid
+                                                    AND g.tgtype & ev.bit <> 0);
+    -- a name of its own: another rollup's name may share the first 40 characters
+    tg := rel || '_pulse_' || ev.suffix;
+    n := 1;
+    WHILE EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = cfg.base AND g.tgname = tg) LOOP
+      n := n + 1;
+      tg := rel || '_pulse_' || ev.suffix || n;
+    END LOOP;
+    EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+                   tg, ev.event, cfg.base, ev.refs, cfg.trigger_fn::oid::regproc);
   END LOOP;
 END
 $fn$;
@@ -204,6 +215,25 @@ END
 $fn$;
 CREATE OR REPLACE TRIGGER rollups_restored AFTER INSERT ON pulse_internal.rollups
   FOR EACH ROW EXECUTE FUNCTION pulse_internal.rollups_restored();
+
+-- The stem of a rollup's function names: its name (cut to 45 characters),
+-- numbered when another rollup's functions already use it.
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_stem(nsp text, rel text) RETURNS text
+  LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  stem text := left(rel, 45);
+  n int := 1;
+BEGIN
+  WHILE EXISTS (SELECT FROM pg_proc p WHERE p.pronamespace = (SELECT o.oid FROM pg_namespace o WHERE o.nspname = nsp)
+                   AND p.proname IN (stem || '_pulse_rollup', stem || '_pulse_tick', stem || '_pulse_apply')) LOOP
+    n := n + 1;
+    stem := left(rel, 40) || '_' || n;
+  END LOOP;
+  RETURN stem;
+END
+$fn$;
 
 -- The value of a constant the analysis deparsed ('00:05:00'::interval).
 CREATE OR REPLACE FUNCTION pulse_internal.rollup_const(expr text) RETURNS text

@@ -172,6 +172,21 @@ REVOKE CREATE ON SCHEMA public FROM ru_evil;
 DROP ROLE ru_evil;
 DELETE FROM pulse_internal.coverage WHERE source = 'ru-test';
 
+-- Two rollups whose names share their first 45 characters each get their
+-- own functions and triggers, and both are maintained.
+SELECT pulse.create_rollup('ru_a_rollup_name_long_enough_to_be_cut_by_the_limits_1',
+                           $$SELECT date_bin('1 hour', ts, '1970-01-01') AS h, count(*) AS n FROM ru_ev GROUP BY 1$$, emit => 'none');
+SELECT pulse.create_rollup('ru_a_rollup_name_long_enough_to_be_cut_by_the_limits_2',
+                           $$SELECT date_bin('1 hour', ts, '1970-01-01') AS h, count(*) AS n FROM ru_ev GROUP BY 1$$, emit => 'none');
+INSERT INTO ru_ev VALUES (7777, '2024-03-01 10:30+00', 'k1', 1, 1);
+SELECT (SELECT n FROM ru_a_rollup_name_long_enough_to_be_cut_by_the_limits_1 WHERE h = '2024-03-01 10:00+00') AS first,
+       (SELECT n FROM ru_a_rollup_name_long_enough_to_be_cut_by_the_limits_2 WHERE h = '2024-03-01 10:00+00') AS second,
+       (SELECT count(*) FROM ru_ev WHERE ts >= '2024-03-01 10:00+00' AND ts < '2024-03-01 11:00+00') AS rows;
+SELECT count(*) AS triggers_on_base FROM pg_trigger WHERE tgrelid = 'ru_ev'::regclass AND tgname LIKE 'ru\_a\_rollup%';
+SELECT pulse.drop_rollup('ru_a_rollup_name_long_enough_to_be_cut_by_the_limits_1');
+SELECT pulse.drop_rollup('ru_a_rollup_name_long_enough_to_be_cut_by_the_limits_2');
+DELETE FROM ru_ev WHERE id = 7777;
+
 -- Dropping a rollup removes its table, triggers, functions and panes, and nothing else.
 SELECT pulse.drop_rollup('ru_hop');
 SELECT to_regclass('ru_hop') AS table_gone, (SELECT count(*) FROM pulse.panes WHERE rollup::text = 'ru_hop') AS panes,
