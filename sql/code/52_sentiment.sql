@@ -16,3 +16,21 @@ CREATE OR REPLACE FUNCTION pulse.sentiment_scores(text)
   AS 'MODULE_PATHNAME', 'pulse_sentiment_scores';
 COMMENT ON FUNCTION pulse.sentiment_scores(text) IS
   'VADER scores of the text: one row with the negative, neutral and positive proportions (3 decimals, summing to about 1) and the compound score (4 decimals); a row of NULLs for NULL';
+
+-- Every row of pulse.tweets keeps the sentiment of its text, however it was
+-- written: the projections set it themselves (the trigger then only checks),
+-- a direct INSERT without it or an UPDATE of the text gets it here.
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_sentiment() RETURNS trigger
+  LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF NEW.sentiment IS NULL
+     OR (TG_OP = 'UPDATE' AND NEW.text IS DISTINCT FROM OLD.text AND NEW.sentiment IS NOT DISTINCT FROM OLD.sentiment) THEN
+    NEW.sentiment := pulse.sentiment(NEW.text);
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER tweets_sentiment BEFORE INSERT OR UPDATE ON pulse.tweets
+  FOR EACH ROW EXECUTE FUNCTION pulse_internal.tweets_sentiment();

@@ -126,7 +126,8 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.rollup_prune_sql(jsonb, text),
   pulse_internal.tag_counts(timestamptz, timestamptz, text[]),
   pulse_internal.rollup_hop_sql(jsonb),
-  pulse_internal.rollup_stem(text, text)
+  pulse_internal.rollup_stem(text, text),
+  pulse_internal.tweets_sentiment()
   TO PUBLIC;
 GRANT SELECT, INSERT, DELETE ON pulse_internal.rollups TO PUBLIC;
 GRANT UPDATE (on_watermark, watermark, late_rows, beyond_lateness, rows_since_emit, last_emit_at, last_batch_at)

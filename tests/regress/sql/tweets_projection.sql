@@ -204,7 +204,15 @@ SELECT land('s9', 'twitter_v2', 2, 1, 5, '{"data":{"id":"1800000000000000001","p
 SELECT land('s9', 'twitter_v2', 2, 2, 5, '{"data":{"id":"1800000000000000002","text":"not the worst crash, recovering nicely"}}');
 SELECT * FROM pulse_internal.apply_tweets('s9', 2, 'twitter_v2');
 SELECT id, text, like_count, sentiment FROM pulse.tweets WHERE id >= 1800000000000000000 ORDER BY id;
+-- sentiment cannot be lost: cleared, it is the text's again at once (a row
+-- trigger), so reapply finds every row as it would write it
 UPDATE pulse.tweets SET sentiment = NULL WHERE id = 1800000000000000001;
+SELECT id, sentiment FROM pulse.tweets WHERE id = 1800000000000000001;
+-- direct writes get it too: an UPDATE of the text, an INSERT without it
+UPDATE pulse.tweets SET text = 'terrible, awful day' WHERE id = 1800000000000000001;
+SELECT id, sentiment = pulse.sentiment('terrible, awful day') AS of_new_text, sentiment < 0 AS negative
+  FROM pulse.tweets WHERE id = 1800000000000000001;
+UPDATE pulse.tweets SET text = 'I love this, great day! 🚀' WHERE id = 1800000000000000001;
 SELECT batches, inserted, updated, unchanged, rejected
   FROM pulse.reapply('s9', (SELECT h FROM regress_hour) - interval '1 day', (SELECT h FROM regress_hour) + interval '1 day');
 SELECT id, sentiment, sentiment = pulse.sentiment(text) AS of_text FROM pulse.tweets WHERE id >= 1800000000000000000 ORDER BY id;
