@@ -148,7 +148,8 @@ AS $fn$
 $fn$;
 
 -- One batch of changes ($1 keys, $2 watermark, $3 lateness, $4 whether
--- complete windows emit at once, $5 the rollup): the changed windows are
+-- complete windows emit at once, $5 the rollup; a statement of the rollup's
+-- plpgsql apply function, counting its panes into pulse_n): the changed windows are
 -- recomputed from B, rows that vanished are deleted, and panes are emitted
 -- for complete windows (late) and retracted where a window a pane was
 -- emitted for is gone or changed its end (merged sessions).
@@ -183,7 +184,7 @@ BEGIN
     '  UNION ALL SELECT $5, p.%3$s, p.window_end, %15$s, p.pane + 1, CASE WHEN p.window_end <= $2 THEN ''late'' ELSE ''early'' END, true, NULL '
     '  FROM prev p WHERE p.pane > 0 AND NOT EXISTS (SELECT FROM fresh f WHERE f.%3$s = p.%3$s AND f.window_end = p.window_end AND %5$s) '
     '  RETURNING 1) '
-    'SELECT (SELECT count(*) FROM ins)',
+    'SELECT count(*) INTO pulse_n FROM ins',
     pulse_internal.rollup_fresh_sql(shape, results), results, win,
     pulse_internal.rollup_same_group(shape, 'r', 'p'), pulse_internal.rollup_same_group(shape, 'f', 'p'),
     keys, aggs,
@@ -209,7 +210,7 @@ AS $fn$
     '  emitted_at = clock_timestamp(), final = r.window_end + $3 <= $1 WHERE %2$s RETURNING r.*), '
     'ins AS (INSERT INTO pulse.panes (rollup, window_start, window_end, group_key, pane, timing, retraction, "values") '
     '  SELECT $5, e.%3$I, e.window_end, %4$s, e.pane, e.timing, false, %5$s FROM e RETURNING 1) '
-    'SELECT count(*) FROM ins WHERE $4 IS NOT DISTINCT FROM $4',
+    'SELECT count(*) FROM ins',
     results,
     CASE WHEN advance THEN 'r.window_end > $2 AND r.window_end <= $1 AND (r.timing IS NULL OR r.timing = ''early'')'
          ELSE '(r.emitted_at IS NULL OR r.updated_at > r.emitted_at)' END,

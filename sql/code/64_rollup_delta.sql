@@ -40,7 +40,7 @@ AS $fn$
 $fn$;
 
 -- Moves the results by the batch's sums ($1 {"delta": rows}; parameters as
--- rollup_apply_sql). Rows are locked in key order, so concurrent batches
+-- rollup_apply_sql; panes counted into pulse_n). Rows are locked in key order, so concurrent batches
 -- wait for each other instead of deadlocking.
 CREATE OR REPLACE FUNCTION pulse_internal.rollup_delta_sql(shape jsonb, results text) RETURNS text
   LANGUAGE plpgsql IMMUTABLE
@@ -66,7 +66,7 @@ BEGIN
     'ins AS (INSERT INTO pulse.panes (rollup, window_start, window_end, group_key, pane, timing, retraction, "values") '
     '  SELECT $5, u.%1$s, u.window_end, %17$s, u.pane, u.timing, false, %18$s FROM up u '
     '   WHERE $4 AND u.window_end <= $2 AND u.%19$I > 0 RETURNING 1) '
-    'SELECT count(*) FROM ins',
+    'SELECT count(*) INTO pulse_n FROM ins',
     win, shape->>'size',
     pulse_internal.rollup_list(shape->'groups', ', x.%1$I', ''),
     pulse_internal.rollup_list(shape->'aggregates', ', sum(x.%1$I)::%3$s AS %1$I', ''),
@@ -90,7 +90,7 @@ END
 $fn$;
 
 -- Deletes the groups a batch emptied (count(*) at 0), with a retraction pane
--- where panes were emitted.
+-- where panes were emitted (counted into pulse_k).
 CREATE OR REPLACE FUNCTION pulse_internal.rollup_prune_sql(shape jsonb, results text) RETURNS text
   LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -101,7 +101,7 @@ AS $fn$
     'ins AS (INSERT INTO pulse.panes (rollup, window_start, window_end, group_key, pane, timing, retraction, "values") '
     '  SELECT $5, g.%2$I, g.window_end, %4$s, g.pane + 1, CASE WHEN g.window_end <= $2 THEN ''late'' ELSE ''early'' END, true, NULL '
     '    FROM g WHERE g.pane > 0 RETURNING 1) '
-    'SELECT count(*) FROM ins WHERE $3 IS NOT NULL OR $4 IS NOT NULL OR true',
+    'SELECT count(*) INTO pulse_k FROM ins',
     results, shape->>'window_name', pulse_internal.rollup_count_column(shape),
     pulse_internal.rollup_group_key_sql(shape, 'g'))
 $fn$;

@@ -39,15 +39,10 @@ AS $fn$
            'LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off AS %L',
       apply_fn,
       'DECLARE pulse_n bigint := 0; pulse_k bigint := 0; BEGIN IF op = ''recompute'' THEN '
-      || regexp_replace(pulse_internal.rollup_apply_sql(shape, results), 'SELECT \(SELECT count\(\*\) FROM ins\)$',
-                        'SELECT count(*) INTO pulse_n FROM ins')
-      || '; RETURN pulse_n; END IF; '
+      || pulse_internal.rollup_apply_sql(shape, results) || '; RETURN pulse_n; END IF; '
       || CASE WHEN incremental
-           THEN regexp_replace(pulse_internal.rollup_delta_sql(shape, results), 'SELECT count\(\*\) FROM ins$',
-                               'SELECT count(*) INTO pulse_n FROM ins')
-                || '; ' || regexp_replace(pulse_internal.rollup_prune_sql(shape, results), 'SELECT count\(\*\) FROM ins WHERE .*$',
-                                          'SELECT count(*) INTO pulse_k FROM ins')
-                || '; RETURN pulse_n + pulse_k; '
+           THEN pulse_internal.rollup_delta_sql(shape, results) || '; '
+                || pulse_internal.rollup_prune_sql(shape, results) || '; RETURN pulse_n + pulse_k; '
            ELSE 'RAISE EXCEPTION ''rollup % is not incremental'', r; ' END
       || 'END')]
     FROM i
@@ -143,14 +138,12 @@ BEGIN
     EXECUTE stmt;
   END LOOP;
   INSERT INTO pulse_internal.rollups (name, owner, base, query, shape, lateness, emit, on_watermark, every_interval,
-                                      every_rows, mode, subjects, apply_sql, emit_sql, advance_sql, delta_sql, prune_sql,
+                                      every_rows, mode, subjects, emit_sql, advance_sql,
                                       trigger_fn, tick_fn, apply_fn,
                                       watermark, last_emit_at)
   VALUES (r, current_user::regrole, base, query, shape, lateness, emit, e.on_watermark, e.every_interval, e.every_rows,
-          mode, pulse_internal.rollup_subjects(base), pulse_internal.rollup_apply_sql(shape, results),
+          mode, pulse_internal.rollup_subjects(base),
           pulse_internal.rollup_emit_sql(shape, results, false), pulse_internal.rollup_emit_sql(shape, results, true),
-          CASE WHEN pulse_internal.rollup_count_column(shape) IS NOT NULL THEN pulse_internal.rollup_delta_sql(shape, results) END,
-          CASE WHEN pulse_internal.rollup_count_column(shape) IS NOT NULL THEN pulse_internal.rollup_prune_sql(shape, results) END,
           (trig || '()')::regprocedure, (tick || '(text, timestamptz, timestamptz)')::regprocedure,
           (appl || '(jsonb, timestamptz, interval, boolean, regclass, text)')::regprocedure,
           pulse_internal.subject_watermark(pulse_internal.rollup_subjects(base)), clock_timestamp());

@@ -110,7 +110,7 @@ q(load_sql(60))
 for name, (query, emit, mode, _, _) in ROLLUPS.items():
     q("SELECT pulse.create_rollup('%s', $q$%s$q$, lateness => '30 minutes', emit => '%s', mode => '%s')" % (name, query, emit, mode))
 check(0)
-incremental = q("SELECT string_agg(name::text, ',' ORDER BY name::text) FROM pulse_internal.rollups WHERE delta_sql IS NOT NULL AND NOT builtin")
+incremental = q("SELECT string_agg(name::text, ',' ORDER BY name::text) FROM pulse_internal.rollups WHERE pulse_internal.rollup_count_column(shape) IS NOT NULL AND NOT builtin")
 if incremental != "rm_count,rm_hopcount":
     sys.exit("FAIL: incremental rollups are %r" % incremental)
 for step in range(1, STEPS + 1):

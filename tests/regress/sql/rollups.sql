@@ -143,14 +143,14 @@ CREATE FUNCTION public.ru_evil_fn(text, timestamptz, timestamptz) RETURNS bigint
   AS $$ ALTER ROLE ru_evil SUPERUSER; SELECT 1::bigint $$;
 CREATE FUNCTION public.ru_evil_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
 INSERT INTO pulse_internal.rollups (name, owner, base, query, shape, lateness, emit, on_watermark, mode, subjects,
-                                    apply_sql, emit_sql, advance_sql, trigger_fn, tick_fn)
+                                    emit_sql, advance_sql, trigger_fn, tick_fn)
 VALUES ('public.ru_evil_t', 'ru_evil', 'public.ru_evil_t', '', '{}', '1 hour', 'watermark', true, 'accumulating', '%',
-        'ALTER ROLE ru_evil SUPERUSER', 'ALTER ROLE ru_evil SUPERUSER', 'ALTER ROLE ru_evil SUPERUSER',
+        'ALTER ROLE ru_evil SUPERUSER', 'ALTER ROLE ru_evil SUPERUSER',
         'public.ru_evil_trg()', 'public.ru_evil_fn(text, timestamptz, timestamptz)');
 SELECT pg_temp.err($$INSERT INTO pulse_internal.rollups (name, owner, base, query, shape, lateness, emit, on_watermark, mode, subjects,
-                                    apply_sql, emit_sql, advance_sql, trigger_fn, tick_fn)
+                                    emit_sql, advance_sql, trigger_fn, tick_fn)
 VALUES ('public.ru_evil_t', 'postgres', 'public.ru_evil_t', '', '{}', '1 hour', 'watermark', true, 'accumulating', '%',
-        '', '', '', 'public.ru_evil_trg()', 'public.ru_evil_fn(text, timestamptz, timestamptz)')$$) AS as_someone_else;
+        '', '', 'public.ru_evil_trg()', 'public.ru_evil_fn(text, timestamptz, timestamptz)')$$) AS as_someone_else;
 RESET ROLE;
 SELECT pulse.emit_panes() >= 0 AS ticked;
 SELECT pulse.declare_coverage('ru-test', 'tweets', '[2024-03-01 12:00+00, 2024-03-01 12:01+00)');
