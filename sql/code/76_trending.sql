@@ -3,11 +3,11 @@
 
 -- Tweets per tag in [lo, hi), exact: whole hours from tag_hours, whole
 -- 10-minute blocks around them from tag_blocks, and the tweets themselves
--- for the pieces shorter than 10 minutes at the ends. Only the given tags
--- (NULL: every tag). A tag listed twice in one tweet counts once.
+-- for the pieces shorter than 10 minutes at the ends. A tag listed twice in
+-- one tweet counts once.
 -- SECURITY DEFINER: readers of pulse.tweets read the counts through it (the
 -- ones pulse.hashtags_hourly shows them).
-CREATE OR REPLACE FUNCTION pulse_internal.tag_counts(lo timestamptz, hi timestamptz, tags text[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION pulse_internal.tag_counts(lo timestamptz, hi timestamptz)
   RETURNS TABLE(tag text, tweets bigint)
   LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -33,16 +33,15 @@ BEGIN
   RETURN QUERY
   SELECT s.tag, sum(s.n)::bigint
     FROM (SELECT h.tag, h.tweets AS n FROM pulse_internal.tag_hours h
-           WHERE h.hour >= h1 AND h.hour < h2 AND (tags IS NULL OR h.tag = ANY (tags))
+           WHERE h.hour >= h1 AND h.hour < h2
           UNION ALL
           SELECT b.tag, b.tweets FROM pulse_internal.tag_blocks b
-           WHERE ((b.block >= m1 AND b.block < h1) OR (b.block >= h2 AND b.block < m2)) AND (tags IS NULL OR b.tag = ANY (tags))
+           WHERE (b.block >= m1 AND b.block < h1) OR (b.block >= h2 AND b.block < m2)
           UNION ALL
           SELECT x.tag, 1
             FROM pulse.tweets t, LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) AS u) AS x(tag)
-           WHERE ((t.created_at >= lo AND t.created_at < m1) OR (t.created_at >= m2 AND t.created_at < hi))
-             AND (tags IS NULL OR t.hashtags && tags)) s
-   WHERE s.tag IS NOT NULL AND (tags IS NULL OR s.tag = ANY (tags))
+           WHERE (t.created_at >= lo AND t.created_at < m1) OR (t.created_at >= m2 AND t.created_at < hi)) s
+   WHERE s.tag IS NOT NULL
    GROUP BY s.tag;
 END
 $fn$;

@@ -124,7 +124,7 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.rollup_delta_rows_sql(jsonb, text, integer),
   pulse_internal.rollup_delta_sql(jsonb, text),
   pulse_internal.rollup_prune_sql(jsonb, text),
-  pulse_internal.tag_counts(timestamptz, timestamptz, text[]),
+  pulse_internal.tag_counts(timestamptz, timestamptz),
   pulse_internal.rollup_hop_sql(jsonb),
   pulse_internal.rollup_stem(text, text),
   pulse_internal.tweets_sentiment()
