@@ -14,11 +14,10 @@ DECLARE
   wm timestamptz;
   k bigint;
 BEGIN
-  SELECT * INTO cfg FROM pulse_internal.rollups x WHERE x.name = r;
-  IF NOT FOUND THEN
+  cfg := pulse_internal.rollup_config(r);
+  IF cfg.name IS NULL THEN
     RETURN 0;
   END IF;
-  PERFORM pulse_internal.rollup_as_owner(cfg);
   wm := greatest(cfg.watermark, pulse_internal.subject_watermark(cfg.subjects));
   IF wm > coalesce(cfg.watermark, '-infinity') THEN
     IF cfg.on_watermark THEN
@@ -56,11 +55,10 @@ DECLARE
   n bigint := 0;
   k bigint;
 BEGIN
-  SELECT * INTO cfg FROM pulse_internal.rollups x WHERE x.name = r;
-  IF NOT FOUND THEN
+  cfg := pulse_internal.rollup_config(r);
+  IF cfg.name IS NULL THEN
     RETURN;
   END IF;
-  PERFORM pulse_internal.rollup_as_owner(cfg);
   wm := greatest(cfg.watermark, pulse_internal.subject_watermark(cfg.subjects));
   IF wm IS NOT NULL AND arrivals IS NOT NULL THEN
     EXECUTE format('SELECT count(*) FILTER (WHERE %1$s <= $1), count(*) FILTER (WHERE %1$s + $2 <= $1) FROM unnest($3) AS a(t)',
@@ -100,8 +98,10 @@ DECLARE
   ch jsonb;
   old_keys text;
 BEGIN
-  SELECT * INTO cfg FROM pulse_internal.rollups x WHERE x.name = r;
-  PERFORM pulse_internal.rollup_as_owner(cfg);
+  cfg := pulse_internal.rollup_config(r);
+  IF cfg.name IS NULL THEN
+    RETURN;
+  END IF;
   t := quote_ident(cfg.shape->>'time_column');
   EXECUTE format('SELECT min(%1$s), max(%1$s) FROM %2$s WHERE %1$s >= $1 AND %1$s < $2', t, cfg.base)
     INTO lo, hi USING coalesce(from_ts, '-infinity'), coalesce(until_ts, 'infinity');

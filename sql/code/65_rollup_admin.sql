@@ -274,16 +274,21 @@ AS $fn$
      AND ($1.apply_fn IS NULL OR EXISTS (SELECT FROM pg_proc p WHERE p.oid = $1.apply_fn::oid AND p.proowner = $1.owner::oid))
 $fn$;
 
--- The stored SQL of a rollup runs only as its owner.
-CREATE OR REPLACE FUNCTION pulse_internal.rollup_as_owner(cfg pulse_internal.rollups) RETURNS void
+-- A rollup's registry row (all NULL when there is none), for maintenance,
+-- whose stored SQL runs only as the rollup's owner: anyone else is refused.
+CREATE OR REPLACE FUNCTION pulse_internal.rollup_config(r regclass) RETURNS pulse_internal.rollups
   LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  cfg pulse_internal.rollups;
 BEGIN
-  IF cfg.owner::oid <> (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) THEN
+  SELECT * INTO cfg FROM pulse_internal.rollups x WHERE x.name = r;
+  IF FOUND AND cfg.owner::oid <> (SELECT o.oid FROM pg_roles o WHERE o.rolname = current_user) THEN
     RAISE EXCEPTION 'rollup % is maintained as its owner %, not as %', cfg.name, cfg.owner, current_user
       USING ERRCODE = 'insufficient_privilege';
   END IF;
+  RETURN cfg;
 END
 $fn$;
 

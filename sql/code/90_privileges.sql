@@ -119,7 +119,7 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.rollups_restored(),
   pulse_internal.rollup_call(pulse_internal.rollups, text, timestamptz, timestamptz),
   pulse_internal.rollup_objects_owned(pulse_internal.rollups),
-  pulse_internal.rollup_as_owner(pulse_internal.rollups),
+  pulse_internal.rollup_config(regclass),
   pulse_internal.rollup_count_column(jsonb),
   pulse_internal.rollup_delta_rows_sql(jsonb, text, integer),
   pulse_internal.rollup_delta_sql(jsonb, text),
