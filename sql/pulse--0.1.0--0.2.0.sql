@@ -216,3 +216,15 @@ UPDATE pulse.tweets SET sentiment = pulse.sentiment(text) WHERE text IS NOT NULL
 
 -- Rows of pulse.hashtag_sentiment (0.2.0).
 CREATE TYPE pulse.hashtag_sentiment_bucket AS (bucket timestamptz, hashtag text, tweets bigint, sentiment float8);
+
+-- Stream consumers (0.2.0): every landing record gets a position and its
+-- writing transaction (existing records in the order they were received).
+CREATE SEQUENCE pulse_internal.landing_pos;
+ALTER TABLE pulse.landing ADD COLUMN pos bigint, ADD COLUMN txid xid8;
+UPDATE pulse.landing l SET pos = o.pos, txid = pg_current_xact_id()
+  FROM (SELECT ctid AS c, tableoid AS t, row_number() OVER (ORDER BY received_at, stream, batch_id, seq) AS pos FROM pulse.landing) o
+ WHERE l.ctid = o.c AND l.tableoid = o.t;
+SELECT setval('pulse_internal.landing_pos', coalesce(max(pos), 0) + 1, false) FROM pulse.landing;
+ALTER TABLE pulse.landing
+  ALTER COLUMN pos SET DEFAULT nextval('pulse_internal.landing_pos'), ALTER COLUMN pos SET NOT NULL,
+  ALTER COLUMN txid SET DEFAULT pg_current_xact_id(), ALTER COLUMN txid SET NOT NULL;

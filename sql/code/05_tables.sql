@@ -45,6 +45,8 @@ COMMENT ON COLUMN pulse.landing.batch_id IS 'The loader batch (one transaction) 
 COMMENT ON COLUMN pulse.landing.seq IS 'Position of the record in its batch';
 COMMENT ON COLUMN pulse.landing.received_at IS 'When the record was received; the partition key';
 COMMENT ON COLUMN pulse.landing.payload IS 'The record as received';
+COMMENT ON COLUMN pulse.landing.pos IS 'The record''s position for stream consumers (pulse.read returns it as seq): unique, increasing in insert order, not in commit order';
+COMMENT ON COLUMN pulse.landing.txid IS 'The transaction that wrote the record: consumers cut their batches by transaction snapshots';
 
 COMMENT ON TABLE pulse.rejects IS 'Every record a loader received but could not use: the bytes as received and the reason';
 COMMENT ON COLUMN pulse.rejects.id IS 'Running number';
@@ -79,6 +81,7 @@ SELECT pg_catalog.pg_extension_config_dump('pulse_internal.clustered_partitions'
 SELECT pg_catalog.pg_extension_config_dump('pulse.checkpoints', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse.rejects', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse.rejects_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.landing_pos', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.coverage', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.rollups', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('pulse.panes', '');

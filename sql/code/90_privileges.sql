@@ -58,6 +58,8 @@ GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
 -- the catalog, check arguments, or run the statement the caller could run.
 GRANT USAGE ON SCHEMA pulse_internal TO PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA pulse_internal FROM PUBLIC, pulse_writer, pulse_reader;
+-- The position of each landing record is drawn by the writer's INSERT or COPY.
+GRANT USAGE ON SEQUENCE pulse_internal.landing_pos TO pulse_writer;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pulse_internal FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
   pulse_internal.ident_list(name[], text, text),

@@ -42,13 +42,19 @@ CREATE TABLE pulse.candles (
   PRIMARY KEY (exchange, market, period, bucket_start)
 ) PARTITION BY RANGE (bucket_start);
 
+-- pos and txid (0.2.0) are what stream consumers read by: pos numbers the
+-- records of all streams, txid is the writing transaction (consumers cut
+-- their batches by transaction snapshots, since pos order is not commit order).
+CREATE SEQUENCE pulse_internal.landing_pos;
 CREATE TABLE pulse.landing (
   stream      text        NOT NULL,
   format      text        NOT NULL,
   batch_id    bigint      NOT NULL,
   seq         integer     NOT NULL,
   received_at timestamptz NOT NULL DEFAULT now(),
-  payload     jsonb       NOT NULL
+  payload     jsonb       NOT NULL,
+  pos         bigint      NOT NULL DEFAULT nextval('pulse_internal.landing_pos'),
+  txid        xid8        NOT NULL DEFAULT pg_current_xact_id()
 ) PARTITION BY RANGE (received_at);
 
 CREATE TABLE pulse.rejects (
