@@ -6,6 +6,10 @@
 # for Latin, Noto CJK for the Korean hashtags and texts, Noto Color Emoji for
 # the emoji in tweets, all named in the dashboard's CSS font stack).
 PULSE_TEST_PKGS=(chromium fonts-liberation fonts-noto-cjk fonts-noto-color-emoji)
+# The Citus suite builds Citus from ../shared/vendor/citus (when present) and
+# needs these headers for it (Kerberos: the server headers include gssapi.h;
+# lz4 and zstd: Citus's columnar compression).
+PULSE_CITUS_PKGS=(libkrb5-dev liblz4-dev libzstd-dev)
 
 pulse_install_deps() {
   local pkgs=(
