@@ -30,6 +30,10 @@ BEGIN
     -- detached while referenced: such tables are not clustered.
     CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint con
                            WHERE con.contype = 'f' AND con.confrelid = t.parent::oid);
+    -- Citus tables are not clustered: the sorted copy would have to be made
+    -- and swapped in shard by shard on the workers, where this run's
+    -- never-wait locking cannot reach (README "Scaling out").
+    CONTINUE WHEN pulse_internal.citus_table(t.parent);
     FOR p IN
       SELECT x.part, x.range FROM pulse_internal.partitions_of(t.parent) x
         JOIN pg_class c ON c.oid = x.part AND c.relkind = 'r'
@@ -161,7 +165,9 @@ BEGIN
   SELECT coalesce(array_agg(m ORDER BY m.parent::oid), '{}') INTO tables
     FROM pulse_internal.managed_tables m
    WHERE (only_parent IS NULL OR m.parent = only_parent)
-     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = m.parent::oid);
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = m.parent::oid)
+     -- on a Citus worker, the coordinator manages the Citus tables' partitions
+     AND NOT (pulse_internal.citus_table(m.parent) AND pulse_internal.citus_worker());
   pend := pulse_internal.maintenance_prepare(tables);
   FOREACH t IN ARRAY tables LOOP
     parent := t.parent;

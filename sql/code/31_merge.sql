@@ -262,7 +262,11 @@ BEGIN
     RETURN;
   END IF;
   PERFORM pulse_internal.merge_partitions(p, c.hours);
-  r := pulse_internal.merge_run(p, pulse_internal.merge_statement(p, c.has_dups));
+  IF pulse_internal.citus_table(p.target) THEN
+    r := pulse_internal.merge_run_distributed(p, c.has_dups);   -- 85_distribute.sql
+  ELSE
+    r := pulse_internal.merge_run(p, pulse_internal.merge_statement(p, c.has_dups));
+  END IF;
   RETURN QUERY SELECT r.n_ins, r.n_upd, c.n_keys - r.n_ins - r.n_upd;
 END
 $fn$;

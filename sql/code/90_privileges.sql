@@ -44,7 +44,8 @@ REVOKE ALL ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
                        pulse.ensure_partitions(regclass, timestamptz, timestamptz),
                        pulse.partition_by_time(regclass, name, interval, integer, interval, name[], interval),
                        pulse.run_maintenance(regclass),
-                       pulse.declare_coverage(text, text, tstzrange)
+                       pulse.declare_coverage(text, text, tstzrange),
+                       pulse.distribute(integer)
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
                           pulse.declare_coverage(text, text, tstzrange),
@@ -77,6 +78,10 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.merge_changes(pulse_internal.merge_plan, text, boolean),
   pulse_internal.merge_statement(pulse_internal.merge_plan, boolean),
   pulse_internal.merge_run(pulse_internal.merge_plan, text),
+  pulse_internal.merge_run_distributed(pulse_internal.merge_plan, boolean),
+  pulse_internal.merge_changes_distributed(pulse_internal.merge_plan, text, boolean),
+  pulse_internal.citus_table(regclass),
+  pulse_internal.citus_worker(),
   pulse_internal.interval_usecs(text, interval),
   pulse_internal.check_range(timestamptz, timestamptz),
   pulse_internal.bucket_range(timestamptz, timestamptz, bigint),
