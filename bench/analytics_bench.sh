@@ -53,6 +53,9 @@ SELECT i,
        CASE WHEN i % 250000 = 1000 THEN -1e12 ELSE -1e9 + 3 * sin(i) + cos(7 * i) END::float8 AS y
   FROM generate_series(1, $rows) i" -c "VACUUM ANALYZE bench"
 psql -c "SET extra_float_digits = 1" -c "\\copy bench TO '$work/bench.csv' CSV"
+psql -c "SET work_mem = '256MB'" -c "CREATE TABLE bench_arrays (x float8[], y float8[])" \
+     -c "ALTER TABLE bench_arrays ALTER x SET STORAGE EXTERNAL, ALTER y SET STORAGE EXTERNAL" \
+     -c "INSERT INTO bench_arrays SELECT array_agg(x ORDER BY i), array_agg(y ORDER BY i) FROM bench"
 
 cat > "$duck/duck.mjs" <<'JS'
 // node duck.mjs WORK FRAME: DuckDB's corr() window over the same rows, timed
@@ -133,12 +136,15 @@ if w == 60:
 PY
 
 echo "== sliding correlation, $rows rows, ms (medians of 3; corr() and pandas 1 run)"
-printf '%-6s %9s %9s %9s %9s %9s %9s %9s %12s %12s\n' frame series window floor corr duck_def duck_1 pandas duck/series duck/window
+echo "   series: moving_corr_series from the table (two array_agg(... ORDER BY i)) + unnest; arrays: the same"
+echo "   on arrays stored in a table; window: moving_corr OVER (ROWS ...); floor: count(*) over the same frame"
+printf '%-6s %9s %9s %9s %9s %9s %9s %9s %9s %12s %12s\n' frame series arrays window floor corr duck_def duck_1 pandas duck/series duck/window
 for w in 60 1440 10080; do
   frame="ROWS BETWEEN $(( w - 1 )) PRECEDING AND CURRENT ROW"
   series_q="SELECT count(c) FROM (SELECT array_agg(x ORDER BY i) AS x, array_agg(y ORDER BY i) AS y FROM bench) a,
             unnest(pulse.moving_corr_series(a.x, a.y, $w)) AS c"
   s=$(pg_median -c "$series_q")
+  sa=$(pg_median -c "SELECT count(c) FROM bench_arrays a, unnest(pulse.moving_corr_series(a.x, a.y, $w)) AS c")
   m=$(pg_median -c "SELECT count(c) FROM (SELECT pulse.moving_corr(x, y) OVER (ORDER BY i $frame) AS c FROM bench) s")
   f=$(pg_median -c "SELECT count(c) FROM (SELECT count(*) OVER (ORDER BY i $frame) AS c FROM bench) s")
   c=-; corr_col="NULL::float8"
@@ -156,7 +162,7 @@ for w in 60 1440 10080; do
        -c "\\copy ($(tr '\n' ' ' <<<"$copy_q")) TO '$work/win_$w.csv' CSV"
   out=$("$py" "$work/compare.py" "$work" "$w" "$([ "$c" = - ] && echo 0 || echo 1)")
   p=$(sed -n 's/.*pandas_ms \([0-9]*\).*/\1/p' <<<"$out" | head -1)
-  printf '%-6s %9.0f %9.0f %9.0f %9s %9s %9s %9s %12s %12s\n' "$w" "$s" "$m" "$f" "$c" "$dd" "$d1" "$p" \
+  printf '%-6s %9.0f %9.0f %9.0f %9.0f %9s %9s %9s %9s %12s %12s\n' "$w" "$s" "$sa" "$m" "$f" "$c" "$dd" "$d1" "$p" \
     "$(ratio "$dd" "$s")" "$(ratio "$dd" "$m")"
   sed 's/^/    /' <<<"$out"
 done
@@ -174,16 +180,20 @@ gb() {  # agg [setting] -> "ms memory_kB disk_kB batches" (median time of 3)
   t=$(pg_median -c "SET work_mem = '1GB'" -c "SET max_parallel_workers_per_gather = 0" ${2:+-c "$2"} -c "$q")
   m=$(psql -c "SET work_mem = '1GB'" -c "SET max_parallel_workers_per_gather = 0" ${2:+-c "$2"} \
            -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $q" | tr '\n' ' ')
-  echo "$t $(sed -n 's/.*Memory Usage: \([0-9]*\)kB.*/\1/p' <<<"$m") $(sed -n 's/.*Disk Usage: \([0-9]*\)kB.*/\1/p' <<<"$m") $(sed -n 's/.*Batches: \([0-9]*\) .*/\1/p' <<<"$m")"
+  local mem disk batches
+  mem=$(grep -o 'Memory Usage: [0-9]*kB' <<<"$m" | head -1 | tr -dc 0-9)
+  disk=$(grep -o 'Disk Usage: [0-9]*kB' <<<"$m" | head -1 | tr -dc 0-9)
+  batches=$(grep -o 'Batches: [0-9]*' <<<"$m" | head -1 | tr -dc 0-9)
+  echo "$t ${mem:-0} ${disk:-0} ${batches:-1}"
 }
 read -r gc_t gc_m gc_d gc_b <<<"$(gb corr)"
 read -r gm_t gm_m gm_d gm_b <<<"$(gb pulse.moving_corr)"
 read -r gw_t gw_m gw_d gw_b <<<"$(gb pulse.moving_corr 'SET pulse.moving_corr_force_wide = on')"
 echo "== GROUP BY g over $groups groups of 2 rows, work_mem 1GB, no parallel workers (median ms; hash table)"
 printf '%-34s %9s %12s %10s %8s\n' aggregate ms memory_kB disk_kB batches
-printf '%-34s %9.0f %12s %10s %8s\n' "corr()" "$gc_t" "$gc_m" "${gc_d:-0}" "$gc_b"
-printf '%-34s %9.0f %12s %10s %8s\n' "pulse.moving_corr (compact state)" "$gm_t" "$gm_m" "${gm_d:-0}" "$gm_b"
-printf '%-34s %9.0f %12s %10s %8s\n' "pulse.moving_corr (wide, as 0.1.0)" "$gw_t" "$gw_m" "${gw_d:-0}" "$gw_b"
+printf '%-34s %9.0f %12s %10s %8s\n' "corr()" "$gc_t" "$gc_m" "$gc_d" "$gc_b"
+printf '%-34s %9.0f %12s %10s %8s\n' "pulse.moving_corr (compact state)" "$gm_t" "$gm_m" "$gm_d" "$gm_b"
+printf '%-34s %9.0f %12s %10s %8s\n' "pulse.moving_corr (wide, as 0.1.0)" "$gw_t" "$gw_m" "$gw_d" "$gw_b"
 echo "    moving_corr / corr(): time $(ratio "$gm_t" "$gc_t"), memory $(ratio "$gm_m" "$gc_m"); wide / compact: time $(ratio "$gw_t" "$gm_t")"
 # accuracy of plain aggregation on the spike data: groups of 60 consecutive
 # rows (the first 5,000), against exact numeric sums of x * 2^23
@@ -245,7 +255,7 @@ CREATE TABLE $1 (id bigint NOT NULL, ts timestamptz NOT NULL, grp int NOT NULL, 
 SELECT pulse.partition_by_time('$1', 'ts', '1 day', premake => 0);
 SELECT pulse.ensure_partitions('$1', '2024-01-01', '2024-01-01'::timestamptz + ($ev + 30000) * interval '864 ms');
 INSERT INTO $1 SELECT g, '2024-01-01'::timestamptz + g * interval '864 ms', g * 7919 % 20,
-                      1e9 + 3 * sin(g), -1e9 + 3 * sin(g) + cos(7 * g) FROM generate_series(1, $ev) g;
+                      1e9 + 3 * sin(g), -1e9 + 3 * sin(g) + cos(7 * g) FROM generate_series(1::bigint, $ev) g;
 SELECT pulse.declare_coverage('bench', 'public.$1', tstzrange('2024-01-01', '2024-01-01'::timestamptz + $ev * interval '864 ms'));" >/dev/null
   local b
   b=$(pg_ms ${2:+-c "$2"} -c "SELECT pulse.create_rollup('${1}_corr', 'SELECT pulse.hop(ts, ''10 minutes'', ''1 minute'') AS w, grp,
@@ -254,7 +264,7 @@ SELECT pulse.declare_coverage('bench', 'public.$1', tstzrange('2024-01-01', '202
   for k in $(seq 0 19); do
     lo=$(( ev + 1 + k * 1000 ))
     times+=("$(pg_ms ${2:+-c "$2"} -c "INSERT INTO $1 SELECT g, '2024-01-01'::timestamptz + g * interval '864 ms', g * 7919 % 20,
-                   1e9 + 3 * sin(g), -1e9 + 3 * sin(g) + cos(7 * g) FROM generate_series($lo, $(( lo + 999 ))) g")")
+                   1e9 + 3 * sin(g), -1e9 + 3 * sin(g) + cos(7 * g) FROM generate_series($lo::bigint, $(( lo + 999 ))) g")")
   done
   echo "$b $(printf '%s\n' "${times[@]}" | sort -g | sed -n 10p)"
 }

@@ -26,7 +26,7 @@ Scaled round_top(uint64_t top, bool sticky, int msb, bool neg) {
     mant >>= 1;
     ++e;
   }
-  double m = static_cast<double>(mant) * 0x1p-53;  // exact, in [0.5, 1)
+  double m = static_cast<double>(static_cast<int64_t>(mant)) * 0x1p-53;  // exact, in [0.5, 1)
   return {neg ? -m : m, e};
 }
 
@@ -98,7 +98,19 @@ double corr_ratio(Scaled sxx, Scaled syy, Scaled sxy) {
     ab *= 2.0;
     e -= 1;
   }
-  double r = std::ldexp(sxy.m / std::sqrt(ab), sxy.e - e / 2);
+  double q = sxy.m / std::sqrt(ab);  // |q| in (0.35, 2.9)
+  int k = sxy.e - e / 2;
+  // |r| <= 1 up to rounding, so 2^k is a normal double whenever r is not
+  // tiny: build it from its bits (ldexp costs a call per row of a series).
+  double r;
+  if (k > -1000 && k < 1000) {
+    uint64_t bits = static_cast<uint64_t>(k + 1023) << 52;
+    double scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    r = q * scale;
+  } else {
+    r = std::ldexp(q, k);
+  }
   return std::max(-1.0, std::min(1.0, r));
 }
 
