@@ -51,15 +51,16 @@ CREATE TABLE bench AS
 SELECT i,
        CASE WHEN i % 250000 = 1000 THEN 1e12 ELSE 1e9 + 3 * sin(i) END::float8 AS x,
        CASE WHEN i % 250000 = 1000 THEN -1e12 ELSE -1e9 + 3 * sin(i) + cos(7 * i) END::float8 AS y
-  FROM generate_series(1, $rows) i" -c "VACUUM ANALYZE bench"
+  FROM generate_series(1, $rows) i" -c "ALTER TABLE bench ADD PRIMARY KEY (i)" -c "VACUUM ANALYZE bench"
 psql -c "SET extra_float_digits = 1" -c "\\copy bench TO '$work/bench.csv' CSV"
 psql -c "SET work_mem = '256MB'" -c "CREATE TABLE bench_arrays (x float8[], y float8[])" \
      -c "ALTER TABLE bench_arrays ALTER x SET STORAGE EXTERNAL, ALTER y SET STORAGE EXTERNAL" \
      -c "INSERT INTO bench_arrays SELECT array_agg(x ORDER BY i), array_agg(y ORDER BY i) FROM bench"
 
 cat > "$duck/duck.mjs" <<'JS'
-// node duck.mjs WORK FRAME: DuckDB's corr() window over the same rows, timed
-// with its default threads and with one (medians of 3); writes its values.
+// node duck.mjs WORK FRAME [write]: DuckDB's corr() window over the same
+// rows, one timed run with its default threads and one with a single thread
+// (each after a warm-up run); with `write`, also writes its values.
 import { DuckDBInstance } from '@duckdb/node-api';
 const [work, frame] = [process.argv[2], Number(process.argv[3])];
 const inst = await DuckDBInstance.create(':memory:');
@@ -68,21 +69,19 @@ await con.run(`CREATE TABLE bench AS SELECT * FROM read_csv('${work}/bench.csv',
                columns = {'i': 'BIGINT', 'x': 'DOUBLE', 'y': 'DOUBLE'})`);
 const threads = (await con.runAndReadAll("SELECT current_setting('threads')")).getRows()[0][0];
 const q = `SELECT count(c) FROM (SELECT corr(x, y) OVER (ORDER BY i ROWS BETWEEN ${frame - 1} PRECEDING AND CURRENT ROW) AS c FROM bench)`;
-async function median() {
-  const t = [];
-  for (let k = 0; k < 3; ++k) {
-    const t0 = performance.now();
-    await con.runAndReadAll(q);
-    t.push(performance.now() - t0);
-  }
-  return t.sort((a, b) => a - b)[1];
+async function once() {  // after a warm-up run
+  await con.runAndReadAll(q);
+  const t0 = performance.now();
+  await con.runAndReadAll(q);
+  return performance.now() - t0;
 }
-const def = await median();
+const def = await once();
 await con.run('SET threads = 1');
-const one = await median();
+const one = await once();
 await con.run(`SET threads = ${threads}`);
-await con.run(`COPY (SELECT corr(x, y) OVER (ORDER BY i ROWS BETWEEN ${frame - 1} PRECEDING AND CURRENT ROW) AS c
-                 FROM bench ORDER BY i) TO '${work}/duck_${frame}.csv' (HEADER false)`);
+if (process.argv[4] === 'write')
+  await con.run(`COPY (SELECT corr(x, y) OVER (ORDER BY i ROWS BETWEEN ${frame - 1} PRECEDING AND CURRENT ROW) AS c
+                   FROM bench ORDER BY i) TO '${work}/duck_${frame}.csv' (HEADER false)`);
 console.log(`${def.toFixed(0)} ${one.toFixed(0)} ${threads}`);
 JS
 
@@ -135,24 +134,35 @@ if w == 60:
           "; ".join(f"{k} worst {worst[k]:.1e}, off>1e-9 {bad[k]}" for k in worst if not (k == "corr()" and not have_corr)))
 PY
 
-echo "== sliding correlation, $rows rows, ms (medians of 3; corr() and pandas 1 run)"
-echo "   series: moving_corr_series from the table (two array_agg(... ORDER BY i)) + unnest; arrays: the same"
-echo "   on arrays stored in a table; window: moving_corr OVER (ROWS ...); floor: count(*) over the same frame"
-printf '%-6s %9s %9s %9s %9s %9s %9s %9s %9s %12s %12s\n' frame series arrays window floor corr duck_def duck_1 pandas duck/series duck/window
+echo "== sliding correlation, $rows rows, ms (medians of 3 interleaved runs; corr() and pandas 1 run)"
+echo "   series: moving_corr_series from the table (two array_agg(... ORDER BY i)) + unnest; sorted: the same with"
+echo "   one ORDER BY i subquery (the primary key's order) under plain array_agg; arrays: on arrays stored in a table;"
+echo "   window: moving_corr OVER (ROWS ...); floor: count(*) over the same frame; d/X: DuckDB (default threads) / X"
+printf '%-6s %8s %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s\n' frame series sorted arrays window floor corr duck_def duck_1 pandas 'd/series' 'd/arrays' 'd/window'
 for w in 60 1440 10080; do
   frame="ROWS BETWEEN $(( w - 1 )) PRECEDING AND CURRENT ROW"
   series_q="SELECT count(c) FROM (SELECT array_agg(x ORDER BY i) AS x, array_agg(y ORDER BY i) AS y FROM bench) a,
             unnest(pulse.moving_corr_series(a.x, a.y, $w)) AS c"
-  s=$(pg_median -c "$series_q")
-  sa=$(pg_median -c "SELECT count(c) FROM bench_arrays a, unnest(pulse.moving_corr_series(a.x, a.y, $w)) AS c")
-  m=$(pg_median -c "SELECT count(c) FROM (SELECT pulse.moving_corr(x, y) OVER (ORDER BY i $frame) AS c FROM bench) s")
-  f=$(pg_median -c "SELECT count(c) FROM (SELECT count(*) OVER (ORDER BY i $frame) AS c FROM bench) s")
+  sorted_q="SELECT count(c) FROM (SELECT array_agg(x) AS x, array_agg(y) AS y FROM (SELECT x, y FROM bench ORDER BY i) o) a,
+            unnest(pulse.moving_corr_series(a.x, a.y, $w)) AS c"
+  # Pulse's and DuckDB's runs interleaved, so a busy machine slows both alike
+  ts=(); to=(); ta=(); tm=(); tf=(); tdd=(); td1=()
+  for k in 1 2 3; do
+    ts+=("$(pg_ms -c "$series_q")")
+    to+=("$(pg_ms -c "$sorted_q")")
+    ta+=("$(pg_ms -c "SELECT count(c) FROM bench_arrays a, unnest(pulse.moving_corr_series(a.x, a.y, $w)) AS c")")
+    tm+=("$(pg_ms -c "SELECT count(c) FROM (SELECT pulse.moving_corr(x, y) OVER (ORDER BY i $frame) AS c FROM bench) s")")
+    tf+=("$(pg_ms -c "SELECT count(c) FROM (SELECT count(*) OVER (ORDER BY i $frame) AS c FROM bench) s")")
+    read -r a b threads <<<"$(node "$duck/duck.mjs" "$work" "$w" $([ "$k" = 3 ] && echo write))"
+    tdd+=("$a"); td1+=("$b")
+  done
+  s=$(median3 "${ts[@]}"); so=$(median3 "${to[@]}"); sa=$(median3 "${ta[@]}"); m=$(median3 "${tm[@]}")
+  f=$(median3 "${tf[@]}"); dd=$(median3 "${tdd[@]}"); d1=$(median3 "${td1[@]}")
   c=-; corr_col="NULL::float8"
   if [ "$w" -le "$corr_max" ]; then
     c=$(pg_ms -c "SELECT count(c) FROM (SELECT corr(x, y) OVER (ORDER BY i $frame) AS c FROM bench) s")
     corr_col="corr(x, y) OVER w"
   fi
-  read -r dd d1 threads <<<"$(node "$duck/duck.mjs" "$work" "$w")"
   copy_q="SELECT m.v, s.c, m.c
       FROM (SELECT i, pulse.moving_corr(x, y) OVER w AS v, $corr_col AS c FROM bench WINDOW w AS (ORDER BY i $frame)) m
       JOIN (SELECT u.c, u.k FROM (SELECT array_agg(x ORDER BY i) AS x, array_agg(y ORDER BY i) AS y FROM bench) a,
@@ -162,8 +172,8 @@ for w in 60 1440 10080; do
        -c "\\copy ($(tr '\n' ' ' <<<"$copy_q")) TO '$work/win_$w.csv' CSV"
   out=$("$py" "$work/compare.py" "$work" "$w" "$([ "$c" = - ] && echo 0 || echo 1)")
   p=$(sed -n 's/.*pandas_ms \([0-9]*\).*/\1/p' <<<"$out" | head -1)
-  printf '%-6s %9.0f %9.0f %9.0f %9.0f %9s %9s %9s %9s %12s %12s\n' "$w" "$s" "$sa" "$m" "$f" "$c" "$dd" "$d1" "$p" \
-    "$(ratio "$dd" "$s")" "$(ratio "$dd" "$m")"
+  printf '%-6s %8.0f %8.0f %8.0f %8.0f %8.0f %9s %8s %8s %8s %8s %8s %8s\n' "$w" "$s" "$so" "$sa" "$m" "$f" "$c" "$dd" "$d1" "$p" \
+    "$(ratio "$dd" "$s")" "$(ratio "$dd" "$sa")" "$(ratio "$dd" "$m")"
   sed 's/^/    /' <<<"$out"
 done
 echo "    (DuckDB default threads: $threads)"
@@ -175,21 +185,28 @@ echo "    (DuckDB default threads: $threads)"
 groups=$(( rows ))
 psql -c "CREATE TABLE grp AS SELECT i % $groups AS g, x, y FROM bench, generate_series(0, 1) k ORDER BY random()" \
      -c "VACUUM ANALYZE grp"
-gb() {  # agg [setting] -> "ms memory_kB disk_kB batches" (median time of 3)
-  local q="SELECT count(c) FROM (SELECT g, $1(x, y) AS c FROM grp GROUP BY g) s" t m
-  t=$(pg_median -c "SET work_mem = '1GB'" -c "SET max_parallel_workers_per_gather = 0" ${2:+-c "$2"} -c "$q")
+gb_q() { echo "SELECT count(c) FROM (SELECT g, $1(x, y) AS c FROM grp GROUP BY g) s"; }
+gb_ms() { pg_ms -c "SET work_mem = '1GB'" -c "SET max_parallel_workers_per_gather = 0" ${2:+-c "$2"} -c "$(gb_q "$1")"; }
+gb_mem() {  # agg [setting] -> "memory_kB disk_kB batches" of EXPLAIN ANALYZE
+  local m mem disk batches
   m=$(psql -c "SET work_mem = '1GB'" -c "SET max_parallel_workers_per_gather = 0" ${2:+-c "$2"} \
-           -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $q" | tr '\n' ' ')
-  local mem disk batches
+           -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $(gb_q "$1")" | tr '\n' ' ')
   mem=$(grep -o 'Memory Usage: [0-9]*kB' <<<"$m" | head -1 | tr -dc 0-9)
   disk=$(grep -o 'Disk Usage: [0-9]*kB' <<<"$m" | head -1 | tr -dc 0-9)
   batches=$(grep -o 'Batches: [0-9]*' <<<"$m" | head -1 | tr -dc 0-9)
-  echo "$t ${mem:-0} ${disk:-0} ${batches:-1}"
+  echo "${mem:-0} ${disk:-0} ${batches:-1}"
 }
-read -r gc_t gc_m gc_d gc_b <<<"$(gb corr)"
-read -r gm_t gm_m gm_d gm_b <<<"$(gb pulse.moving_corr)"
-read -r gw_t gw_m gw_d gw_b <<<"$(gb pulse.moving_corr 'SET pulse.moving_corr_force_wide = on')"
-echo "== GROUP BY g over $groups groups of 2 rows, work_mem 1GB, no parallel workers (median ms; hash table)"
+tc=(); tg=()
+for k in 1 2 3; do  # interleaved
+  tc+=("$(gb_ms corr)")
+  tg+=("$(gb_ms pulse.moving_corr)")
+done
+gc_t=$(median3 "${tc[@]}"); gm_t=$(median3 "${tg[@]}")
+gw_t=$(gb_ms pulse.moving_corr 'SET pulse.moving_corr_force_wide = on')
+read -r gc_m gc_d gc_b <<<"$(gb_mem corr)"
+read -r gm_m gm_d gm_b <<<"$(gb_mem pulse.moving_corr)"
+read -r gw_m gw_d gw_b <<<"$(gb_mem pulse.moving_corr 'SET pulse.moving_corr_force_wide = on')"
+echo "== GROUP BY g over $groups groups of 2 rows, work_mem 1GB, no parallel workers (ms: medians of 3 interleaved, wide 1 run; hash table)"
 printf '%-34s %9s %12s %10s %8s\n' aggregate ms memory_kB disk_kB batches
 printf '%-34s %9.0f %12s %10s %8s\n' "corr()" "$gc_t" "$gc_m" "$gc_d" "$gc_b"
 printf '%-34s %9.0f %12s %10s %8s\n' "pulse.moving_corr (compact state)" "$gm_t" "$gm_m" "$gm_d" "$gm_b"
