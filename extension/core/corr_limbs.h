@@ -1,8 +1,9 @@
 // Fixed-size integer arithmetic on little-endian arrays of 64-bit limbs (two's
 // complement for signed values), inlined into the per-row loops of the
 // fixed-point correlation states (corr_fixed.cpp, corr_series.cpp,
-// lagged_corr.cpp). Sizes are template parameters so the loops unroll; a
-// general big-number type would allocate or dispatch on sizes per row.
+// lagged_corr.cpp). Sizes are template parameters so the loops unroll (with
+// the pragmas: without them GCC kept them as loops); a general
+// big-number type would allocate or dispatch on sizes per row.
 #pragma once
 
 #include "core/no_postgres.h"

@@ -385,7 +385,9 @@ TEST(CorrAggregate, StatesMoveToLargerKindsOnlyWhenNeeded) {
   s = pulse::corr_agg_add(arena, s, 1e-300, 3);
   EXPECT_EQ(pulse::corr_agg_kind(s), pulse::kCorrWide);
   std::free(s);
-  EXPECT_EQ(pulse::corr_agg_kind(pulse::corr_agg_new(arena, true)), pulse::kCorrWide);
+  void* wide = pulse::corr_agg_new(arena, true);
+  EXPECT_EQ(pulse::corr_agg_kind(wide), pulse::kCorrWide);
+  std::free(wide);
 }
 
 // Partial states of every kind combine into the answer of one state.
