@@ -5,8 +5,8 @@
 # (cmake --build build). Benchmarks that start their own throwaway cluster do
 # so; the one that needs a server (partition_bench) gets a throwaway cluster
 # here unless PGHOST is set.
-#   bench/run_all.sh                    full sizes (the recorded ones; takes a bit over an hour,
-#                                       mostly corr() at W = 10080 in analytics_bench)
+#   bench/run_all.sh                    full sizes (the recorded ones; takes about an hour,
+#                                       rollups_bench and analytics_bench the longest)
 #   BENCH_SMALL=1 bench/run_all.sh      about 10x smaller sizes (a few minutes; ratios noisier)
 #   BENCH_ONLY=merge bench/run_all.sh   only the benchmarks whose name contains merge
 set -uo pipefail

@@ -18,30 +18,6 @@ constexpr int64_t kMask = 0xffffffffLL;
 // operations between normalizations keep every |digit| far below 2^63.
 constexpr int64_t kNormalizeEvery = int64_t{1} << 28;
 
-// m * 2^e with 0.5 <= |m| < 1, or m = 0.
-struct Scaled {
-  double m;
-  int e;
-};
-
-// |v| = m * 2^(e) with m < 2^53 an integer and e >= -1074. False for zero.
-bool decompose(double v, uint64_t* m, int* e, bool* neg) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  *neg = (bits >> 63) != 0;
-  int exp_field = static_cast<int>((bits >> 52) & 0x7ff);
-  uint64_t frac = bits & ((uint64_t{1} << 52) - 1);
-  if (exp_field == 0) {
-    if (frac == 0) return false;
-    *m = frac;
-    *e = -1074;
-  } else {
-    *m = frac | (uint64_t{1} << 52);
-    *e = exp_field - 1075;
-  }
-  return true;
-}
-
 template <int N>
 void wide_init(WideSum<N>* w) {
   std::memset(w->d, 0, sizeof w->d);
@@ -272,23 +248,10 @@ void sub(const Big& a, const Big& b, Big* out) {
   out->trim();
 }
 
-// v * 2^(32*v.off + scale_bits) as (m, e), 0.5 <= |m| < 1.
-Scaled to_scaled(const Big& v, int scale_bits) {
-  if (v.len == 0) return {0.0, 0};
-  double t = 0;
-  int take = std::min(v.len, 3);
-  for (int i = v.len - 1; i >= v.len - take; --i) t = t * 4294967296.0 + v.limb[i];
-  // Lower limbs change t by less than an ulp: the result is within ~2 ulps.
-  int e = 0;
-  double m = std::frexp(t, &e);
-  e += 32 * (v.off + v.len - take) + scale_bits;
-  return {v.neg ? -m : m, e};
-}
-
-// n * sum(ab) - sum(a) * sum(b), all exact, at scale 2^-2148.
-Scaled centred(const WideSum<CorrState::kProdDigits>& prod,
-               const WideSum<CorrState::kLinDigits>& a,
-               const WideSum<CorrState::kLinDigits>& b, int64_t n, bool* is_zero) {
+// n * sum(ab) - sum(a) * sum(b), all exact, at scale 2^-2148, correctly
+// rounded into *out; false when it is exactly zero.
+bool centred(const WideSum<CorrState::kProdDigits>& prod, const WideSum<CorrState::kLinDigits>& a,
+             const WideSum<CorrState::kLinDigits>& b, int64_t n, Scaled* out) {
   Big p, pa, pb, np, ab, r;
   to_big(&prod, &p);
   mul_small(p, static_cast<uint64_t>(n), &np);
@@ -296,13 +259,16 @@ Scaled centred(const WideSum<CorrState::kProdDigits>& prod,
   to_big(&b, &pb);
   mul(pa, pb, &ab);
   sub(np, ab, &r);
-  *is_zero = r.len == 0;
-  return to_scaled(r, -2148);
+  if (r.len == 0) return false;
+  *out = round_limbs32(r.limb, r.len, 32 * r.off - 2148, r.neg);
+  return true;
 }
 
 }  // namespace
 
 void corr_init(CorrState* s) {
+  s->kind = kCorrWide;
+  s->unused = 0;
   s->n = s->nonfinite_x = s->nonfinite_y = s->pending = 0;
   wide_init(&s->sx);
   wide_init(&s->sy);
@@ -340,26 +306,27 @@ void corr_combine(CorrState* into, const CorrState* other) {
 CorrResult corr_result(CorrState* s) {
   if (s->n < 1) return {true, 0.0};
   corr_normalize(s);
-  bool x_bad = s->nonfinite_x > 0, y_bad = s->nonfinite_y > 0;
-  bool sxx_zero = false, syy_zero = false, sxy_zero = false;
-  Scaled sxx{0, 0}, syy{0, 0}, sxy{0, 0};
-  if (!x_bad) sxx = centred(s->sxx, s->sx, s->sx, s->n, &sxx_zero);
-  if (!y_bad) syy = centred(s->syy, s->sy, s->sy, s->n, &syy_zero);
-  // corr(): "NULL for horizontal and vertical lines", checked before NaN.
-  if (sxx_zero || syy_zero) return {true, 0.0};
-  if (x_bad || y_bad) return {false, std::numeric_limits<double>::quiet_NaN()};
-  sxy = centred(s->sxy, s->sx, s->sy, s->n, &sxy_zero);
-  if (sxy_zero) return {false, 0.0};
-  // sxy / sqrt(sxx * syy) on mantissas and exponents: no overflow/underflow.
-  double ab = sxx.m * syy.m;
-  int e = sxx.e + syy.e;
-  if (e % 2 != 0) {
-    ab *= 2.0;
-    e -= 1;
+  return corr_finish(
+      s->n, s->nonfinite_x > 0, s->nonfinite_y > 0,
+      [&](Scaled* out) { return centred(s->sxx, s->sx, s->sx, s->n, out); },
+      [&](Scaled* out) { return centred(s->syy, s->sy, s->sy, s->n, out); },
+      [&](Scaled* out) { return centred(s->sxy, s->sx, s->sy, s->n, out); });
+}
+
+void corr_add_integer(CorrState* s, CorrSum which, const uint64_t* limb, int len, bool neg, int scale_bits) {
+  bool product = which == CorrSum::kXX || which == CorrSum::kYY || which == CorrSum::kXY;
+  int bit = scale_bits + (product ? 2148 : 1074);
+  for (int i = 0; i < len; ++i) {
+    if (limb[i] == 0) continue;
+    switch (which) {
+      case CorrSum::kX: wide_add(&s->sx, limb[i], bit + 64 * i, neg); break;
+      case CorrSum::kY: wide_add(&s->sy, limb[i], bit + 64 * i, neg); break;
+      case CorrSum::kXX: wide_add(&s->sxx, limb[i], bit + 64 * i, neg); break;
+      case CorrSum::kYY: wide_add(&s->syy, limb[i], bit + 64 * i, neg); break;
+      case CorrSum::kXY: wide_add(&s->sxy, limb[i], bit + 64 * i, neg); break;
+    }
   }
-  double r = std::ldexp(sxy.m / std::sqrt(ab), sxy.e - e / 2);
-  r = std::max(-1.0, std::min(1.0, r));
-  return {false, r};
+  if (++s->pending >= kNormalizeEvery) corr_normalize(s);
 }
 
 }  // namespace pulse

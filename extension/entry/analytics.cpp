@@ -1,7 +1,9 @@
 // SQL entry points of SPEC "Analytics" that need C++: the support functions of
 // the pulse.moving_corr aggregate (plain, parallel and moving-aggregate modes),
-// pulse.lagged_corr and the window function pulse.session_start. The
+// pulse.moving_corr_series, pulse.lagged_corr and the window function
+// pulse.session_start. The
 // arithmetic lives in core/; this file only moves values across the boundary.
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -10,6 +12,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/corr_agg.h"
+#include "core/corr_series.h"
 #include "core/lagged_corr.h"
 #include "core/moving_corr.h"
 #include "core/session.h"
@@ -29,21 +33,32 @@ using pulse::CorrState;
 // For tests: the inverse transition refuses, so window frames are recomputed
 // from scratch (PostgreSQL's restart path) and both paths can be compared.
 bool g_force_restart = false;
+// For tests and benchmarks: plain aggregation starts with the wide state, as
+// 0.1.0 did, instead of the compact one.
+bool g_force_wide = false;
 
 MemoryContext agg_context(FunctionCallInfo fcinfo) {
   return pulse::pg::aggregate_context(fcinfo, "moving_corr support function");
 }
 
-// The state is plain old data (see core/moving_corr.h): palloc'd in the
-// aggregate context and freed with it, no destructor to run.
-CorrState* new_state(MemoryContext ctx) {
+CorrState* new_wide(MemoryContext ctx) {
   auto* s = static_cast<CorrState*>(pulse::pg::alloc_in(ctx, sizeof(CorrState)));
   pulse::corr_init(s);
   return s;
 }
 
-CorrState* state_arg(FunctionCallInfo fcinfo, int argno) {
-  return reinterpret_cast<CorrState*>(PG_GETARG_POINTER(argno));
+CorrState* wide_arg(FunctionCallInfo fcinfo, int argno) {
+  void* p = PG_GETARG_POINTER(argno);
+  if (pulse::corr_agg_kind(p) != pulse::kCorrWide)
+    throw pulse::Error(pulse::sqlstate::kInternalError, "moving_corr: unexpected state in moving-aggregate mode");
+  return static_cast<CorrState*>(p);
+}
+
+// The states are plain old data palloc'd in the aggregate context and freed
+// with it: no destructor to run.
+pulse::CorrArena arena_of(MemoryContext ctx) {
+  return {[](void* arena, std::size_t size) { return pulse::pg::alloc_in(static_cast<MemoryContext>(arena), size); },
+          [](void* chunk) { pulse::pg::free_chunk(chunk); }, ctx};
 }
 
 }  // namespace
@@ -54,13 +69,31 @@ void pulse::entry::define_analytics_gucs() {
       "For tests: makes pulse.moving_corr's inverse transition refuse, so window frames are recomputed.",
       "Only useful to compare the inverse-transition path with the restart path.", &g_force_restart, false,
       pg::GucScope::kUser);
+  pg::define_bool_guc(
+      "pulse.moving_corr_force_wide",
+      "For tests and benchmarks: pulse.moving_corr's plain aggregation starts with the wide exact state.",
+      "Only useful to compare the compact states with the wide one (the answers are the same).", &g_force_wide,
+      false, pg::GucScope::kUser);
 }
 
-// moving_corr_trans(internal, float8, float8): forward transition, both modes.
+// moving_corr_trans(internal, float8, float8): forward transition of the
+// moving-aggregate mode (window frames whose start moves): the wide state,
+// which rows can also leave.
 PULSE_FUNCTION(pulse_moving_corr_trans) {
   MemoryContext ctx = agg_context(fcinfo);
-  CorrState* s = PG_ARGISNULL(0) ? new_state(ctx) : state_arg(fcinfo, 0);
+  CorrState* s = PG_ARGISNULL(0) ? new_wide(ctx) : wide_arg(fcinfo, 0);
   if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2)) pulse::corr_add(s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
+  PG_RETURN_POINTER(s);
+}
+
+// moving_corr_accum(internal, float8, float8): forward transition of plain
+// aggregation (GROUP BY, parallel partials, frames that only grow): starts
+// compact and moves to a larger state only when the values need it.
+PULSE_FUNCTION(pulse_moving_corr_accum) {
+  pulse::CorrArena arena = arena_of(agg_context(fcinfo));
+  void* s = PG_ARGISNULL(0) ? pulse::corr_agg_new(arena, g_force_wide) : PG_GETARG_POINTER(0);
+  if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+    s = pulse::corr_agg_add(arena, s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
   PG_RETURN_POINTER(s);
 }
 
@@ -69,16 +102,17 @@ PULSE_FUNCTION(pulse_moving_corr_trans) {
 PULSE_FUNCTION(pulse_moving_corr_inv) {
   agg_context(fcinfo);
   if (PG_ARGISNULL(0) || g_force_restart) PG_RETURN_NULL();
-  CorrState* s = state_arg(fcinfo, 0);
+  CorrState* s = wide_arg(fcinfo, 0);
   if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2)) pulse::corr_remove(s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
   PG_RETURN_POINTER(s);
 }
 
-// moving_corr_final(internal): corr() semantics on the exact sums. It may
-// normalize the state's digits in place, which keeps its value unchanged.
+// moving_corr_final(internal): corr() semantics on the exact sums of a state
+// of any kind. It may normalize a wide state's digits in place, which keeps
+// its value unchanged.
 PULSE_FUNCTION(pulse_moving_corr_final) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  pulse::CorrResult r = pulse::corr_result(state_arg(fcinfo, 0));
+  pulse::CorrResult r = pulse::corr_agg_result(PG_GETARG_POINTER(0));
   if (r.is_null) PG_RETURN_NULL();
   PG_RETURN_FLOAT8(r.value);
 }
@@ -88,60 +122,82 @@ PULSE_FUNCTION(pulse_moving_corr_combine) {
   MemoryContext ctx = agg_context(fcinfo);
   if (PG_ARGISNULL(1)) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-    PG_RETURN_POINTER(state_arg(fcinfo, 0));
+    PG_RETURN_POINTER(PG_GETARG_POINTER(0));
   }
-  const CorrState* other = state_arg(fcinfo, 1);
+  const void* other = PG_GETARG_POINTER(1);
   if (PG_ARGISNULL(0)) {
-    CorrState* s = new_state(ctx);
-    std::memcpy(s, other, sizeof *s);
+    std::size_t size = pulse::corr_agg_size(pulse::corr_agg_kind(other));
+    if (size == 0) throw pulse::Error(pulse::sqlstate::kInternalError, "moving_corr: unknown state");
+    void* s = pulse::pg::alloc_in(ctx, size);
+    std::memcpy(s, other, size);
     PG_RETURN_POINTER(s);
   }
-  CorrState* s = state_arg(fcinfo, 0);
-  pulse::corr_combine(s, other);
-  PG_RETURN_POINTER(s);
+  PG_RETURN_POINTER(pulse::corr_agg_combine(arena_of(ctx), PG_GETARG_POINTER(0), other));
 }
 
-// moving_corr_serialize(internal) -> bytea: the struct's bytes.
+// moving_corr_serialize(internal) -> bytea: the struct's bytes (its kind first).
 PULSE_FUNCTION(pulse_moving_corr_serialize) {
   agg_context(fcinfo);
-  CorrState* s = state_arg(fcinfo, 0);
-  pulse::corr_normalize(s);
-  return pulse::pg::bytea_datum(s, sizeof(CorrState));
+  void* s = PG_GETARG_POINTER(0);
+  pulse::corr_agg_prepare_serialize(s);
+  return pulse::pg::bytea_datum(s, pulse::corr_agg_size(pulse::corr_agg_kind(s)));
 }
 
 // moving_corr_deserialize(bytea, internal) -> internal.
 PULSE_FUNCTION(pulse_moving_corr_deserialize) {
   MemoryContext ctx = agg_context(fcinfo);
   std::string_view bytes = pulse::pg::bytea_view(PG_GETARG_DATUM(0));
-  if (bytes.size() != sizeof(CorrState))
+  uint32_t kind = 0;
+  if (bytes.size() >= sizeof kind) std::memcpy(&kind, bytes.data(), sizeof kind);
+  std::size_t size = pulse::corr_agg_size(kind);
+  if (size == 0 || bytes.size() != size)
     throw pulse::Error(pulse::sqlstate::kInvalidParameterValue, "invalid moving_corr state");
-  CorrState* s = new_state(ctx);
-  std::memcpy(s, bytes.data(), sizeof(CorrState));
+  void* s = pulse::pg::alloc_in(ctx, size);
+  std::memcpy(s, bytes.data(), size);
   PG_RETURN_POINTER(s);
 }
 
 namespace {
 
-pulse::pg::Float8Array float8_array_arg(FunctionCallInfo fcinfo, int argno, const char* name) {
+void float8_array_arg(FunctionCallInfo fcinfo, int argno, const char* name, pulse::pg::Float8ArrayView* out) {
   if (PG_ARGISNULL(argno))
     throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, std::string(name) + " must not be NULL");
-  return pulse::pg::float8_array(PG_GETARG_DATUM(argno), name);
+  pulse::pg::float8_array_view(PG_GETARG_DATUM(argno), name, out);
 }
+
+const uint8_t* null_flags(const pulse::pg::Float8ArrayView& a) { return a.nulls.empty() ? nullptr : a.nulls.data(); }
 
 }  // namespace
 
 // lagged_corr(x float8[], y float8[], max_lag int) RETURNS TABLE(lag, n, corr)
 PULSE_FUNCTION(pulse_lagged_corr) {
-  pulse::pg::Float8Array x = float8_array_arg(fcinfo, 0, "x");
-  pulse::pg::Float8Array y = float8_array_arg(fcinfo, 1, "y");
+  pulse::pg::Float8ArrayView x, y;
+  float8_array_arg(fcinfo, 0, "x", &x);
+  float8_array_arg(fcinfo, 1, "y", &y);
   if (PG_ARGISNULL(2)) throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, "max_lag must not be NULL");
-  std::vector<pulse::LagCorr> rows = pulse::lagged_corr(x.values, x.nulls, y.values, y.nulls, PG_GETARG_INT32(2));
+  std::vector<pulse::LagCorr> rows =
+      pulse::lagged_corr(x.values, null_flags(x), x.size, y.values, null_flags(y), y.size, PG_GETARG_INT32(2));
   pulse::pg::MaterializedRows out(fcinfo);
   using pulse::pg::Cell;
   for (const pulse::LagCorr& r : rows)
     out.put({Cell::int4(r.lag), Cell::int4(static_cast<int32_t>(r.n)),
              r.corr.is_null ? Cell::null() : Cell::float8(r.corr.value)});
   return static_cast<Datum>(0);
+}
+
+// moving_corr_series(x float8[], y float8[], frame int) RETURNS float8[]:
+// element i is moving_corr over the trailing frame pairs ending at i; the
+// result has x's lower bound.
+PULSE_FUNCTION(pulse_moving_corr_series) {
+  pulse::pg::Float8ArrayView x, y;
+  float8_array_arg(fcinfo, 0, "x", &x);
+  float8_array_arg(fcinfo, 1, "y", &y);
+  if (PG_ARGISNULL(2)) throw pulse::Error(pulse::sqlstate::kNullValueNotAllowed, "frame must not be NULL");
+  std::vector<double> out(x.size);
+  std::vector<uint8_t> out_null(x.size);
+  pulse::moving_corr_series(x.values, null_flags(x), x.size, y.values, null_flags(y), y.size, PG_GETARG_INT32(2),
+                            out.data(), out_null.data());
+  return pulse::pg::float8_array_datum(out.data(), out_null.data(), out.size(), x.lower_bound);
 }
 
 namespace {

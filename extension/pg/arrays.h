@@ -1,6 +1,9 @@
-// Arrays for C++ callers: a one-dimensional float8[] read into vectors.
+// Arrays for C++ callers: a one-dimensional float8[] read into vectors or
+// viewed in place, and a float8[] made from C++ values.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "pg/fmgr_glue.h"
@@ -15,5 +18,21 @@ struct Float8Array {
 // The elements of a float8[] datum. Throws pulse::Error naming the argument
 // (`name`) when it has more than one dimension or another element type.
 Float8Array float8_array(Datum d, const char* name);
+
+// The elements of a float8[] without copying them when it has no NULL:
+// values points into the (detoasted) array, valid for the current call.
+struct Float8ArrayView {
+  const double* values = nullptr;  // 0 where NULL
+  std::size_t size = 0;
+  std::vector<uint8_t> nulls;      // empty when no element is NULL, else 1 per NULL
+  std::vector<double> copy;        // backs values when the array has NULLs
+  int lower_bound = 1;
+};
+// Throws pulse::Error like float8_array.
+void float8_array_view(Datum d, const char* name, Float8ArrayView* out);
+
+// A one-dimensional float8[] (lower bound lower_bound) of n values; nulls:
+// nullptr or n flags (non-zero: NULL). palloc'd in the current context.
+Datum float8_array_datum(const double* values, const uint8_t* nulls, std::size_t n, int lower_bound);
 
 }  // namespace pulse::pg

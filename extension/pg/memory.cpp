@@ -22,6 +22,8 @@ void* alloc_in(MemoryContext ctx, std::size_t size) {
   return pg_guard([&] { return MemoryContextAlloc(ctx, size); });
 }
 
+void free_chunk(void* chunk) noexcept { pfree(chunk); }
+
 const void* current_memory_context() noexcept { return CurrentMemoryContext; }
 
 }  // namespace pulse::pg

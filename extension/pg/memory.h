@@ -16,6 +16,10 @@ MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* what);
 // palloc'd, uninitialized memory in ctx (guarded: out of memory throws).
 void* alloc_in(MemoryContext ctx, std::size_t size);
 
+// Returns a chunk from alloc_in to its context (pfree of a valid chunk does
+// not raise).
+void free_chunk(void* chunk) noexcept;
+
 // CurrentMemoryContext, only to compare: proves the guard restored it.
 const void* current_memory_context() noexcept;
 

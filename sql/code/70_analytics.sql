@@ -16,23 +16,39 @@ CREATE OR REPLACE FUNCTION pulse.moving_corr_serialize(internal) RETURNS bytea
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_serialize';
 CREATE OR REPLACE FUNCTION pulse.moving_corr_deserialize(bytea, internal) RETURNS internal
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_deserialize';
-COMMENT ON FUNCTION pulse.moving_corr_trans(internal, float8, float8) IS 'Support function of pulse.moving_corr: forward transition';
+COMMENT ON FUNCTION pulse.moving_corr_trans(internal, float8, float8) IS 'Support function of pulse.moving_corr: forward transition of the moving-aggregate mode (wide exact state)';
 COMMENT ON FUNCTION pulse.moving_corr_inv(internal, float8, float8) IS 'Support function of pulse.moving_corr: exact inverse transition (window frames)';
 COMMENT ON FUNCTION pulse.moving_corr_final(internal) IS 'Support function of pulse.moving_corr: corr() of the exact sums';
 COMMENT ON FUNCTION pulse.moving_corr_combine(internal, internal) IS 'Support function of pulse.moving_corr: merges partial states (parallel aggregation)';
 COMMENT ON FUNCTION pulse.moving_corr_serialize(internal) IS 'Support function of pulse.moving_corr: state to bytea (parallel aggregation)';
 COMMENT ON FUNCTION pulse.moving_corr_deserialize(bytea, internal) IS 'Support function of pulse.moving_corr: bytea to state (parallel aggregation)';
 
+-- 0.2.0: plain aggregation (GROUP BY, parallel partials, frames that only
+-- grow) starts with a 128-byte exact state (core/corr_fixed.h) and moves to
+-- larger ones only when the values need it; the 4,424-byte wide state is the
+-- moving-aggregate mode's, where rows leave the frame. Every state is exact,
+-- so the answer is the same whichever one a plan uses.
+CREATE OR REPLACE FUNCTION pulse_internal.moving_corr_accum(internal, float8, float8) RETURNS internal
+  LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_accum';
+COMMENT ON FUNCTION pulse_internal.moving_corr_accum(internal, float8, float8) IS 'Support function of pulse.moving_corr: forward transition of plain aggregation (compact exact state)';
+
 CREATE OR REPLACE AGGREGATE pulse.moving_corr(float8, float8) (
-  SFUNC = pulse.moving_corr_trans, STYPE = internal, SSPACE = 4416,
+  SFUNC = pulse_internal.moving_corr_accum, STYPE = internal, SSPACE = 128,
   FINALFUNC = pulse.moving_corr_final,
   COMBINEFUNC = pulse.moving_corr_combine,
   SERIALFUNC = pulse.moving_corr_serialize, DESERIALFUNC = pulse.moving_corr_deserialize,
   MSFUNC = pulse.moving_corr_trans, MINVFUNC = pulse.moving_corr_inv,
-  MSTYPE = internal, MSSPACE = 4416, MFINALFUNC = pulse.moving_corr_final,
+  MSTYPE = internal, MSSPACE = 4424, MFINALFUNC = pulse.moving_corr_final,
   PARALLEL = SAFE);
 COMMENT ON AGGREGATE pulse.moving_corr(float8, float8) IS
   'Pearson correlation with the semantics of corr(), computed from exact sums: O(1) per row in sliding window frames, parallel-safe';
+
+-- ---------------------------------------------------------- moving_corr_series
+CREATE OR REPLACE FUNCTION pulse.moving_corr_series(x float8[], y float8[], frame int) RETURNS float8[]
+  LANGUAGE c CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pulse_moving_corr_series';
+COMMENT ON FUNCTION pulse.moving_corr_series(float8[], float8[], int) IS
+  'Element i: pulse.moving_corr over the pairs among the trailing frame elements ending at i (bit for bit the window aggregate over ROWS BETWEEN frame-1 PRECEDING AND CURRENT ROW), in one pass; pairs with a NULL side are skipped';
 
 -- ---------------------------------------------------------------- lagged_corr
 CREATE OR REPLACE FUNCTION pulse.lagged_corr(x float8[], y float8[], max_lag int)
@@ -98,6 +114,10 @@ CREATE OR REPLACE FUNCTION pulse.activity(exchange text, market text, "from" tim
   RETURNS SETOF pulse.activity_bucket
   LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1000
 SET search_path = pg_catalog, pg_temp
+-- The gap-filled query below is estimated at ~10^8 rows for a month of
+-- minutes (the grid and the per-bucket groups join), which set off JIT
+-- compilation with optimization: 5 s of compiling for a 0.5 s query.
+SET jit = off
 AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -208,19 +228,21 @@ BEGIN
   END IF;
   SELECT r.first_bucket, r.buckets INTO first_b, n_buckets
     FROM pulse_internal.bucket_range(rolling_correlation."from", rolling_correlation.until, bucket_us) r;
-  -- The frame holds the buckets starting in (b - window, b]; the first ones
-  -- are warmed up with the activity before from.
+  -- The frame holds the buckets starting in (b - window, b]: every bucket
+  -- has a row (gap-filled), so that is the last window / bucket rows. The
+  -- first ones are warmed up with the activity before from.
   preceding := (window_us - bucket_us) * interval '1 microsecond';
   RETURN QUERY
-  SELECT w.bucket, w.tweets, w.volume, w.corr
-    FROM (SELECT a.bucket, a.tweets, a.volume,
-                 pulse.moving_corr(a.tweets::float8, a.volume::float8)
-                   OVER (ORDER BY a.bucket RANGE BETWEEN preceding PRECEDING AND CURRENT ROW) AS corr
+  SELECT u.b, u.t, u.v, u.c
+    FROM (SELECT array_agg(a.bucket ORDER BY a.bucket) AS b, array_agg(a.tweets ORDER BY a.bucket) AS t,
+                 array_agg(a.volume ORDER BY a.bucket) AS v
             FROM pulse.activity(rolling_correlation.exchange, rolling_correlation.market,
                                 first_b - preceding, rolling_correlation.until,
-                                bucket_us * interval '1 microsecond', rolling_correlation.keyword) a) w
-   WHERE w.bucket >= first_b
-   ORDER BY w.bucket;
+                                bucket_us * interval '1 microsecond', rolling_correlation.keyword) a) s,
+         unnest(s.b, s.t, s.v, pulse.moving_corr_series(s.t::float8[], s.v::float8[], (window_us / bucket_us)::int))
+           AS u(b, t, v, c)
+   WHERE u.b >= first_b
+   ORDER BY u.b;
 END
 $fn$;
 COMMENT ON FUNCTION pulse.rolling_correlation(text, text, timestamptz, timestamptz, interval, interval, text) IS

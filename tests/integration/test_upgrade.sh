@@ -59,11 +59,29 @@ grep -qE '^tweets [1-9]' "$work/rows.before" && grep -qE '^candles [1-9]' "$work
   && grep -qE '^trades [1-9]' "$work/rows.before" && grep -qE '^clustered_partitions [1-9]' "$work/rows.before" \
   || { cat "$work/rows.before"; fail "the sample did not load every kind of row"; }
 
+# A user's view over pulse.moving_corr (GROUP BY and a sliding frame): 0.2.0
+# replaces the aggregate's definition in place (CREATE OR REPLACE AGGREGATE
+# keeps its OID), so the view lives through the upgrade and answers the same.
+view_q="SELECT * FROM public.trade_corr ORDER BY 1, 2 NULLS FIRST"
+psql -X -q -v ON_ERROR_STOP=1 -d $upgraded -c "CREATE VIEW public.trade_corr AS
+  SELECT market, NULL::timestamptz AS t,
+         round(pulse.moving_corr(price::float8, sin(extract(epoch FROM traded_at) / 600))::numeric, 10) AS r
+    FROM public.trades GROUP BY market
+  UNION ALL
+  SELECT market, traded_at,
+         round((pulse.moving_corr(price::float8, sin(extract(epoch FROM traded_at) / 600))
+                OVER (PARTITION BY market ORDER BY traded_at ROWS 20 PRECEDING))::numeric, 10)
+    FROM public.trades" || fail "creating a view over pulse.moving_corr in 0.1.0"
+view_before=$(psql -X -Atq -d $upgraded -c "$view_q")
+[ "$(grep -c '|0\.[0-9]\|-0\.[0-9]' <<<"$view_before")" -ge 100 ] || fail "the moving_corr view gave too few values"
+
 psql -X -q -v ON_ERROR_STOP=1 -d $upgraded -c 'ALTER EXTENSION pulse UPDATE' >"$work/update.out" 2>&1 \
   || { cat "$work/update.out"; fail "ALTER EXTENSION pulse UPDATE"; }
 v=$(psql -X -Atq -d $upgraded -c "SELECT extversion FROM pg_extension WHERE extname = 'pulse'")
 [ "$v" = "$current" ] || fail "after UPDATE the extension is at $v, not $current"
 
+[ "$(psql -X -Atq -d $upgraded -c "$view_q")" = "$view_before" ] \
+  || fail "the view over pulse.moving_corr answers differently after the upgrade"
 rows_of $upgraded >"$work/rows.after"
 if ! diff -u "$work/rows.before" "$work/rows.after" >"$work/rows.diff"; then
   cat "$work/rows.diff"; fail "rows changed or were lost in the upgrade"

@@ -24,3 +24,17 @@ SELECT is_called AS rows_reached_executor FROM lc_rows;
 -- the session is fine afterwards, and a small call still answers
 SELECT lag, n, round(corr::numeric, 6) AS corr
   FROM pulse.lagged_corr('{1,2,3,4,5}', '{2,4,6,8,11}', 1) ORDER BY lag;
+
+-- pulse.moving_corr_series honours a cancel inside its loop too. Values
+-- spanning 10^-300..10^300 need the wide exact state, the slowest path:
+-- 2,000,000 elements take well over a second.
+CREATE TEMP TABLE cs_big AS
+SELECT array_agg(sin(i) * 10 ^ (i % 600 - 300) ORDER BY i) AS x, array_agg(cos(i) ORDER BY i) AS y
+  FROM generate_series(1, 2000000) AS i;
+CREATE TEMP SEQUENCE cs_rows;
+SET statement_timeout = '200ms';
+SELECT count(*) FROM unnest(pulse.moving_corr_series((SELECT x FROM cs_big), (SELECT y FROM cs_big), 1440)) AS r
+ WHERE nextval('cs_rows') > 0;
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+SELECT is_called AS rows_reached_executor FROM cs_rows;
