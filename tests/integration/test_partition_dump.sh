@@ -154,6 +154,9 @@ new_rejects=$(( $(q "SELECT count(*) FROM pulse.rejects") - rejects_before ))
   || fail "reject ids after restore: $(q "SELECT string_agg(id::text, ',' ORDER BY id) FROM pulse.rejects")"
 q "SELECT count(*) FROM pulse.run_maintenance() WHERE note LIKE 'error%'" | grep -qx 0 || fail "maintenance after restore"
 # the restored rollups are maintained again: a new reading, the reloaded tweets
+# (their partitions first: an hour ago may be yesterday, which nothing made)
+q "SELECT pulse.ensure_partitions('readings', now() - interval '1 hour', now()), pulse.ensure_partitions('pulse.tweets', now() - interval '1 hour', now())" >/dev/null \
+  || fail "partitions after restore"
 q "INSERT INTO readings VALUES (now() - interval '1 hour', 99, 1)" >/dev/null || fail "insert after restore"
 [ "$(q "SELECT count(*) FROM readings_3h WHERE sensor = 99")" = 1 ] || fail "readings_3h not maintained after restore"
 [ "$(q "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'pulse.tweets'::regclass AND tgname LIKE 'tweets\_daily\_pulse\_%'")" = 4 ] \

@@ -26,16 +26,27 @@ SELECT has_schema_privilege('pulse_writer', 'pulse', 'CREATE') AS writer_create,
 
 CREATE TABLE roles_probe (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
 SET ROLE pulse_writer;
+-- a loader may create the partitions of the tables it writes: two days a
+-- month ahead, where none exists yet whatever the time of day, and today's
+SELECT pulse.ensure_partitions('pulse.landing', now() + interval '30 days', now() + interval '31 days') AS made;
+SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 hour') >= 0 AS current_ok;
 INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES ('roles-test', 'upbit', 1, 1, '{}');
 SELECT count(*) FROM pulse.landing WHERE stream = 'roles-test';
 INSERT INTO pulse.rejects (stream, raw, reason) VALUES ('roles-test', '\x00ff', 'probe');
--- a loader may create the partitions of the tables it writes
-SELECT pulse.ensure_partitions('pulse.landing', now() - interval '2 days', now());
 RESET ROLE;
 -- owned by the table's owner, not by whoever asked
 SELECT count(*) AS landing_partitions, bool_and(c.relowner = (SELECT relowner FROM pg_class WHERE oid = 'pulse.landing'::regclass)) AS same_owner
   FROM pulse.partitions p JOIN pg_class c ON c.oid = p.partition
- WHERE p.parent = 'pulse.landing'::regclass AND upper(p.range) > now() - interval '2 days';
+ WHERE p.parent = 'pulse.landing'::regclass AND p.range && tstzrange(now() + interval '30 days', now() + interval '31 days');
+DO $$
+DECLARE
+  p regclass;
+BEGIN
+  FOR p IN SELECT x.partition FROM pulse.partitions x
+            WHERE x.parent = 'pulse.landing'::regclass AND x.range && tstzrange(now() + interval '30 days', now() + interval '31 days') LOOP
+    EXECUTE format('DROP TABLE %s', p);
+  END LOOP;
+END $$;
 SET ROLE pulse_writer;
 \set VERBOSITY sqlstate
 SELECT * FROM pulse.tweets LIMIT 1;
