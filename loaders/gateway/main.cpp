@@ -207,8 +207,10 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!drained) {
-    log.error("the drain did not finish within " + std::to_string(drain_timeout.count()) +
-              " s; exiting with requests unanswered (each was committed whole or not at all)");
+    log.log("error", "the drain did not finish within " + std::to_string(drain_timeout.count()) +
+              " s; exiting with requests unanswered (each was committed whole or not at all)",
+              {{"requests_waiting", std::to_string(metrics.queue_requests.load())},
+               {"bytes_held", std::to_string(server.held_bytes.load())}});
     std::fflush(stderr);
     std::_Exit(1);
   }

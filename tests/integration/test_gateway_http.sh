@@ -127,14 +127,15 @@ echo "ok: a revoked token is refused and a new one accepted while the gateway ru
 
 # --- a stream another writer holds: 409, naming it
 tl=$(token_for held)
-psql -X -q -c "SELECT pg_advisory_lock(hashtextextended('pulse.stream:held', 0)), pg_sleep(30)" >/dev/null 2>&1 &
+PGAPPNAME=gw_holder psql -X -q -c "SELECT pg_advisory_lock(hashtextextended('pulse.stream:held', 0)), pg_sleep(30)" >/dev/null 2>&1 &
 holder=$!
 for _ in $(seq 100); do
   [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ] && break
   sleep 0.05
 done
 r=$(post "$tl" held '[1]')
-kill "$holder" 2>/dev/null
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'gw_holder'" >/dev/null
+wait "$holder" 2>/dev/null
 [ "$(status_of "$r")" = 409 ] && grep -q "one writer at a time" <<<"$r" || fail "a held stream: $r"
 echo "ok: a stream whose lease another session holds: 409"
 
