@@ -424,6 +424,10 @@ void Committer::commit_group(std::vector<std::shared_ptr<Pending>>& group) {
         std::string why = lease(p->stream);
         if (why.empty()) {
           live.push_back(p);
+        } else if (why.find("application \"pulse-gateway\"") != std::string::npos) {
+          // Most likely the session of a gateway that was just killed, which
+          // the server ends as soon as it notices: worth a retry.
+          answer(*p, 503, error_json(why), {{"Retry-After", "1"}});
         } else {
           answer(*p, 409, error_json(why));
         }

@@ -9,7 +9,7 @@ again (same body, same Idempotency-Key) after a connection error, a 5xx or a
 429, until it is answered 200; --url-file names a file holding the base URL,
 read again before each retry (a restarted gateway may listen elsewhere).
 Each 200 answer is written to --out as one JSON line:
-{"c", "r", "key", "status", "answer", "attempts", "latency_ms"}.
+{"c", "r", "key", "status", "answer", "attempts", "replayed", "latency_ms"}.
 --rate R paces the whole client set to R records per second (for latency).
 """
 import argparse
@@ -80,6 +80,7 @@ class Client:
         self.conn.request("POST", "/v1/streams/%s/records" % self.a.stream, body=body, headers=headers)
         resp = self.conn.getresponse()
         data = resp.read()
+        self.replayed = resp.getheader("Idempotent-Replayed", "") == "true"
         if resp.getheader("Connection", "").lower() == "close":
             self.conn.close()
             self.conn = None
@@ -116,7 +117,7 @@ class Client:
                 with self.lock:
                     self.out.write(json.dumps({"c": self.cid, "r": r, "key": key, "status": 200,
                                                "answer": json.loads(data), "attempts": attempts,
-                                               "latency_ms": lat}) + "\n")
+                                               "replayed": self.replayed, "latency_ms": lat}) + "\n")
 
 
 def main():
