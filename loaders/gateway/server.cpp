@@ -143,7 +143,7 @@ int Server::handle(void* connection, const char* url, const char* method, const 
       r->fingerprint->update(r->format);
       r->fingerprint->update(std::string_view("\n", 1));
     }
-    size_t declared = 0;
+    size_t declared = 0;  // Content-Length, when given
     if (const char* cl = header(c, "Content-Length")) {
       char* end = nullptr;
       unsigned long long n = std::strtoull(cl, &end, 10);
@@ -156,10 +156,11 @@ int Server::handle(void* connection, const char* url, const char* method, const 
     }
     if (!committer_.database_up())
       return respond(c, r, 503, error_json("the database is unavailable"), {{"Retry-After", "5"}}, json);
-    if (!reserve(declared))
+    // Bytes are reserved as they arrive (a client that declares much and
+    // sends slowly holds only what it sent); one that cannot fit is told now.
+    if (held_bytes.load() + int64_t(declared) > int64_t(opts_.queue_bytes))
       return respond(c, r, 429, error_json("the gateway's queue is full: the database is behind"),
                      {{"Retry-After", "1"}}, json);
-    r->reserved = declared;
     r->parser = std::make_unique<BodyParser>(kind, BodyLimits{opts_.max_record});
     return 1;
   }
@@ -173,7 +174,7 @@ int Server::handle(void* connection, const char* url, const char* method, const 
       return r->discarded <= opts_.body_limit;
     }
     if (Clock::now() - r->started > std::chrono::seconds(opts_.request_timeout_s)) {
-      log_.warn("closing a connection whose request body took longer than " +
+      log_.info("closing a connection whose request body took longer than " +
                 std::to_string(opts_.request_timeout_s) + " s");
       return 0;
     }
@@ -185,7 +186,7 @@ int Server::handle(void* connection, const char* url, const char* method, const 
       return 1;
     }
     if (r->body_bytes > r->reserved) {
-      size_t more = std::max<size_t>(r->body_bytes - r->reserved, 64u << 10);
+      size_t more = r->body_bytes - r->reserved;
       if (!reserve(more)) {
         r->error_status = 429;
         r->error_body = error_json("the gateway's queue is full: the database is behind");

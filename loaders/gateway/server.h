@@ -5,10 +5,10 @@
 // group commit holds no thread either.
 //
 // Memory: request bodies are parsed as they arrive and kept until answered;
-// their bytes are reserved against --queue-bytes first (from Content-Length
-// when given, else chunk by chunk), and a request that does not fit gets 429
-// with Retry-After before its body is read. So memory follows the queue
-// size, never the request rate.
+// their bytes are reserved against --queue-bytes as they arrive, and a
+// request that does not fit gets 429 with Retry-After (before its body is
+// read when its Content-Length already says so). So memory follows the
+// queue size, never the request rate.
 #pragma once
 
 #include <atomic>

@@ -110,6 +110,7 @@ class Client:
                         self.out.write(json.dumps({"c": self.cid, "r": r, "key": key, "status": status,
                                                    "answer": data.decode("utf-8", "replace"),
                                                    "attempts": attempts}) + "\n")
+                        self.out.flush()
                     break
                 time.sleep(0.05)
             if status == 200:
@@ -118,6 +119,7 @@ class Client:
                     self.out.write(json.dumps({"c": self.cid, "r": r, "key": key, "status": 200,
                                                "answer": json.loads(data), "attempts": attempts,
                                                "replayed": self.replayed, "latency_ms": lat}) + "\n")
+                    self.out.flush()
 
 
 def main():
