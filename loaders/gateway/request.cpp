@@ -1,6 +1,7 @@
 // See request.h.
 #include "gateway/request.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/json_scan.h"
@@ -117,8 +118,9 @@ BodyKind body_kind(std::string_view ct, bool present) {
 }
 
 BodyParser::BodyParser(BodyKind kind, BodyLimits limits)
-    : kind_(kind), limits_(limits), lines_(pulse::load::FramingLimits{limits.max_record, 64u << 10}),
-      array_(pulse::load::FramingLimits{limits.max_record, 64u << 10}) {}
+    : kind_(kind), limits_(limits),
+      lines_(pulse::load::FramingLimits{limits.max_record, std::min<size_t>(limits.max_record, 64u << 10)}),
+      array_(pulse::load::FramingLimits{limits.max_record, std::min<size_t>(limits.max_record, 64u << 10)}) {}
 
 void BodyParser::start(char first) {
   started_ = true;
@@ -167,7 +169,7 @@ void BodyParser::finish() {
       --single_size_;
     }
     if (single_size_ > limits_.max_record) {
-      single_buf_.resize(std::min<size_t>(single_buf_.size(), 64u << 10));
+      single_buf_.resize(std::min<size_t>({single_buf_.size(), limits_.max_record, 64u << 10}));
       f.problem = "record of " + std::to_string(single_size_) + " bytes is longer than the limit of " +
                   std::to_string(limits_.max_record) + " bytes; its first " + std::to_string(single_buf_.size()) +
                   " bytes are kept here";
