@@ -62,6 +62,9 @@ std::string Metrics::text() const {
   out += "# TYPE pulse_gateway_records_total counter\n";
   out += "pulse_gateway_records_total{result=\"accepted\"} " + std::to_string(records_accepted.load()) + "\n";
   out += "pulse_gateway_records_total{result=\"rejected\"} " + std::to_string(records_rejected.load()) + "\n";
+  out += "# HELP pulse_gateway_body_bytes_total Bytes of request bodies received.\n";
+  out += "# TYPE pulse_gateway_body_bytes_total counter\n";
+  out += "pulse_gateway_body_bytes_total " + std::to_string(body_bytes.load()) + "\n";
   out += "# HELP pulse_gateway_commits_total Group-commit transactions committed.\n";
   out += "# TYPE pulse_gateway_commits_total counter\n";
   out += "pulse_gateway_commits_total " + std::to_string(commits.load()) + "\n";

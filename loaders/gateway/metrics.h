@@ -32,7 +32,7 @@ class Metrics {
  public:
   Metrics();
   void request(int code);
-  std::atomic<uint64_t> records_accepted{0}, records_rejected{0}, commits{0}, commit_failures{0};
+  std::atomic<uint64_t> records_accepted{0}, records_rejected{0}, commits{0}, commit_failures{0}, body_bytes{0};
   std::atomic<int64_t> queue_bytes{0}, queue_requests{0}, connections{0};
   std::atomic<int> database_up{0};
   Histogram commit_seconds, batch_records, batch_requests, ack_seconds;

@@ -167,6 +167,7 @@ int Server::handle(void* connection, const char* url, const char* method, const 
   if (*upload_size > 0) {
     size_t n = *upload_size;
     *upload_size = 0;
+    metrics_.body_bytes += n;
     if (r->error_status || !r->body_phase) {
       // Discard what follows an early answer; a body that goes on far past
       // the limit ends the connection.

@@ -11,6 +11,7 @@ read again before each retry (a restarted gateway may listen elsewhere).
 Each 200 answer is written to --out as one JSON line:
 {"c", "r", "key", "status", "answer", "attempts", "replayed", "latency_ms"}.
 --rate R paces the whole client set to R records per second (for latency).
+--bodies DIR posts prepared bodies instead (the benchmark), shared round-robin.
 """
 import argparse
 import http.client
@@ -39,6 +40,7 @@ def parse_args():
     p.add_argument("--cafile")
     p.add_argument("--ndjson", action="store_true")
     p.add_argument("--rate", type=float, default=0.0)
+    p.add_argument("--bodies", help="post the *.json files of this folder (read beforehand), shared by the clients")
     p.add_argument("--out", required=True)
     return p.parse_args()
 
@@ -86,9 +88,10 @@ class Client:
             self.conn = None
         return resp.status, data
 
-    def run(self, pace):
-        for r in range(self.a.requests):
-            body, ctype = self.body(r)
+    def run(self, pace, bodies=None):
+        todo = range(self.cid, len(bodies), self.a.clients) if bodies is not None else range(self.a.requests)
+        for r in todo:
+            body, ctype = (bodies[r], "application/json") if bodies is not None else self.body(r)
             key = "%s-%d-%d" % (self.a.key_prefix, self.cid, r) if self.a.key_prefix else None
             if pace:
                 pace(self.a.records)
@@ -138,8 +141,12 @@ def main():
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+    bodies = None
+    if a.bodies:
+        names = sorted(n for n in os.listdir(a.bodies) if n.endswith(".json"))
+        bodies = [open(os.path.join(a.bodies, n), "rb").read() for n in names]
     with open(a.out, "w") as out:
-        threads = [threading.Thread(target=Client(a, c, lock, out).run, args=(pace,)) for c in range(a.clients)]
+        threads = [threading.Thread(target=Client(a, c, lock, out).run, args=(pace, bodies)) for c in range(a.clients)]
         t0 = time.monotonic()
         for t in threads:
             t.start()
