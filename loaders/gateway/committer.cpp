@@ -133,13 +133,7 @@ void Committer::run() {
       cv_.wait_for(lock, std::chrono::seconds(1), [&] { return !queue_.empty() || draining_; });
       if (!queue_.empty() && opts_.batch_wait.count() > 0 && !draining_)
         cv_.wait_for(lock, opts_.batch_wait);
-      // Requests that waited too long (the database was away) are answered
-      // 503 and never written: none of them is in a transaction yet.
-      auto now = Clock::now();
-      while (!queue_.empty() && now - queue_.front()->queued_at > opts_.queue_timeout) {
-        expired.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      take_expired(expired);
       size_t records = 0, bytes = 0;
       while (!queue_.empty()) {
         const Pending& p = *queue_.front();
@@ -157,12 +151,27 @@ void Committer::run() {
         return;
       }
     }
-    for (auto& p : expired)
-      answer(*p, 503, error_json("the database did not take this request in time; nothing of it was stored"),
-             {{"Retry-After", "5"}});
+    answer_expired(expired);
     if (!group.empty()) commit_group(group);
     housekeeping();
   }
+}
+
+void Committer::take_expired(std::vector<std::shared_ptr<Pending>>& out) {
+  // Requests that waited too long (the database was away) are answered 503
+  // and never written: none of them is in a transaction yet.
+  auto now = Clock::now();
+  while (!queue_.empty() && now - queue_.front()->queued_at > opts_.queue_timeout) {
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
+void Committer::answer_expired(std::vector<std::shared_ptr<Pending>>& expired) {
+  for (auto& p : expired)
+    answer(*p, 503, error_json("the database did not take this request in time; nothing of it was stored"),
+           {{"Retry-After", "5"}});
+  expired.clear();
 }
 
 std::string Committer::lease(const std::string& stream) {
@@ -401,6 +410,13 @@ void Committer::commit_group(std::vector<std::shared_ptr<Pending>>& group) {
         metrics_.database_up = 0;
         log_.warn(std::string("database: ") + e.what() + " (retrying)");
         std::this_thread::sleep_for(backoff.next());
+        // Those queued behind this group meanwhile get their 503 in time.
+        std::vector<std::shared_ptr<Pending>> expired;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          take_expired(expired);
+        }
+        answer_expired(expired);
         continue;
       }
       if (!uncertain_xid.empty()) {

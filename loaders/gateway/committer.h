@@ -85,6 +85,8 @@ class Committer {
   bool attempt(std::vector<std::shared_ptr<Pending>>& live, bool isolate, std::string& xid, std::string& err,
                std::string& sqlstate);
   std::string lease(const std::string& stream);  // "" when ours, else why not
+  void take_expired(std::vector<std::shared_ptr<Pending>>& out);  // under mu_
+  void answer_expired(std::vector<std::shared_ptr<Pending>>& expired);
   void housekeeping();
   void answer(Pending& p, int status, std::string body,
               std::vector<std::pair<std::string, std::string>> headers = {});
