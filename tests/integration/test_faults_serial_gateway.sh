@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Exactly-once acceptance through faults: 8 clients post 40 requests of 50
-# records each with an Idempotency-Key, retrying every unanswered request
+# records each with an Idempotency-Key (paced to 1,500 records/s in all, so
+# that the faults fall inside the load), retrying every unanswered request
 # (connection error, 5xx, 429) with the same key and body. Meanwhile the
 # gateway is killed with kill -9 and started again, and PostgreSQL is
 # restarted immediately (every backend killed, crash recovery). In the end
@@ -23,11 +24,11 @@ gw_start --listen "127.0.0.1:$port" --batch-wait 5
 clients=8 requests=40 records=50
 total=$((clients * requests * records))
 python3 "$client" --url-file "$work/url" --stream faults --token "$tok" --clients $clients --requests $requests \
-  --records $records --pad 200 --key-prefix f --retry --deadline 240 --out "$work/acks.jsonl" >/dev/null &
+  --records $records --pad 200 --key-prefix f --retry --deadline 240 --rate 1500 --out "$work/acks.jsonl" >/dev/null &
 cpid=$!
 landed() { q "SELECT count(*) FROM pulse.landing WHERE stream = 'faults'" 2>/dev/null || echo 0; }
 wait_landed() {
-  for _ in $(seq 600); do
+  for _ in $(seq 3000); do
     [ "$(landed)" -ge "$1" ] && return 0
     kill -0 $cpid 2>/dev/null || return 0
     sleep 0.02
