@@ -144,8 +144,9 @@ echo "ok: a stream whose lease another session holds: 409"
 [ "$(metric 'pulse_gateway_requests_total{code="401"}')" -ge 4 ] || fail "401s not counted"
 [ "$(metric 'pulse_gateway_requests_total{code="413"}')" = 2 ] || fail "413s not counted"
 [ "$(metric 'pulse_gateway_records_total{result="rejected"}')" -ge 4 ] || fail "rejected records not counted"
-curl -s "$gw_url/metrics" | grep -q '^pulse_gateway_commit_seconds_bucket{le="+Inf"} [1-9]' || fail "commit histogram"
-curl -s "$gw_url/metrics" | grep -q '^pulse_gateway_batch_records_count [1-9]' || fail "batch size histogram"
+m=$(curl -s "$gw_url/metrics")
+grep -q '^pulse_gateway_commit_seconds_bucket{le="+Inf"} [1-9]' <<<"$m" || fail "commit histogram: $m"
+grep -q '^pulse_gateway_batch_records_count [1-9]' <<<"$m" || fail "batch size histogram: $m"
 echo "ok: /healthz, /metrics (codes, records, commit latency and batch size histograms)"
 gw_stop
 [ "$gw_rc" = 0 ] || fail "SIGTERM: exit $gw_rc"
