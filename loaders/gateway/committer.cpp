@@ -195,7 +195,8 @@ std::string Committer::lease(const std::string& stream) {
 
 void Committer::housekeeping() {
   auto now = Clock::now();
-  if (!conn_ || now - last_housekeeping_ < std::chrono::seconds(60)) return;
+  auto every = std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(60), opts_.lease_idle / 2);
+  if (!conn_ || now - last_housekeeping_ < every) return;
   last_housekeeping_ = now;
   // Idle streams give their lease back (another writer may take them), and
   // expired idempotency keys go.

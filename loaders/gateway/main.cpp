@@ -69,6 +69,8 @@ limits (defaults):
   --token-refresh MS        reload the tokens at least this often (10000; a
                             NOTIFY from create/revoke reloads them at once)
   --drain-timeout S         on SIGTERM, wait this long for requests in flight (30)
+  --lease-idle S            give a stream's lease back after this long without
+                            requests (300), so a pulse-load may take it
   --log-format text|json    log lines on stderr
   --help                    this text
 
@@ -79,7 +81,7 @@ exit codes: 0 stopped after draining, 2 usage or configuration error,
 const std::vector<std::string> kValueFlags = {
     "listen", "db", "tls-cert", "tls-key", "body-limit", "max-record-bytes", "queue-bytes", "max-connections",
     "connection-timeout", "request-timeout", "threads", "batch-records", "batch-bytes", "batch-wait",
-    "queue-timeout", "idempotency-ttl", "token-refresh", "drain-timeout", "log-format"};
+    "queue-timeout", "idempotency-ttl", "token-refresh", "drain-timeout", "lease-idle", "log-format"};
 
 std::optional<Options> parse(const std::vector<std::string>& args) {
   Options o;
@@ -156,6 +158,7 @@ int main(int argc, char** argv) {
     co.batch_wait = std::chrono::milliseconds(opts->get_int("batch-wait", 0, 0, 60000));
     co.queue_timeout = std::chrono::milliseconds(opts->get_int("queue-timeout", 30000, 100, 3600000));
     co.key_ttl = std::chrono::seconds(opts->get_int("idempotency-ttl", 86400, 1, 365LL * 86400));
+    co.lease_idle = std::chrono::seconds(opts->get_int("lease-idle", 300, 1, 86400));
     token_refresh = std::chrono::milliseconds(opts->get_int("token-refresh", 10000, 100, 3600000));
     drain_timeout = std::chrono::seconds(opts->get_int("drain-timeout", 30, 1, 3600));
     std::string lf = opts->get_or("log-format", "text");

@@ -130,7 +130,8 @@ tl=$(token_for held)
 PGAPPNAME=gw_holder psql -X -q -c "SELECT pg_advisory_lock(hashtextextended('pulse.stream:held', 0)), pg_sleep(30)" >/dev/null 2>&1 &
 holder=$!
 for _ in $(seq 100); do
-  [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ] && break
+  [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'gw_holder'")" = 1 ] && break
   sleep 0.05
 done
 r=$(post "$tl" held '[1]')
@@ -150,6 +151,26 @@ grep -q '^pulse_gateway_batch_records_count [1-9]' <<<"$m" || fail "batch size h
 echo "ok: /healthz, /metrics (codes, records, commit latency and batch size histograms)"
 gw_stop
 [ "$gw_rc" = 0 ] || fail "SIGTERM: exit $gw_rc"
+
+# --- an idle stream's lease is given back; expired idempotency keys are forgotten
+gw_start --lease-idle 2 --idempotency-ttl 1
+r=$(post "$tok2" events '[{"idle":1}]' -H 'Idempotency-Key: short-lived')
+[ "$(status_of "$r")" = 200 ] || fail "before idling: $r"
+took=""
+for _ in $(seq 100); do
+  [ "$(q "SELECT pg_try_advisory_lock(hashtextextended('pulse.stream:events', 0))")" = t ] && { took=1; break; }
+  sleep 0.1
+done
+[ -n "$took" ] || fail "the gateway kept the lease of an idle stream past --lease-idle"
+cp_before=$(q "SELECT batch_id FROM pulse.checkpoints WHERE stream = 'events'")
+r=$(post "$tok2" events '[{"idle":2}]' -H 'Idempotency-Key: short-lived')
+[ "$(status_of "$r")" = 200 ] && [ "$(jget "$(body_of "$r")" 'a["accepted"]')" = 1 ] \
+  || fail "after the key expired and the lease came back: $r"
+[ "$(q "SELECT batch_id FROM pulse.checkpoints WHERE stream = 'events'")" = $((cp_before + 1)) ] \
+  || fail "the batch ids do not go on from the checkpoint after taking the lease again"
+[ "$(q "SELECT count(*) FROM pulse.landing WHERE payload ? 'idle'")" = 2 ] || fail "idle records"
+gw_stop
+echo "ok: an idle stream's lease is given back after --lease-idle and taken again (batch ids go on); a key past --idempotency-ttl is forgotten"
 
 # --- TLS
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 \
