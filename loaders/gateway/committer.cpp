@@ -153,6 +153,7 @@ void Committer::run() {
     }
     answer_expired(expired);
     if (!group.empty()) commit_group(group);
+    else check_connection();
     housekeeping();
   }
 }
@@ -191,6 +192,31 @@ std::string Committer::lease(const std::string& stream) {
   auto cp = pulse::load::read_checkpoint(conn_.get(), stream);
   leases_[stream] = Lease{cp ? cp->batch_id + 1 : 1, Clock::now()};
   return "";
+}
+
+void Committer::check_connection() {
+  // While idle, look at the connection every few seconds, so that /healthz
+  // and new requests learn of an outage (and of the recovery) before a
+  // commit fails.
+  auto now = Clock::now();
+  if (now - last_check_ < std::chrono::seconds(2)) return;
+  last_check_ = now;
+  if (conn_) {
+    PgResultPtr r(PQexec(conn_.get(), "SELECT 1"));
+    if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
+      metrics_.database_up = 1;
+      return;
+    }
+    log_.warn("database connection lost: " + pulse::load::result_error(conn_.get(), r.get(), nullptr));
+  }
+  metrics_.database_up = 0;
+  try {
+    connect();
+    log_.info("database connection restored");
+  } catch (const DbError& e) {
+    conn_.reset();
+    log_.warn(std::string("database: ") + e.what() + " (retrying)");
+  }
 }
 
 void Committer::housekeeping() {

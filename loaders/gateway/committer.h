@@ -88,6 +88,7 @@ class Committer {
   void take_expired(std::vector<std::shared_ptr<Pending>>& out);  // under mu_
   void answer_expired(std::vector<std::shared_ptr<Pending>>& expired);
   void housekeeping();
+  void check_connection();
   void answer(Pending& p, int status, std::string body,
               std::vector<std::pair<std::string, std::string>> headers = {});
   static void on_notice(void* self, const PGresult* res);
@@ -109,7 +110,7 @@ class Committer {
     std::chrono::steady_clock::time_point used;
   };
   std::map<std::string, Lease> leases_;
-  std::chrono::steady_clock::time_point last_housekeeping_{};
+  std::chrono::steady_clock::time_point last_housekeeping_{}, last_check_{};
 };
 
 }  // namespace pulse::gateway

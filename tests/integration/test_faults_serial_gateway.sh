@@ -106,5 +106,23 @@ want=$(q "SELECT string_agg(pos::text, ',' ORDER BY pos) FROM pulse.landing WHER
 [ "$(jget "$r" '",".join(str(x["seq"]) for x in a["records"])')" = "$want" ] || fail "replayed $r, landing has $want"
 [ "$(q "SELECT count(*) FROM pulse.landing WHERE payload ? 'lost'")" = 3 ] || fail "the retry stored the records again"
 echo "ok: a request whose answer was lost: committed once, its retry answered with the same seqs"
+
+# The database away while the gateway idles: /healthz and new requests say
+# 503 with Retry-After, and both recover once it is back.
+pg_ctl_as_owner -D "$state/data" -l "$state/postgres.log" -m fast -w -t 60 stop >"$work/pgctl" 2>&1 \
+  || { cat "$work/pgctl"; fail "pg_ctl stop failed"; }
+for _ in $(seq 200); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$gw_url/healthz")" = 503 ] && break; sleep 0.1; done
+h=$(curl -s -o /dev/null -w '%{http_code}' "$gw_url/healthz")
+r=$(curl -s -D "$work/h503" -w '\n%{http_code}' -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+      --data-binary '[{"down":1}]' "$gw_url/v1/streams/faults/records")
+pg_ctl_as_owner -D "$state/data" -l "$state/postgres.log" -w -t 60 start >"$work/pgctl" 2>&1 \
+  || { cat "$work/pgctl"; fail "pg_ctl start failed"; }
+[ "$h" = 503 ] || fail "/healthz said $h with the database stopped"
+[ "$(status_of "$r")" = 503 ] && grep -qi "^Retry-After:" "$work/h503" || fail "a request with the database stopped: $r"
+for _ in $(seq 200); do [ "$(curl -s "$gw_url/healthz")" = ok ] && break; sleep 0.1; done
+[ "$(curl -s "$gw_url/healthz")" = ok ] || fail "/healthz did not recover"
+r=$(post "$tok" faults '[{"back":1}]')
+[ "$(status_of "$r")" = 200 ] || fail "after the database came back: $r"
+echo "ok: the database stopped: /healthz and requests 503 with Retry-After; both recover once it is back"
 gw_stop
 [ "$gw_rc" = 0 ] || fail "the last gateway's exit: $gw_rc"
