@@ -24,6 +24,7 @@ SELECT pulse.create_ingest_token('');
 SELECT pulse.create_ingest_token('a/b');
 SELECT pulse.create_ingest_token('-x');
 SELECT pulse.create_ingest_token(repeat('a', 201));
+SELECT pulse.create_ingest_token(E'x''; DROP TABLE pulse.landing; --');
 SELECT pulse.create_ingest_token('candles:upbit:KRW-BTC:1m') ~ '^pgi_' AS loader_style_name_ok;
 
 -- revoking: by id, once
