@@ -10,7 +10,8 @@ again (same body, same Idempotency-Key) after a connection error, a 5xx or a
 read again before each retry (a restarted gateway may listen elsewhere).
 Each 200 answer is written to --out as one JSON line:
 {"c", "r", "key", "status", "answer", "attempts", "replayed", "latency_ms"}.
---rate R paces the whole client set to R records per second (for latency).
+--rate R paces the whole client set to R records per second (for latency), with
+no catch-up burst after a stall.
 --bodies DIR posts prepared bodies instead (the benchmark), shared round-robin.
 """
 import argparse
@@ -131,13 +132,14 @@ def main():
     pace = None
     if a.rate > 0:
         plock = threading.Lock()
-        start = time.monotonic()
-        sent = [0]
+        next_due = [time.monotonic()]
 
         def pace(n):
+            # After a stall (a restarted gateway or database) the clients go
+            # on at the rate, without a burst to catch up.
             with plock:
-                due = start + sent[0] / a.rate
-                sent[0] += n
+                due = max(next_due[0], time.monotonic())
+                next_due[0] = due + n / a.rate
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
