@@ -151,6 +151,11 @@ grep -q '^pulse_gateway_batch_records_count [1-9]' <<<"$m" || fail "batch size h
 echo "ok: /healthz, /metrics (codes, records, commit latency and batch size histograms)"
 gw_stop
 [ "$gw_rc" = 0 ] || fail "SIGTERM: exit $gw_rc"
+for t in "$tok" "$tok2" "$other" "$tc"; do
+  grep -qF "${t#pgi_}" "$work/gw.log" && fail "a token is in the gateway's log"
+done
+[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pgi_%' AND pid <> pg_backend_pid()")" = 0 ] \
+  || fail "a token is in pg_stat_activity"
 
 # --- an idle stream's lease is given back; expired idempotency keys are forgotten
 gw_start --lease-idle 2 --idempotency-ttl 1
