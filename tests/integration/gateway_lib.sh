@@ -15,16 +15,17 @@ gw_cleanup() {
 trap gw_cleanup EXIT
 fail_log="$work/gw.log"
 
-# gw_start [FLAGS...]: starts the gateway on database $db; sets gw_pid,
+# gw_start [FLAGS...]: starts the gateway on database $db as $db_user
+# (default: the superuser $PGUSER); sets gw_pid,
 # gw_port and gw_url. --listen may be given to pick the port.
 gw_start() {
   local listen=127.0.0.1:0
   for a in "$@"; do [ "$a" = "--listen" ] && listen=""; done
   : >"$work/gw.log"
   if [ -n "$listen" ]; then
-    "$gw" --listen "$listen" --db "dbname=$db" "$@" 2>>"$work/gw.log" &
+    "$gw" --listen "$listen" --db "dbname=$db user=${db_user:-$PGUSER}" "$@" 2>>"$work/gw.log" &
   else
-    "$gw" --db "dbname=$db" "$@" 2>>"$work/gw.log" &
+    "$gw" --db "dbname=$db user=${db_user:-$PGUSER}" "$@" 2>>"$work/gw.log" &
   fi
   gw_pid=$!
   for _ in $(seq 200); do

@@ -10,8 +10,28 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/gateway_lib.sh"
 new_db pulse_it_gateway_http
+# flags
+"$gw" --help | grep -q "POST /v1/streams/<stream>/records" || fail "--help"
+for bad in "" "--listen nohostport" "--listen 127.0.0.1:70000" "--listen 127.0.0.1:0 --threads 0" \
+           "--listen 127.0.0.1:0 --body-limit x" "--listen 127.0.0.1:0 --nope 1" "--listen 127.0.0.1:0 --log-format xml"; do
+  # shellcheck disable=SC2086
+  "$gw" $bad >/dev/null 2>"$work/e"; rc=$?
+  [ "$rc" = 2 ] && [ "$(wc -l <"$work/e")" = 1 ] || fail "flags \"$bad\": exit $rc, $(cat "$work/e")"
+done
+"$gw" --listen 127.0.0.1:0 --db "dbname=pulse_it_no_such_db" 2>"$work/e"; rc=$?
+[ "$rc" = 4 ] || fail "an unreachable database at start: exit $rc ($(cat "$work/e"))"
+psql -X -q -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS gw_login" -c "CREATE ROLE gw_login LOGIN" -c "GRANT pulse_writer TO gw_login" >/dev/null
+"$gw" --listen 127.0.0.1:0 --db "dbname=$db user=gw_login" 2>"$work/e"; rc=$?
+[ "$rc" = 2 ] && grep -q "GRANT pulse_gateway TO gw_login" "$work/e" || fail "a role without pulse_gateway: exit $rc ($(cat "$work/e"))"
+echo "ok: --help; bad flags exit 2 with one line; a database that cannot be reached exits 4; a role without pulse_gateway exits 2 saying what to grant"
+# (tokens made before the gateway starts; one made later is accepted once
+# the gateway hears its NOTIFY, which the revoke/new-token part waits for)
 tok=$(token_for events)
 other=$(token_for elsewhere)
+tc=$(token_for candles-gw)
+tl=$(token_for held)
+q "GRANT pulse_gateway TO gw_login" >/dev/null
+db_user=gw_login
 gw_start --body-limit 100000 --max-record-bytes 2000
 
 # --- tokens
@@ -82,7 +102,6 @@ r=$(post "$tok" events '')
 echo "ok: NDJSON (blank lines skipped, a bad line rejected), one pretty-printed object, an empty body"
 
 # --- ?format=upbit: projected as the loader's batches are
-tc=$(token_for candles-gw)
 candle='{"market":"KRW-BTC","candle_date_time_utc":"2024-03-11T00:00:00","opening_price":100.5,"high_price":101,"low_price":99,"trade_price":100,"timestamp":1710115259000,"candle_acc_trade_price":12.5,"candle_acc_trade_volume":0.125,"unit":1}'
 r=$(QS='?format=upbit' post "$tc" candles-gw "[{\"market\":\"KRW-BTC\",\"period\":\"1m\",\"record\":$candle}, {\"market\":\"KRW-BTC\",\"period\":\"1m\",\"record\":{\"opening_price\":-1}}]")
 [ "$(jget "$(body_of "$r")" 'a["accepted"]')" = 2 ] || fail "upbit: $r"
@@ -126,7 +145,6 @@ done
 echo "ok: a revoked token is refused and a new one accepted while the gateway runs"
 
 # --- a stream another writer holds: 409, naming it
-tl=$(token_for held)
 PGAPPNAME=gw_holder psql -X -q -c "SELECT pg_advisory_lock(hashtextextended('pulse.stream:held', 0)), pg_sleep(30)" >/dev/null 2>&1 &
 holder=$!
 for _ in $(seq 100); do
