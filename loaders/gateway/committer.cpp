@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <unordered_map>
 
 #include "core/backoff.h"
@@ -62,7 +63,17 @@ void Committer::connect() {
   conn_.reset();
   leases_.clear();
   pulse::load::PgConnPtr c = pulse::load::connect_writer(opts_.conninfo, "pulse-gateway", &Committer::on_notice, this);
-  pulse::load::check_writer(c.get());
+  try {
+    pulse::load::check_writer(c.get());
+  } catch (const DbError& e) {
+    // A role that is not even a writer: name the gateway's role instead.
+    if (e.sqlstate != "42501") throw;
+    std::string msg = e.what();
+    auto at = msg.find("needs pulse_writer: GRANT pulse_writer TO ");
+    if (at != std::string::npos) msg = msg.substr(0, at) + "needs pulse_gateway: GRANT pulse_gateway TO " +
+                                       msg.substr(at + std::strlen("needs pulse_writer: GRANT pulse_writer TO "));
+    throw DbError(msg, e.sqlstate, e.exit_code);
+  }
   // What the gateway adds to a loader's rights: the token hashes and the
   // idempotency keys (role pulse_gateway).
   PgResultPtr r = pulse::load::query(

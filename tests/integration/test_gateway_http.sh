@@ -20,10 +20,13 @@ for bad in "" "--listen nohostport" "--listen 127.0.0.1:70000" "--listen 127.0.0
 done
 "$gw" --listen 127.0.0.1:0 --db "dbname=pulse_it_no_such_db" 2>"$work/e"; rc=$?
 [ "$rc" = 4 ] || fail "an unreachable database at start: exit $rc ($(cat "$work/e"))"
-psql -X -q -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS gw_login" -c "CREATE ROLE gw_login LOGIN" -c "GRANT pulse_writer TO gw_login" >/dev/null
+psql -X -q -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS gw_login" -c "CREATE ROLE gw_login LOGIN" >/dev/null
 "$gw" --listen 127.0.0.1:0 --db "dbname=$db user=gw_login" 2>"$work/e"; rc=$?
-[ "$rc" = 2 ] && grep -q "GRANT pulse_gateway TO gw_login" "$work/e" || fail "a role without pulse_gateway: exit $rc ($(cat "$work/e"))"
-echo "ok: --help; bad flags exit 2 with one line; a database that cannot be reached exits 4; a role without pulse_gateway exits 2 saying what to grant"
+[ "$rc" = 2 ] && grep -q "GRANT pulse_gateway TO gw_login" "$work/e" || fail "a role without any pulse role: exit $rc ($(cat "$work/e"))"
+q "GRANT pulse_writer TO gw_login" >/dev/null
+"$gw" --listen 127.0.0.1:0 --db "dbname=$db user=gw_login" 2>"$work/e"; rc=$?
+[ "$rc" = 2 ] && grep -q "GRANT pulse_gateway TO gw_login" "$work/e" || fail "a role with only pulse_writer: exit $rc ($(cat "$work/e"))"
+echo "ok: --help; bad flags exit 2 with one line; a database that cannot be reached exits 4; a role without pulse_gateway (with or without pulse_writer) exits 2 saying what to grant"
 # (tokens made before the gateway starts; one made later is accepted once
 # the gateway hears its NOTIFY, which the revoke/new-token part waits for)
 tok=$(token_for events)
