@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <random>
 #include <cstring>
 #include <unordered_map>
 
@@ -27,6 +28,17 @@ std::string error_json(const std::string& msg) { return "{\"error\":" + pulse::l
 PgResultPtr exec_params(PGconn* c, const char* sql, std::initializer_list<const char*> params) {
   std::vector<const char*> p(params);
   return PgResultPtr(PQexecParams(c, sql, int(p.size()), nullptr, p.data(), nullptr, nullptr, 0));
+}
+
+std::string random_nonce() {
+  static thread_local std::random_device rd;
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t v = rd();
+    for (int k = 0; k < 8; ++k, v >>= 4) s += d[v & 15];
+  }
+  return s;
 }
 
 bool result_ok(const PgResultPtr& r) {
@@ -205,6 +217,17 @@ std::string Committer::lease(const std::string& stream) {
   return "";
 }
 
+bool Committer::committed_before(const Probe& p) {
+  PgResultPtr r = pulse::load::query(
+      conn_.get(),
+      "SELECT EXISTS (SELECT 1 FROM pulse.landing WHERE stream = $1 AND batch_id = $2::bigint"
+      "                  AND pos = $3::bigint AND txid = $4::xid8)"
+      "    OR EXISTS (SELECT 1 FROM pulse.checkpoints WHERE stream = $1 AND position->>'commit' = $5)",
+      {p.stream.c_str(), p.batch_id.c_str(), p.pos.c_str(), p.xid.c_str(), p.nonce.c_str()},
+      "cannot ask whether the last commit made it");
+  return std::string(PQgetvalue(r.get(), 0, 0)) == "t";
+}
+
 void Committer::check_connection() {
   // While idle, look at the connection every few seconds, so that /healthz
   // and new requests learn of an outage (and of the recovery) before a
@@ -255,6 +278,8 @@ bool Committer::attempt(std::vector<std::shared_ptr<Pending>>& live, bool isolat
   PGconn* c = conn_.get();
   xid.clear();
   already_applied_notice_ = false;
+  probe_ = Probe{};
+  probe_.nonce = random_nonce();
   if (!pulse::load::exec_ok(c, "BEGIN", err, sqlstate)) return false;
   auto fail = [&] {
     PgResultPtr rb(PQexec(c, "ROLLBACK"));
@@ -372,12 +397,23 @@ bool Committer::attempt(std::vector<std::shared_ptr<Pending>>& live, bool isolat
         }
       }
     }
-    std::string checkpoint = "{\"source\":\"pulse-gateway\",\"last_seq\":" + std::to_string(last) + "}";
+    std::string checkpoint = "{\"source\":\"pulse-gateway\",\"last_seq\":" + std::to_string(last) +
+                             ",\"commit\":\"" + probe_.nonce + "\"}";
     ApplyCounts counts;
     std::string at;
     ApplyOutcome a = pulse::load::apply_batch_checked(c, stream, l.next_batch, checkpoint, already_applied_notice_,
                                                       counts, &at, &xid, err, sqlstate);
     if (a == ApplyOutcome::kFailed) return fail();
+    if (probe_.stream.empty()) {
+      probe_.stream = stream;
+      probe_.batch_id = id;
+      probe_.xid = xid;
+      for (long long v : pos)
+        if (v > 0) {
+          probe_.pos = std::to_string(v);
+          break;
+        }
+    }
     if (a == ApplyOutcome::kNotApplied) {
       fail();
       // Someone moved the checkpoint despite our lease (a superuser's
@@ -412,6 +448,7 @@ bool Committer::attempt(std::vector<std::shared_ptr<Pending>>& live, bool isolat
                                 {keep.c_str(), ttl.c_str()});
     if (!result_ok(r)) return query_failed(r);
   }
+  probe_.commit_sent = true;
   if (!pulse::load::exec_ok(c, "COMMIT", err, sqlstate)) return fail();
   for (auto& [stream, sb] : batches) ++leases_.at(stream).next_batch;
   return true;
@@ -436,7 +473,7 @@ void Committer::commit_group(std::vector<std::shared_ptr<Pending>>& group) {
   }
   pulse::load::Backoff backoff(pulse::load::Millis(100), pulse::load::Millis(5000));
   bool isolate = false, made_landing = false;
-  std::string uncertain_xid;  // a COMMIT whose outcome we did not hear
+  bool uncertain = false;  // a COMMIT whose outcome we did not hear
   int retries = 0;
   std::vector<std::shared_ptr<Pending>> live;
   bool committed = false;
@@ -457,15 +494,15 @@ void Committer::commit_group(std::vector<std::shared_ptr<Pending>>& group) {
         answer_expired(expired);
         continue;
       }
-      if (!uncertain_xid.empty()) {
+      if (uncertain) {
         try {
-          committed = pulse::load::xact_committed(conn_.get(), uncertain_xid);
+          committed = committed_before(probe_);
         } catch (const DbError& e) {
           log_.warn(std::string(e.what()) + " (retrying)");
           conn_.reset();
           continue;
         }
-        uncertain_xid.clear();
+        uncertain = false;
         if (committed) {
           log_.warn("the transaction whose COMMIT lost its connection had committed; answering its requests");
           break;
@@ -512,7 +549,9 @@ void Committer::commit_group(std::vector<std::shared_ptr<Pending>>& group) {
     }
     if (f.broken) {
       metrics_.database_up = 0;
-      uncertain_xid = xid;
+      // Only a COMMIT sent and not answered leaves the outcome open; a
+      // connection lost before it rolled the transaction back.
+      uncertain = probe_.commit_sent && !probe_.stream.empty();
       log_.warn("database connection lost during a commit of " + std::to_string(live.size()) + " requests: " + err +
                 " (reconnecting)");
       conn_.reset();

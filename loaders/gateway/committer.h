@@ -9,8 +9,9 @@
 //
 // Exactly once: a request's records are all in one transaction, so after
 // any crash they are all stored or none. A lost connection during COMMIT is
-// resolved by asking whether that transaction committed (its xid); the
-// group is redone only when it did not. A stream is written by one gateway
+// resolved by looking for what that transaction wrote (a landing row with
+// its xid and pos, or the nonce it put in a checkpoint); the group is redone
+// only when it is not there. A stream is written by one gateway
 // session at a time: the committer holds its lease (the loaders' advisory
 // lock) from its first request on, and a stream leased by someone else
 // (a running pulse-load) gets 409.
@@ -111,6 +112,16 @@ class Committer {
   };
   std::map<std::string, Lease> leases_;
   std::chrono::steady_clock::time_point last_housekeeping_{}, last_check_{};
+  // What tells, after a lost connection, whether the last COMMIT made it:
+  // one of its landing rows (stream, batch, pos and writing transaction) or
+  // the random nonce it put in that stream's checkpoint. Not the xid alone:
+  // after a crash, ids whose work never reached the WAL are handed out again.
+  struct Probe {
+    bool commit_sent = false;
+    std::string stream, batch_id, pos = "0", xid = "0", nonce;
+  };
+  Probe probe_;
+  bool committed_before(const Probe& p);
 };
 
 }  // namespace pulse::gateway

@@ -107,6 +107,36 @@ want=$(q "SELECT string_agg(pos::text, ',' ORDER BY pos) FROM pulse.landing WHER
 [ "$(q "SELECT count(*) FROM pulse.landing WHERE payload ? 'lost'")" = 3 ] || fail "the retry stored the records again"
 echo "ok: a request whose answer was lost: committed once, its retry answered with the same seqs"
 
+# A COMMIT that made it but whose answer the gateway never heard: with a
+# synchronous standby that does not exist, COMMIT writes its commit record
+# and then waits; ending that backend loses the answer. The gateway must
+# find that the transaction committed (not redo it) and answer 200.
+q "ALTER SYSTEM SET synchronous_standby_names = 'pulse_nobody'" >/dev/null
+q "SELECT pg_reload_conf()" >/dev/null
+body='[{"syncrep":1},{"syncrep":2}]'
+curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -H 'Idempotency-Key: commit-lost' \
+  --data-binary "$body" "$gw_url/v1/streams/faults/records" >"$work/syncrep.json" &
+cpid=$!
+for _ in $(seq 200); do
+  wpid=$(q "SELECT pid FROM pg_stat_activity WHERE application_name = 'pulse-gateway' AND wait_event = 'SyncRep'")
+  [ -n "$wpid" ] && break
+  sleep 0.05
+done
+[ -n "$wpid" ] || { q "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null; fail "the gateway's COMMIT did not wait for the standby"; }
+q "SELECT pg_terminate_backend($wpid)" >/dev/null
+q "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+q "SELECT pg_reload_conf()" >/dev/null
+wait $cpid
+a=$(cat "$work/syncrep.json")
+[ "$(jget "$a" 'a["accepted"]')" = 2 ] || fail "the request whose COMMIT answer was lost: $a"
+want=$(q "SELECT string_agg(pos::text, ',' ORDER BY pos) FROM pulse.landing WHERE payload ? 'syncrep'")
+[ "$(jget "$a" '",".join(str(x["seq"]) for x in a["records"])')" = "$want" ] || fail "answered $a, landing has $want (stored twice?)"
+grep -q "had committed" "$work/gw.log" || fail "the gateway did not say it found the commit: $(tail -3 "$work/gw.log")"
+r=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -H 'Idempotency-Key: commit-lost' \
+      --data-binary "$body" "$gw_url/v1/streams/faults/records")
+[ "$r" = "$a" ] || fail "the retry answered $r, the first $a"
+echo "ok: a COMMIT that made it while its answer was lost (backend ended during a synchronous-replication wait): found, answered 200 once"
+
 # The database away while the gateway idles: /healthz and new requests say
 # 503 with Retry-After, and both recover once it is back.
 pg_ctl_as_owner -D "$state/data" -l "$state/postgres.log" -m fast -w -t 60 stop >"$work/pgctl" 2>&1 \
