@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 pulse_install_deps clang-14 libclang-rt-14-dev
-PULSE_FUZZ_DIR=${PULSE_FUZZ_DIR:-$PWD/build/fuzz} tests/fuzz/run.sh "${1:-60}" json_scan framing candle_parse
+PULSE_FUZZ_DIR=${PULSE_FUZZ_DIR:-$PWD/build/fuzz} tests/fuzz/run.sh "${1:-60}" json_scan framing candle_parse gateway_request

@@ -228,3 +228,26 @@ SELECT setval('pulse_internal.landing_pos', coalesce(max(pos), 0) + 1, false) FR
 ALTER TABLE pulse.landing
   ALTER COLUMN pos SET DEFAULT nextval('pulse_internal.landing_pos'), ALTER COLUMN pos SET NOT NULL,
   ALTER COLUMN txid SET DEFAULT pg_current_xact_id(), ALTER COLUMN txid SET NOT NULL;
+
+-- HTTP ingest (0.2.0, pulse-gateway): per-stream bearer tokens, kept only
+-- as SHA-256 hashes, and the answers to requests sent with an
+-- Idempotency-Key, stored in the transaction of their records.
+CREATE TABLE pulse_internal.ingest_tokens (
+  id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  stream     text        NOT NULL,
+  hash       bytea       NOT NULL UNIQUE,
+  prefix     text        NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by name        NOT NULL,
+  revoked_at timestamptz
+);
+CREATE TABLE pulse_internal.ingest_keys (
+  stream      text        NOT NULL,
+  key         text        NOT NULL,
+  fingerprint bytea       NOT NULL,
+  response    text        NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  expires_at  timestamptz NOT NULL,
+  PRIMARY KEY (stream, key)
+);
+CREATE INDEX ingest_keys_expires_idx ON pulse_internal.ingest_keys (expires_at);

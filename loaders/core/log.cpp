@@ -69,7 +69,7 @@ void Logger::log(const char* level, const std::string& msg,
     for (const auto& f : fields) line += "," + json_quote(f.first) + ":" + json_quote(f.second);
     line += "}";
   } else {
-    line = "pulse-load: ";
+    line = program_ + ": ";
     if (std::string(level) != "info") line += std::string(level) + ": ";
     line += msg;
     for (const auto& f : fields) line += " " + std::string(f.first) + "=" + f.second;

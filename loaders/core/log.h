@@ -38,12 +38,15 @@ class Logger {
   void summary(const Counts& c, double seconds);
 
   Format format() const { return format_; }
+  // The prefix of text lines ("pulse-load", "pulse-gateway").
+  void set_program(std::string name) { program_ = std::move(name); }
 
  private:
   void clear_progress_locked();
   Format format_;
   bool quiet_;
   bool tty_;
+  std::string program_ = "pulse-load";
   bool progress_shown_ = false;
   int64_t last_progress_ms_ = 0;
   std::mutex mu_;

@@ -16,85 +16,6 @@
 #include "core/cli.h"
 
 namespace pulse::load {
-namespace {
-
-// libpq messages span lines ("...failed: ...\n\tIs the server running...");
-// a log line is one line.
-std::string one_line(std::string msg) {
-  std::string out;
-  bool space = false;
-  for (char c : msg) {
-    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
-std::string result_error(PGconn* c, PGresult* r, std::string* sqlstate) {
-  const char* st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  if (sqlstate) *sqlstate = st ? st : "";
-  std::string msg = r ? PQresultErrorMessage(r) : "";
-  if (msg.empty()) msg = PQerrorMessage(c);
-  return one_line(msg);
-}
-
-// Sends one COPY FROM STDIN with already formatted text rows.
-bool copy_in(PGconn* c, const char* sql, const std::string& data, std::string& err, std::string& sqlstate) {
-  PgResultPtr r(PQexec(c, sql));
-  if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN) {
-    err = result_error(c, r.get(), &sqlstate);
-    return false;
-  }
-  bool ok = PQputCopyData(c, data.data(), int(data.size())) == 1 && PQputCopyEnd(c, nullptr) == 1;
-  // Read results until NULL, as libpq requires after COPY.
-  bool failed = !ok;
-  if (!ok) err = PQerrorMessage(c);
-  while (PGresult* res = PQgetResult(c)) {
-    PgResultPtr rr(res);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
-      err = result_error(c, res, &sqlstate);
-      failed = true;
-    }
-  }
-  return !failed;
-}
-
-bool exec_ok(PGconn* c, const char* sql, std::string& err, std::string& sqlstate) {
-  PgResultPtr r(PQexec(c, sql));
-  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-    err = result_error(c, r.get(), &sqlstate);
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-void copy_text_escape(std::string_view s, std::string& out) {
-  for (char ch : s) {
-    switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += ch;
-    }
-  }
-}
-
-void copy_bytea_hex(std::string_view bytes, std::string& out) {
-  static const char* hexd = "0123456789abcdef";
-  out += "\\\\x";  // COPY text unescapes this to \x, bytea's hex format
-  for (unsigned char b : bytes) {
-    out += hexd[b >> 4];
-    out += hexd[b & 15];
-  }
-}
 
 PgSink::PgSink(SinkOptions opts, Logger& log) : opts_(std::move(opts)), stream_(opts_.stream), log_(log) {
   // A connection that breaks while the loader starts (set-up, lease,
@@ -104,7 +25,7 @@ PgSink::PgSink(SinkOptions opts, Logger& log) : opts_(std::move(opts)), stream_(
   for (bool first = true;; first = false) {
     try {
       connect(first);
-      start_ = read_checkpoint();
+      start_ = read_checkpoint(conn_.get(), stream_);
       break;
     } catch (const DbConnectError& e) {
       if (backend_pid_ == 0 || backoff.attempts() >= 8) throw;
@@ -114,28 +35,6 @@ PgSink::PgSink(SinkOptions opts, Logger& log) : opts_(std::move(opts)), stream_(
   }
   if (start_) next_batch_id_ = start_->batch_id + 1;
 }
-
-namespace {
-
-// A failed query during set-up: a lost connection is retried by write(),
-// anything else ends the run.
-[[noreturn]] void throw_query_error(PGconn* c, PGresult* r, const std::string& what) {
-  std::string st;
-  std::string msg = result_error(c, r, &st);
-  bool lost = PQstatus(c) != CONNECTION_OK || st.empty() || st.rfind("08", 0) == 0 || st.rfind("57P0", 0) == 0;
-  if (lost) throw DbConnectError(what + ": " + msg, st);
-  throw DbError(what + ": " + msg, st);
-}
-
-PgResultPtr query(PGconn* c, const char* sql, std::initializer_list<const char*> params, const std::string& what) {
-  std::vector<const char*> p(params);
-  PgResultPtr r(PQexecParams(c, sql, int(p.size()), nullptr, p.data(), nullptr, nullptr, 0));
-  auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) throw_query_error(c, r.get(), what);
-  return r;
-}
-
-}  // namespace
 
 // Server messages below ERROR (NOTICE, WARNING, ...) go through the logger,
 // so --log-format json stays one JSON object a line; libpq's default would
@@ -156,42 +55,20 @@ void PgSink::on_notice(void* self, const PGresult* res) {
                  {{"stream", sink->stream_}, {"sqlstate", code ? code : ""}});
 }
 
-// The current landing partitions (pulse_writer may create them).
-static const char* const kEnsureLandingSql =
-    "SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 day')";
-
 void PgSink::connect(bool first) {
-  // expand_dbname: --db may be a full conninfo or URI; empty means libpq's
-  // defaults (PG* variables, service file, .pgpass).
-  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* vals[] = {opts_.conninfo.c_str(), opts_.application_name.c_str(), nullptr};
-  PgConnPtr c(PQconnectdbParams(keys, vals, 1));
-  if (PQstatus(c.get()) != CONNECTION_OK) {
-    throw DbConnectError("cannot connect to the database: " + one_line(PQerrorMessage(c.get())));
-  }
-  PQsetNoticeReceiver(c.get(), &PgSink::on_notice, this);
+  PgConnPtr c = connect_writer(opts_.conninfo, opts_.application_name, &PgSink::on_notice, this);
   int previous_pid = backend_pid_;
   conn_ = std::move(c);
   backend_pid_ = PQbackendPID(conn_.get());
   try {
-    // A batch is dropped from memory once COMMIT returns, so that commit must
-    // survive a server crash even where the server runs with
-    // synchronous_commit = off (found by test_faults_serial_pg_restart: an
-    // immediate restart lost acknowledged batches).
-    query(conn_.get(), "SET synchronous_commit = on", {}, "cannot set synchronous_commit");
-    check_database();
+    can_declare_coverage_ = check_writer(conn_.get());
     if (!first && previous_pid != 0) {
       // Our previous session may outlive the broken connection (a network
       // cut rather than a server restart) and still hold the lease; it is
       // ours to end.
-      std::string pid = std::to_string(previous_pid);
-      PgResultPtr r(PQexecParams(conn_.get(),
-                                 "SELECT pg_terminate_backend(l.pid, 5000) FROM pg_locks l "
-                                 "WHERE l.pid = $1::int AND l.locktype = 'advisory' AND l.granted "
-                                 "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                                 1, nullptr, std::vector<const char*>{pid.c_str()}.data(), nullptr, nullptr, 0));
-      if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) > 0)
-        log_.warn("ended this loader's previous session (pid " + pid + "), which still held the stream's lease");
+      if (end_previous_session(conn_.get(), previous_pid))
+        log_.warn("ended this loader's previous session (pid " + std::to_string(previous_pid) +
+                  "), which still held the stream's lease");
     }
     take_lease(first);
     // The landing partitions of this moment, before the first COPY needs
@@ -207,75 +84,6 @@ void PgSink::connect(bool first) {
   }
 }
 
-void PgSink::check_database() {
-  PGconn* c = conn_.get();
-  PgResultPtr r = query(c,
-                        "SELECT current_database(), quote_ident(current_user), "
-                        "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pulse')",
-                        {}, "cannot inspect the database");
-  std::string db = PQgetvalue(r.get(), 0, 0);
-  std::string role = PQgetvalue(r.get(), 0, 1);
-  if (std::string(PQgetvalue(r.get(), 0, 2)) != "t") {
-    throw DbError("the pulse extension is not installed in database \"" + db + "\": run CREATE EXTENSION pulse in database " + db, "", kExitUsage);
-  }
-  // What a loader does: INSERT into landing and rejects, SELECT its
-  // checkpoint, EXECUTE apply_batch (role pulse_writer has exactly that).
-  // Looked up by catalog so that a missing USAGE on the schema is a "no",
-  // not an error.
-  PgResultPtr p = query(c,
-                        "SELECT coalesce(bool_and(ok), false) FROM ("
-                        " SELECT has_schema_privilege(n.oid, 'USAGE') AS ok FROM pg_namespace n WHERE n.nspname = 'pulse'"
-                        " UNION ALL"
-                        " SELECT has_table_privilege(k.oid, CASE k.relname WHEN 'checkpoints' THEN 'SELECT' ELSE 'INSERT' END)"
-                        "   FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace"
-                        "  WHERE n.nspname = 'pulse' AND k.relname IN ('landing', 'rejects', 'checkpoints')"
-                        " UNION ALL"
-                        " SELECT has_function_privilege(f.oid, 'EXECUTE')"
-                        "   FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace"
-                        "  WHERE n.nspname = 'pulse' AND f.proname = 'apply_batch'"
-                        " UNION ALL SELECT false WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'pulse')"
-                        ") privileges",
-                        {}, "cannot check the role's privileges");
-  if (std::string(PQgetvalue(p.get(), 0, 0)) != "t") {
-    throw DbError("role " + role + " may not load into pulse in database " + db + ": role " + role +
-                      " needs pulse_writer: GRANT pulse_writer TO " + role,
-                  "42501", kExitUsage);
-  }
-  PgResultPtr cov = query(c,
-                          "SELECT coalesce(bool_or(has_function_privilege(f.oid, 'EXECUTE')), false)"
-                          "  FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace"
-                          " WHERE n.nspname = 'pulse' AND f.proname = 'declare_coverage'",
-                          {}, "cannot check for pulse.declare_coverage");
-  can_declare_coverage_ = std::string(PQgetvalue(cov.get(), 0, 0)) == "t";
-}
-
-std::string PgSink::describe_holder(int* pid) {
-  *pid = 0;
-  PgResultPtr r = query(conn_.get(),
-                        "SELECT l.pid, a.usename, a.application_name, a.client_addr, a.backend_start"
-                        "  FROM (SELECT hashtextextended('pulse.stream:' || $1, 0) AS k) key,"
-                        "       pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
-                        " WHERE l.locktype = 'advisory' AND l.granted"
-                        "   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                        "   AND l.classid = ((key.k >> 32) & 4294967295)::oid AND l.objid = (key.k & 4294967295)::oid"
-                        "   AND l.objsubid = 1"
-                        " LIMIT 1",
-                        {stream_.c_str()}, "cannot look up the holder of the stream");
-  if (PQntuples(r.get()) == 0) return "a session that has just ended";
-  *pid = std::atoi(PQgetvalue(r.get(), 0, 0));
-  std::string out = "pid " + std::string(PQgetvalue(r.get(), 0, 0));
-  std::vector<std::string> parts;
-  if (!PQgetisnull(r.get(), 0, 1)) parts.push_back("user " + std::string(PQgetvalue(r.get(), 0, 1)));
-  if (!PQgetisnull(r.get(), 0, 2) && *PQgetvalue(r.get(), 0, 2))
-    parts.push_back("application \"" + std::string(PQgetvalue(r.get(), 0, 2)) + "\"");
-  if (!PQgetisnull(r.get(), 0, 3)) parts.push_back("client " + std::string(PQgetvalue(r.get(), 0, 3)));
-  else if (!PQgetisnull(r.get(), 0, 4)) parts.push_back("client local socket");
-  if (!PQgetisnull(r.get(), 0, 4)) parts.push_back("connected since " + std::string(PQgetvalue(r.get(), 0, 4)));
-  for (size_t i = 0; i < parts.size(); ++i) out += (i == 0 ? " (" : ", ") + parts[i];
-  if (!parts.empty()) out += ")";
-  return out;
-}
-
 void PgSink::take_lease(bool first) {
   // At start, a holder may be the session of a loader of this stream that
   // was just killed (kill -9, then a restart): its backend ends once it
@@ -288,7 +96,7 @@ void PgSink::take_lease(bool first) {
         sleep_unless(Millis(100), stop_requested()))
       continue;
     int holder_pid = 0;
-    std::string holder = describe_holder(&holder_pid);
+    std::string holder = describe_stream_holder(conn_.get(), stream_, &holder_pid);
     if (holder_pid == 0 && attempt < 5) continue;  // released between the two queries
     if (first && opts_.wait_for_stream) {
       log_.log("info", "waiting for stream \"" + stream_ + "\": it is being loaded by " + holder,
@@ -353,7 +161,7 @@ void PgSink::wait_for_lease() {
       throw DbError("cannot wait for the stream's lease: " + err, st);
     }
     int holder_pid = 0;
-    std::string holder = describe_holder(&holder_pid);
+    std::string holder = describe_stream_holder(conn_.get(), stream_, &holder_pid);
     long long waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
     log_.log("info", "still waiting for stream \"" + stream_ + "\": it is being loaded by " + holder,
              {{"stream", stream_}, {"waited_s", std::to_string(waited)}});
@@ -362,44 +170,11 @@ void PgSink::wait_for_lease() {
   log_.log("info", "got stream \"" + stream_ + "\" after waiting", {{"stream", stream_}});
 }
 
-bool PgSink::committed(const std::string& xid) {
-  PgResultPtr r = query(conn_.get(), "SELECT pg_xact_status($1::xid8)", {xid.c_str()},
-                        "cannot ask whether the last batch committed");
-  return !PQgetisnull(r.get(), 0, 0) && std::string(PQgetvalue(r.get(), 0, 0)) == "committed";
-}
-
-std::optional<CheckpointRow> PgSink::read_checkpoint() {
-  PgResultPtr r = query(conn_.get(), "SELECT batch_id, position::text FROM pulse.checkpoints WHERE stream = $1",
-                        {stream_.c_str()}, "cannot read the checkpoint");
-  if (PQntuples(r.get()) == 0) return std::nullopt;
-  CheckpointRow row;
-  row.batch_id = std::stoll(PQgetvalue(r.get(), 0, 0));
-  row.position = PQgetvalue(r.get(), 0, 1);
-  return row;
-}
-
 bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCounts& out, std::string& err,
                        std::string& sqlstate) {
   PGconn* c = conn_.get();
   std::string id = std::to_string(batch_id);
-  std::string landing, rejects;
   int64_t loader_rejects = 0;
-  std::string stream_esc;
-  copy_text_escape(stream_, stream_esc);
-  auto add_reject = [&](const Record& r, const std::string& reason) {
-    ++loader_rejects;
-    rejects += stream_esc;
-    rejects += '\t';
-    rejects += id;
-    rejects += '\t';
-    if (r.format.empty()) rejects += "\\N";
-    else copy_text_escape(r.format, rejects);
-    rejects += '\t';
-    copy_bytea_hex(r.payload, rejects);
-    rejects += '\t';
-    copy_text_escape(reason, rejects);
-    rejects += '\n';
-  };
   commit_xid_.clear();
   already_applied_notice_ = false;
   if (!exec_ok(c, "BEGIN", err, sqlstate)) return false;
@@ -407,101 +182,23 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
     PgResultPtr rb(PQexec(c, "ROLLBACK"));
     return false;
   };
-  int seq = 0;
-  for (const auto& r : b.records) {
-    ++seq;
-    if (!r.reject_reason.empty()) {
-      add_reject(r, r.reject_reason);
-      continue;
-    }
-    if (!isolate) {
-      landing += stream_esc;
-      landing += '\t';
-      copy_text_escape(r.format, landing);
-      landing += '\t';
-      landing += id;
-      landing += '\t';
-      landing += std::to_string(seq);
-      landing += '\t';
-      copy_text_escape(r.payload, landing);
-      landing += '\n';
-      continue;
-    }
-    // Isolating mode (after COPY failed on a value): one row at a time under
-    // a savepoint, so the record jsonb refuses becomes a reject and the rest
-    // of the batch still lands.
-    if (!exec_ok(c, "SAVEPOINT pulse_record", err, sqlstate)) return fail();
-    std::string seq_s = std::to_string(seq);
-    const char* params[5] = {stream_.c_str(), r.format.c_str(), id.c_str(), seq_s.c_str(), r.payload.c_str()};
-    PgResultPtr ins(PQexecParams(c,
-                                 "INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) "
-                                 "VALUES ($1, $2, $3::bigint, $4::integer, $5::jsonb)",
-                                 5, nullptr, params, nullptr, nullptr, 0));
-    if (!ins || PQresultStatus(ins.get()) != PGRES_COMMAND_OK) {
-      std::string st;
-      std::string msg = result_error(c, ins.get(), &st);
-      if (st.rfind("22", 0) != 0 && st.rfind("54", 0) != 0) {
-        err = msg;
-        sqlstate = st;
-        return fail();
-      }
-      // ROLLBACK TO keeps the savepoint open; release it too, so that what
-      // follows (apply_batch's checkpoint update, which the applied-check
-      // below recognises by the top-level transaction id) runs at top level.
-      if (!exec_ok(c, "ROLLBACK TO SAVEPOINT pulse_record", err, sqlstate) ||
-          !exec_ok(c, "RELEASE SAVEPOINT pulse_record", err, sqlstate))
-        return fail();
-      add_reject(r, "PostgreSQL refused the record as jsonb: " + msg);
-    } else if (!exec_ok(c, "RELEASE SAVEPOINT pulse_record", err, sqlstate)) {
-      return fail();
-    }
-  }
-  if (!landing.empty() &&
-      !copy_in(c, "COPY pulse.landing (stream, format, batch_id, seq, payload) FROM STDIN", landing, err, sqlstate))
+  if (!send_batch_rows(c, stream_, batch_id, b.records, isolate, &loader_rejects, nullptr, err, sqlstate))
     return fail();
-  if (!rejects.empty() &&
-      !copy_in(c, "COPY pulse.rejects (stream, batch_id, format, raw, reason) FROM STDIN", rejects, err, sqlstate))
-    return fail();
-  const char* params[3] = {stream_.c_str(), id.c_str(), b.checkpoint.c_str()};
-  PgResultPtr r(PQexecParams(
-      c, "SELECT inserted, updated, unchanged, rejected FROM pulse.apply_batch($1, $2::bigint, $3::jsonb)", 3,
-      nullptr, params, nullptr, nullptr, 0));
-  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
-    err = result_error(c, r.get(), &sqlstate);
-    return fail();
-  }
-  out.inserted = std::stoll(PQgetvalue(r.get(), 0, 0));
-  out.updated = std::stoll(PQgetvalue(r.get(), 0, 1));
-  out.unchanged = std::stoll(PQgetvalue(r.get(), 0, 2));
-  out.rejected = std::stoll(PQgetvalue(r.get(), 0, 3)) + loader_rejects;
-  r.reset();
-  // Did apply_batch apply this batch? It did iff it moved the stream's
-  // checkpoint to this batch id in this very transaction (the row version we
-  // see is ours). When the checkpoint was already at or past this id it does
+  std::string at;
+  ApplyOutcome applied =
+      apply_batch_checked(c, stream_, batch_id, b.checkpoint, already_applied_notice_, out, &at, &commit_xid_, err, sqlstate);
+  if (applied == ApplyOutcome::kFailed) return fail();
+  out.rejected += loader_rejects;
+  // When the checkpoint was already at or past this id apply_batch does
   // nothing and returns zeros (and says "already applied" in a NOTICE):
-  // another writer loaded the stream under our feet. Zero counts alone prove
-  // nothing (a batch of rejects only, or a checkpoint-only batch, applies
-  // with zeros too).
-  PgResultPtr v(PQexecParams(c,
-                             "SELECT c.batch_id, c.xmin = pg_current_xact_id()::xid, pg_current_xact_id()::text "
-                             "FROM pulse.checkpoints c WHERE c.stream = $1",
-                             1, nullptr, params, nullptr, nullptr, 0));
-  if (!v || PQresultStatus(v.get()) != PGRES_TUPLES_OK) {
-    err = result_error(c, v.get(), &sqlstate);
-    return fail();
-  }
-  bool applied = PQntuples(v.get()) == 1 && std::stoll(PQgetvalue(v.get(), 0, 0)) == batch_id &&
-                 std::string(PQgetvalue(v.get(), 0, 1)) == "t" && !already_applied_notice_;
-  if (!applied) {
-    std::string at = PQntuples(v.get()) == 1 ? PQgetvalue(v.get(), 0, 0) : "none";
+  // another writer loaded the stream under our feet.
+  if (applied == ApplyOutcome::kNotApplied) {
     fail();
     throw DbError("batch " + id + " of stream \"" + stream_ +
                   "\" was not applied: pulse.apply_batch found the stream's checkpoint already at batch " + at +
                   ", so another writer loaded this stream meanwhile; nothing of this batch was committed "
                   "(no landing rows kept, none deleted); stopping");
   }
-  commit_xid_ = PQgetvalue(v.get(), 0, 2);
-  v.reset();
   // The event time this batch completes, in its own transaction: coverage
   // is never recorded without the rows it vouches for. Bounds are whole
   // milliseconds added to the epoch (no double on the way).
@@ -541,9 +238,9 @@ ApplyCounts PgSink::write(const Batch& b) {
         std::optional<CheckpointRow> cp;
         bool ours = false;
         try {
-          cp = read_checkpoint();
+          cp = read_checkpoint(conn_.get(), stream_);
           int64_t at = cp ? cp->batch_id : 0;
-          ours = at == batch_id && !commit_xid_.empty() && committed(commit_xid_);
+          ours = at == batch_id && !commit_xid_.empty() && xact_committed(conn_.get(), commit_xid_);
         } catch (const DbConnectError& e) {  // lost again: back off, reconnect
           log_.warn(std::string(e.what()) + " (retrying)");
           conn_.reset();
@@ -567,10 +264,10 @@ ApplyCounts PgSink::write(const Batch& b) {
         next_batch_id_ = batch_id + 1;
         return counts;
       }
+      TxnFailure f = classify_failure(conn_.get(), sqlstate);
       // A value the scanner let through but PostgreSQL refuses (a number
       // beyond numeric's range, say): redo the batch record by record.
-      bool data_error = sqlstate.rfind("22", 0) == 0 || sqlstate.rfind("54", 0) == 0;
-      if (data_error && !isolate && PQstatus(conn_.get()) == CONNECTION_OK) {
+      if (f.data_error && !isolate) {
         log_.warn("batch " + std::to_string(batch_id) + ": " + err + "; retrying record by record");
         isolate = true;
         continue;
@@ -578,7 +275,7 @@ ApplyCounts PgSink::write(const Batch& b) {
       // No partition of pulse.landing for this moment: maintenance has not
       // premade it (no preloaded worker and no pg_cron, or a server clock far
       // ahead). Create the current ones (pulse_writer may) and retry once.
-      if (sqlstate == "23514" && !made_landing && PQstatus(conn_.get()) == CONNECTION_OK) {
+      if (f.no_partition && !made_landing) {
         made_landing = true;
         PgResultPtr made(PQexec(conn_.get(), kEnsureLandingSql));
         if (made && PQresultStatus(made.get()) == PGRES_TUPLES_OK) {
@@ -587,17 +284,11 @@ ApplyCounts PgSink::write(const Batch& b) {
         }
         log_.warn("could not create landing partitions: " + result_error(conn_.get(), made.get(), nullptr));
       }
-      // An error without a SQLSTATE came from libpq, not the server: the
-      // connection is gone even when PQstatus still says OK (a write that hit
-      // a closed socket mid-COPY is only noticed later; found by
-      // test_faults_serial_pg_restart_stream).
-      bool broken = PQstatus(conn_.get()) != CONNECTION_OK || sqlstate.empty() || sqlstate.rfind("08", 0) == 0 ||
-                    sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
-      bool retryable = broken || sqlstate == "40001" || sqlstate == "40P01";
+      bool broken = f.broken;
+      bool retryable = f.retryable;
       // Missing rights or a missing extension: say what to do (exit 2)
       // rather than the raw error, when that is the cause.
-      if (!broken && (sqlstate == "42501" || sqlstate == "3F000" || sqlstate == "42883" || sqlstate == "42P01"))
-        check_database();
+      if (f.rights) check_writer(conn_.get());
       if (!retryable) throw DbError("batch " + std::to_string(batch_id) + " failed: " + err, sqlstate);
       uncertain = uncertain || broken;
       log_.warn("database error, will retry batch " + std::to_string(batch_id) + ": " + err);

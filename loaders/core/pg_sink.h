@@ -11,8 +11,6 @@
 // holder) or waits for it (--wait-for-stream).
 #pragma once
 
-#include <libpq-fe.h>
-
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -22,57 +20,15 @@
 
 #include "core/batch.h"
 #include "core/log.h"
+#include "core/pg_write.h"
 
 namespace pulse::load {
-
-struct PgConnDeleter {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-struct PgResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
-using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
-
-// A database failure that ends the run: exit code 4, or 2 for a
-// configuration problem (no extension, missing privileges, the stream's
-// lease held by another loader).
-class DbError : public std::runtime_error {
- public:
-  DbError(const std::string& msg, std::string sqlstate = "", int exit_code = 4)
-      : std::runtime_error(msg), sqlstate(std::move(sqlstate)), exit_code(exit_code) {}
-  std::string sqlstate;
-  int exit_code;
-};
-
-// No connection could be made, or it broke during set-up: write() reconnects
-// and retries after these; every other DbError ends the run.
-class DbConnectError : public DbError {
- public:
-  using DbError::DbError;
-};
 
 // SIGINT/SIGTERM arrived while waiting for the stream's lease; nothing was
 // loaded.
 class StoppedWaiting : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-// The SQL of the stream lease. The extension's SQL uses the same key, so
-// these strings must not change.
-inline constexpr const char* kLeaseTrySql = "SELECT pg_try_advisory_lock(hashtextextended('pulse.stream:' || $1, 0))";
-inline constexpr const char* kLeaseWaitSql = "SELECT pg_advisory_lock(hashtextextended('pulse.stream:' || $1, 0))";
-
-// Appends `s` to `out` escaped for COPY's text format (backslash, newline,
-// carriage return, tab).
-void copy_text_escape(std::string_view s, std::string& out);
-// Appends `bytes` as a COPY text field of a bytea column (\\x hex).
-void copy_bytea_hex(std::string_view bytes, std::string& out);
-
-struct CheckpointRow {
-  int64_t batch_id = 0;
-  std::string position = "{}";  // jsonb as text
 };
 
 struct SinkOptions {
@@ -100,19 +56,11 @@ class PgSink : public Sink {
   // first: at start (may wait for the lease); otherwise a reconnect, which
   // must get the lease at once.
   void connect(bool first);
-  // Exit-2 DbErrors for a database without the extension and for a role
-  // that may not load (no pulse_writer).
-  void check_database();
   void take_lease(bool first);
   void wait_for_lease();
-  // The session holding the stream's lease, in words; its pid in *pid (0
-  // when none holds it any more).
-  std::string describe_holder(int* pid);
-  bool committed(const std::string& xid);
   static void on_notice(void* self, const PGresult* res);
   bool try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCounts& out, std::string& err,
                  std::string& sqlstate);
-  std::optional<CheckpointRow> read_checkpoint();
   PgConnPtr conn_;
   SinkOptions opts_;
   std::string stream_;

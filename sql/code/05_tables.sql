@@ -85,3 +85,8 @@ SELECT pg_catalog.pg_extension_config_dump('pulse_internal.landing_pos', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.coverage', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.rollups', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('pulse.panes', '');
+-- Ingest tokens and idempotency keys survive a dump and restore (a restored
+-- gateway keeps accepting the same tokens and answering retries the same).
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.ingest_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.ingest_tokens_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.ingest_keys', '');

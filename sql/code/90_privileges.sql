@@ -6,6 +6,8 @@
 --                 through apply_batch, create partitions of what they load.
 --   pulse_reader: BI tools; read the public tables and views, call the
 --                 analytics.
+--   pulse_gateway: pulse-gateway; a pulse_writer that also reads the
+--                 ingest tokens' hashes and keeps idempotency keys.
 -- Roles are cluster-wide and outlive the extension: made only when missing.
 -- CREATE EXTENSION running at once in two databases may both find a role
 -- missing; the loser of that race takes the winner's.
@@ -13,7 +15,7 @@ DO $$
 DECLARE
   r text;
 BEGIN
-  FOREACH r IN ARRAY ARRAY['pulse_writer', 'pulse_reader'] LOOP
+  FOREACH r IN ARRAY ARRAY['pulse_writer', 'pulse_reader', 'pulse_gateway'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
       BEGIN
         EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
@@ -22,12 +24,19 @@ BEGIN
       END;
     END IF;
   END LOOP;
+  -- Granted once (a second GRANT would only say it is there already).
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                  WHERE m.roleid = 'pulse_writer'::regrole AND m.member = 'pulse_gateway'::regrole) THEN
+    GRANT pulse_writer TO pulse_gateway;
+  END IF;
 END $$;
 
 GRANT USAGE ON SCHEMA pulse TO pulse_writer, pulse_reader;
 
--- Readers see every public table and view.
+-- Readers see every public table and view (but the list of ingest tokens,
+-- which is the administrators').
 GRANT SELECT ON ALL TABLES IN SCHEMA pulse TO pulse_reader;
+REVOKE ALL ON pulse.ingest_tokens FROM pulse_reader;
 
 -- Loaders.
 GRANT SELECT, INSERT ON pulse.landing TO pulse_writer;
@@ -45,8 +54,12 @@ REVOKE ALL ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
                        pulse.partition_by_time(regclass, name, interval, integer, interval, name[], interval),
                        pulse.run_maintenance(regclass),
                        pulse.declare_coverage(text, text, tstzrange),
-                       pulse.distribute(integer)
+                       pulse.distribute(integer),
+                       pulse.create_ingest_token(text),
+                       pulse.revoke_ingest_token(bigint)
   FROM PUBLIC;
+-- Ingest tokens are made and revoked by the extension's owner (or whom an
+-- administrator grants EXECUTE): a token is a right to write a stream.
 GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
                           pulse.declare_coverage(text, text, tstzrange),
                           pulse.ensure_partitions(regclass, timestamptz, timestamptz)
@@ -58,7 +71,11 @@ GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
 -- rolling_correlation and hop; the view pulse.partitions): those only read
 -- the catalog, check arguments, or run the statement the caller could run.
 GRANT USAGE ON SCHEMA pulse_internal TO PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA pulse_internal FROM PUBLIC, pulse_writer, pulse_reader;
+REVOKE ALL ON ALL TABLES IN SCHEMA pulse_internal FROM PUBLIC, pulse_writer, pulse_reader, pulse_gateway;
+-- The gateway checks tokens against their hashes and keeps the answers of
+-- requests with an Idempotency-Key (deleting expired ones).
+GRANT SELECT (stream, hash, revoked_at) ON pulse_internal.ingest_tokens TO pulse_gateway;
+GRANT SELECT, INSERT, DELETE ON pulse_internal.ingest_keys TO pulse_gateway;
 -- The position of each landing record is drawn by the writer's INSERT or COPY.
 GRANT USAGE ON SEQUENCE pulse_internal.landing_pos TO pulse_writer;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pulse_internal FROM PUBLIC;

@@ -197,3 +197,26 @@ CREATE TYPE pulse.activity_bucket AS (
 CREATE TYPE pulse.rolling_correlation_bucket AS (bucket timestamptz, tweets bigint, volume numeric, corr float8);
 -- Rows of pulse.hashtag_sentiment.
 CREATE TYPE pulse.hashtag_sentiment_bucket AS (bucket timestamptz, hashtag text, tweets bigint, sentiment float8);
+
+-- HTTP ingest (0.2.0, pulse-gateway): per-stream bearer tokens, kept only
+-- as SHA-256 hashes, and the answers to requests sent with an
+-- Idempotency-Key, stored in the transaction of their records.
+CREATE TABLE pulse_internal.ingest_tokens (
+  id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  stream     text        NOT NULL,
+  hash       bytea       NOT NULL UNIQUE,
+  prefix     text        NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by name        NOT NULL,
+  revoked_at timestamptz
+);
+CREATE TABLE pulse_internal.ingest_keys (
+  stream      text        NOT NULL,
+  key         text        NOT NULL,
+  fingerprint bytea       NOT NULL,
+  response    text        NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  expires_at  timestamptz NOT NULL,
+  PRIMARY KEY (stream, key)
+);
+CREATE INDEX ingest_keys_expires_idx ON pulse_internal.ingest_keys (expires_at);

@@ -3,14 +3,14 @@
 # and runs each for a fixed time, starting from the kept corpus in
 # tests/fuzz/corpus/<target>/ (new inputs go to a scratch folder, so the kept
 # corpus stays small; copy an input there by hand when it earns its place).
-#   tests/fuzz/run.sh SECONDS [TARGET...]    (targets: json_scan framing candle_parse)
+#   tests/fuzz/run.sh SECONDS [TARGET...]    (targets: json_scan framing candle_parse gateway_request)
 # Needs clang-14 and libclang-rt-14-dev. Exit 1 when a target finds a crash
 # (the input is left in the scratch folder, named crash-*).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:?usage: run.sh SECONDS [TARGET...]}; shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json_scan framing candle_parse)
+[ ${#targets[@]} -gt 0 ] || targets=(json_scan framing candle_parse gateway_request)
 cxx=${PULSE_FUZZ_CXX:-clang++-14}
 out=${PULSE_FUZZ_DIR:-${PULSE_BUILD_DIR:-$src/build}/fuzz}
 mkdir -p "$out"
@@ -19,6 +19,9 @@ for t in "${targets[@]}"; do
   case $t in
     json_scan) sources=("$src/loaders/core/json_scan.cpp"); libs=$(pkg-config --libs jansson) ;;
     framing) sources=("$src/loaders/core/framing.cpp"); libs="" ;;
+    gateway_request) sources=("$src/loaders/gateway/request.cpp" "$src/loaders/core/framing.cpp"
+                              "$src/loaders/core/json_scan.cpp" "$src/loaders/core/jsonb_text.cpp")
+                     libs=$(pkg-config --libs jansson) ;;
     candle_parse) sources=("$src"/loaders/core/*.cpp "$src"/loaders/sources/*.cpp)
                   libs="$(pkg-config --libs libcurl jansson libpq) -lpthread" ;;
     *) echo "unknown target $t"; exit 2 ;;

@@ -9,7 +9,13 @@ start_server() {
   rm -f "$work/port"
   python3 "$src/tests/replay/server.py" --port-file "$work/port" "$@" >"$work/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+  # Up to 30 s: with PULSE_REPLAY_UPBIT_COPIES=100 it builds its data first,
+  # which took 5.5 s on a loaded 2-core machine.
+  for _ in $(seq 600); do
+    [ -s "$work/port" ] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.05
+  done
   [ -s "$work/port" ] || { cat "$work/server.log"; fail "replay server did not start"; }
   api="http://127.0.0.1:$(cat "$work/port")"
 }
