@@ -105,9 +105,10 @@ int run_loader(const Options& opts, const std::string& default_stream,
                const std::function<void(RunContext&)>& source) {
   Logger log(log_format_from(opts), opts.has("quiet"));
   BatchLimits limits;
-  limits.rows = size_t(opts.get_int("batch-rows", 5000, 1, 10000000));
-  limits.bytes = size_t(opts.get_int("batch-bytes", 8 << 20, 1, 1LL << 34));
-  limits.interval = Millis(opts.get_int("flush-interval", 1000, 1, 86400000));
+  // Defaults: the flag table in cli.cpp (what --help shows).
+  limits.rows = size_t(opts.get_int("batch-rows", 1, 10000000));
+  limits.bytes = size_t(opts.get_int("batch-bytes", 1, 1LL << 34));
+  limits.interval = Millis(opts.get_int("flush-interval", 1, 86400000));
   std::string stream = opts.get_or("stream", default_stream);
   if (stream.empty()) throw UsageError("--stream must not be empty");
 

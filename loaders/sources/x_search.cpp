@@ -111,7 +111,7 @@ std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, cons
 }
 
 void run_tweet_search(RunContext& ctx) {
-  std::string token = x::bearer_token();
+  std::string token = x::bearer_token(ctx.opts);
   std::string query = ctx.opts.get_or("query", "");
   HttpClient http(HttpOptions{ctx.opts.has("insecure")});
   std::optional<std::string> since = x::checkpoint_since_id(ctx.checkpoint);

@@ -220,7 +220,7 @@ class Watchdog {
 }  // namespace
 
 void run_tweet_stream(RunContext& ctx) {
-  std::string token = x::bearer_token();
+  std::string token = x::bearer_token(ctx.opts);
   bool insecure = ctx.opts.has("insecure");
   HttpClient api(HttpOptions{insecure});
   if (auto q = ctx.opts.get("query")) ensure_rule(ctx, api, token, *q);
