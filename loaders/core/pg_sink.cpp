@@ -14,6 +14,7 @@
 
 #include "core/backoff.h"
 #include "core/cli.h"
+#include "core/version.h"
 
 namespace pulse::load {
 namespace {
@@ -211,12 +212,25 @@ void PgSink::check_database() {
   PGconn* c = conn_.get();
   PgResultPtr r = query(c,
                         "SELECT current_database(), quote_ident(current_user), "
-                        "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pulse')",
+                        "(SELECT extversion FROM pg_extension WHERE extname = 'pulse')",
                         {}, "cannot inspect the database");
   std::string db = PQgetvalue(r.get(), 0, 0);
   std::string role = PQgetvalue(r.get(), 0, 1);
-  if (std::string(PQgetvalue(r.get(), 0, 2)) != "t") {
+  if (PQgetisnull(r.get(), 0, 2)) {
     throw DbError("the pulse extension is not installed in database \"" + db + "\": run CREATE EXTENSION pulse in database " + db, "", kExitUsage);
+  }
+  // This loader speaks to the extension of its own release; another
+  // version's apply_batch and coverage may differ, so say which one to get
+  // instead of loading half-right.
+  std::string installed = PQgetvalue(r.get(), 0, 2);
+  if (installed != kPulseVersion) {
+    std::string fix = compare_versions(installed, kPulseVersion) < 0
+                          ? "run ALTER EXTENSION pulse UPDATE TO '" + std::string(kPulseVersion) + "' in database " + db +
+                                " (as its owner; install pulse " + kPulseVersion + " on the server first)"
+                          : "use pulse-load " + installed + " (from the release of the installed extension)";
+    throw DbError("database \"" + db + "\" has the pulse extension " + installed + ", but this pulse-load " +
+                      kPulseVersion + " needs " + kPulseVersion + ": " + fix,
+                  "", kExitUsage);
   }
   // What a loader does: INSERT into landing and rejects, SELECT its
   // checkpoint, EXECUTE apply_batch (role pulse_writer has exactly that).
