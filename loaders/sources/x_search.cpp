@@ -74,6 +74,7 @@ std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, cons
       if (!window_end) window_end = (clock->replay() ? clock->now() : asked_at) - x::kSearchLagMs;
     }
     ++pages;
+    ctx.progress.add_page();
     next_token.reset();
     std::string body = std::move(resp->body);
     try {
