@@ -219,11 +219,13 @@ void PgSink::check_database() {
   if (PQgetisnull(r.get(), 0, 2)) {
     throw DbError("the pulse extension is not installed in database \"" + db + "\": run CREATE EXTENSION pulse in database " + db, "", kExitUsage);
   }
-  // This loader speaks to the extension of its own release; another
-  // version's apply_batch and coverage may differ, so say which one to get
-  // instead of loading half-right.
+  // This loader speaks to the extension of its own release, and to the
+  // older ones it knows (loading without what came later); with any other
+  // version, whose apply_batch and coverage may differ, it says which one to
+  // get instead of loading half-right.
   std::string installed = PQgetvalue(r.get(), 0, 2);
-  if (installed != kPulseVersion) {
+  bool older_loadable = is_older_loadable(installed);
+  if (installed != kPulseVersion && !older_loadable) {
     std::string fix = compare_versions(installed, kPulseVersion) < 0
                           ? "run ALTER EXTENSION pulse UPDATE TO '" + std::string(kPulseVersion) + "' in database " + db +
                                 " (as its owner; install pulse " + kPulseVersion + " on the server first)"
@@ -261,6 +263,14 @@ void PgSink::check_database() {
                           " WHERE n.nspname = 'pulse' AND f.proname = 'declare_coverage'",
                           {}, "cannot check for pulse.declare_coverage");
   can_declare_coverage_ = std::string(PQgetvalue(cov.get(), 0, 0)) == "t";
+  if (older_loadable && !said_older_extension_) {  // once, not at every reconnect
+    said_older_extension_ = true;
+    said_no_coverage_ = !can_declare_coverage_;
+    log_.warn("database \"" + db + "\" has the pulse extension " + installed + ", older than this pulse-load's " +
+              kPulseVersion + ": it loads, but " + (can_declare_coverage_ ? "" : "this load records no coverage and ") +
+              "the extension lacks what came since; run ALTER EXTENSION pulse UPDATE TO '" + kPulseVersion +
+              "' in database " + db);
+  }
 }
 
 std::string PgSink::describe_holder(int* pid) {

@@ -16,10 +16,20 @@ std::string version_text() {
   const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
   std::string s = std::string("pulse-load ") + kPulseVersion + "\n";
   s += std::string("needs the pulse extension ") + kPulseVersion + " in the database (CREATE EXTENSION pulse, or\n" +
-       "ALTER EXTENSION pulse UPDATE TO '" + kPulseVersion + "' where an older one is installed)\n";
+       "ALTER EXTENSION pulse UPDATE TO '" + kPulseVersion + "' where an older one is installed)";
+  std::string older;
+  for (const char* v : kOlderLoadableVersions) older += std::string(older.empty() ? "" : ", ") + v;
+  if (!older.empty()) s += ";\nstill loads into " + older + " without what came later (coverage)";
+  s += "\n";
   s += "libpq " + libpq + ", libcurl " + (curl && curl->version ? curl->version : "?") + " (" +
        (curl && curl->ssl_version ? curl->ssl_version : "no TLS") + "), jansson " + JANSSON_VERSION + "\n";
   return s;
+}
+
+bool is_older_loadable(const std::string& extension_version) {
+  for (const char* v : kOlderLoadableVersions)
+    if (extension_version == v) return true;
+  return false;
 }
 
 namespace {

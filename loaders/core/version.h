@@ -13,6 +13,12 @@ namespace pulse::load {
 
 inline constexpr const char* kPulseVersion = PULSE_VERSION;
 
+// Older extension versions this loader still loads into, without what came
+// later (0.1.0 has no pulse.declare_coverage: such a load records no
+// coverage). Any other version than these and kPulseVersion is refused.
+inline constexpr const char* kOlderLoadableVersions[] = {"0.1.0"};
+bool is_older_loadable(const std::string& extension_version);
+
 // `pulse-load --version`: its version, the extension version it needs, and
 // the libpq, libcurl and jansson it runs with.
 std::string version_text();
