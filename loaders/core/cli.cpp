@@ -19,9 +19,14 @@ namespace pulse::load {
 namespace {
 
 const FlagGroup kDatabaseGroup = {
-    "database and stream",
+    "database",
     {
         {"db", "CONNINFO", "", "libpq connection string or URI (default: the PG* variables, service file and .pgpass)"},
+    }};
+
+const FlagGroup kStreamGroup = {
+    "stream and batches",
+    {
         {"stream", "NAME", "",
          "checkpoint name (default: derived from the source; for --file it includes the file's identity, stdin is "
          "\"<source>:stdin\"); a stream is loaded by one pulse-load at a time, a second one exits 2 naming "
@@ -95,7 +100,7 @@ const std::vector<CommandDef>& command_table() {
             "replay a saved response (or one response a line) instead of calling the API; - is stdin"},
            {"covers", "FROM..UNTIL|none", "", kCoversHelp},
        },
-       {&kDatabaseGroup, &kHttpGroup, &kOutputGroup},
+       {&kDatabaseGroup, &kStreamGroup, &kHttpGroup, &kOutputGroup},
        "pulse-load candles --exchange upbit --market KRW-BTC --since 2024-05-01 --until 2024-05-02\n"
        "pulse-load candles --exchange binance --market BTCUSDT --follow\n"
        "pulse-load candles --exchange coinone --market KRW-BTC --file saved.json --covers none\n"
@@ -124,7 +129,7 @@ const std::vector<CommandDef>& command_table() {
             "read the bearer token from FILE, which must be owned by this user and not readable by group or others "
             "(chmod 600) (default: the environment)"},
        },
-       {&kDatabaseGroup, &kHttpGroup, &kOutputGroup},
+       {&kDatabaseGroup, &kStreamGroup, &kHttpGroup, &kOutputGroup},
        "PULSE_TWITTER_BEARER_TOKEN=... pulse-load tweets --source stream --query 'bitcoin lang:en'\n"
        "pulse-load tweets --source search --query bitcoin --follow --token-file ~/.config/pulse/x.token\n"
        "pulse-load tweets --source file --file archive.jsonl --covers 2024-03-11..2024-03-12\n"
