@@ -154,7 +154,9 @@ void ProgressReporter::loop(std::chrono::milliseconds tick, bool redraw) {
   std::unique_lock<std::mutex> lock(mu_);
   auto next = started_ + tick;
   while (!cv_.wait_until(lock, next, [this] { return stop_; })) {
-    next += tick;
+    // The next report a tick after this one, not a burst to catch up after
+    // a stall.
+    next = std::max(next + tick, std::chrono::steady_clock::now() + tick / 2);
     lock.unlock();
     ProgressFigures f;
     f.counts = counts_();
