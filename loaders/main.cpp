@@ -1,26 +1,46 @@
-// pulse-load: the CLI entry. Parses flags, then hands over to a source.
-#include <cstdio>
+// pulse-load: the CLI entry. Parses flags (and --config), then hands over to
+// the command's run function.
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/cli.h"
+#include "core/config.h"
 #include "core/source.h"
+#include "core/version.h"
 #include "sources/candles.h"
 #include "sources/tweets.h"
 
 using namespace pulse::load;
 
+namespace {
+
+// Each command of the table in core/cli.cpp and what runs it.
+const std::map<std::string, int (*)(const Options&)>& runners() {
+  static const std::map<std::string, int (*)(const Options&)> r = {
+      {"candles", run_candles},
+      {"tweets", run_tweets},
+  };
+  return r;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    auto opts = parse_args(args);
-    if (!opts) {
-      std::cout << usage_text();
+    Options opts = parse_args(args, read_config_file);
+    if (opts.action == Options::Action::kVersion) {
+      std::cout << version_text();
       return kExitOk;
     }
-    // parse_args accepts no other command.
-    return opts->command == "candles" ? run_candles(*opts) : run_tweets(*opts);
+    if (opts.action == Options::Action::kHelp) {
+      const CommandDef* cmd = find_command(opts.command);
+      std::cout << (cmd ? command_help(*cmd) : usage_text());
+      return kExitOk;
+    }
+    return runners().at(opts.command)(opts);
   } catch (const UsageError& e) {
     std::cerr << "pulse-load: " << e.what() << "\n";
     return kExitUsage;

@@ -4,8 +4,10 @@
 # Only the test command needs these (the dashboard's browser test; fonts
 # because chromium only recommends them and screenshots need text: Liberation
 # for Latin, Noto CJK for the Korean hashtags and texts, Noto Color Emoji for
-# the emoji in tweets, all named in the dashboard's CSS font stack).
-PULSE_TEST_PKGS=(chromium fonts-liberation fonts-noto-cjk fonts-noto-color-emoji)
+# the emoji in tweets, all named in the dashboard's CSS font stack; systemd
+# for systemd-analyze, which checks the units in packaging/systemd/ and works
+# without systemd running as PID 1).
+PULSE_TEST_PKGS=(chromium fonts-liberation fonts-noto-cjk fonts-noto-color-emoji systemd)
 # The Citus suite builds Citus from ../shared/vendor/citus (when present) and
 # needs these headers for it (Kerberos: the server headers include gssapi.h;
 # lz4 and zstd: Citus's columnar compression).

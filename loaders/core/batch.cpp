@@ -149,10 +149,6 @@ void Pipeline::writer_loop() {
     counts_.unchanged += c.unchanged;
     counts_.rejected += c.rejected;
     ++counts_.batches;
-    Counts snapshot = counts_;
-    lock.unlock();
-    log_.progress(snapshot);
-    lock.lock();
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/backoff.h"
 #include "core/cli.h"
+#include "core/version.h"
 
 namespace pulse::load {
 
@@ -61,7 +62,16 @@ void PgSink::connect(bool first) {
   conn_ = std::move(c);
   backend_pid_ = PQbackendPID(conn_.get());
   try {
-    can_declare_coverage_ = check_writer(conn_.get());
+    WriterInfo w = check_writer(conn_.get());
+    can_declare_coverage_ = w.can_declare_coverage;
+    if (w.older && !said_older_extension_) {  // once, not at every reconnect
+      said_older_extension_ = true;
+      said_no_coverage_ = !can_declare_coverage_;
+      log_.warn("database \"" + w.db + "\" has the pulse extension " + w.installed + ", older than this pulse-load's " +
+                kPulseVersion + ": it loads, but " + (can_declare_coverage_ ? "" : "this load records no coverage and ") +
+                "the extension lacks what came since; run ALTER EXTENSION pulse UPDATE TO '" + kPulseVersion +
+                "' in database " + w.db);
+    }
     if (!first && previous_pid != 0) {
       // Our previous session may outlive the broken connection (a network
       // cut rather than a server restart) and still hold the lease; it is

@@ -74,6 +74,7 @@ class PgSink : public Sink {
   // before 0.2.0 has none: the loader then records no coverage, and says so).
   bool can_declare_coverage_ = true;
   bool said_no_coverage_ = false;
+  bool said_older_extension_ = false;  // the extension is an older one this loader still loads into
 };
 
 }  // namespace pulse::load

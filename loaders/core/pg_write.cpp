@@ -2,6 +2,8 @@
 // that both writers send, apply and retry batches the same way.
 #include "core/pg_write.h"
 
+#include "core/version.h"
+
 #include <cstdlib>
 
 #include "core/cli.h"
@@ -120,15 +122,32 @@ PgConnPtr connect_writer(const std::string& conninfo, const std::string& applica
   return c;
 }
 
-bool check_writer(PGconn* c) {
+WriterInfo check_writer(PGconn* c) {
   PgResultPtr r = query(c,
                         "SELECT current_database(), quote_ident(current_user), "
-                        "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pulse')",
+                        "(SELECT extversion FROM pg_extension WHERE extname = 'pulse')",
                         {}, "cannot inspect the database");
-  std::string db = PQgetvalue(r.get(), 0, 0);
+  WriterInfo info;
+  info.db = PQgetvalue(r.get(), 0, 0);
   std::string role = PQgetvalue(r.get(), 0, 1);
-  if (std::string(PQgetvalue(r.get(), 0, 2)) != "t") {
+  const std::string& db = info.db;
+  if (PQgetisnull(r.get(), 0, 2)) {
     throw DbError("the pulse extension is not installed in database \"" + db + "\": run CREATE EXTENSION pulse in database " + db, "", kExitUsage);
+  }
+  // A writer speaks to the extension of its own release, and to the older
+  // ones it knows (loading without what came later); with any other version,
+  // whose apply_batch and coverage may differ, it says which one to get
+  // instead of loading half-right.
+  info.installed = PQgetvalue(r.get(), 0, 2);
+  info.older = is_older_loadable(info.installed);
+  if (info.installed != kPulseVersion && !info.older) {
+    std::string fix = compare_versions(info.installed, kPulseVersion) < 0
+                          ? "run ALTER EXTENSION pulse UPDATE TO '" + std::string(kPulseVersion) + "' in database " + db +
+                                " (as its owner; install pulse " + kPulseVersion + " on the server first)"
+                          : "use pulse-load " + info.installed + " (from the release of the installed extension)";
+    throw DbError("database \"" + db + "\" has the pulse extension " + info.installed + ", but this pulse-load " +
+                      kPulseVersion + " needs " + kPulseVersion + ": " + fix,
+                  "", kExitUsage);
   }
   // What a loader does: INSERT into landing and rejects, SELECT its
   // checkpoint, EXECUTE apply_batch (role pulse_writer has exactly that).
@@ -158,7 +177,8 @@ bool check_writer(PGconn* c) {
                           "  FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace"
                           " WHERE n.nspname = 'pulse' AND f.proname = 'declare_coverage'",
                           {}, "cannot check for pulse.declare_coverage");
-  return std::string(PQgetvalue(cov.get(), 0, 0)) == "t";
+  info.can_declare_coverage = std::string(PQgetvalue(cov.get(), 0, 0)) == "t";
+  return info;
 }
 
 bool end_previous_session(PGconn* c, int previous_pid) {

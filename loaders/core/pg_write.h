@@ -84,11 +84,21 @@ PgResultPtr query(PGconn* c, const char* sql, std::initializer_list<const char*>
 PgConnPtr connect_writer(const std::string& conninfo, const std::string& application_name,
                          PQnoticeReceiver notices = nullptr, void* notices_arg = nullptr);
 
-// Exit-2 DbErrors for a database without the extension and for a role
-// without pulse_writer's rights (what a loader does: INSERT into landing and
-// rejects, SELECT checkpoints, EXECUTE apply_batch). Returns whether the role
-// may call pulse.declare_coverage (an extension before 0.2.0 has none).
-bool check_writer(PGconn* c);
+// What check_writer found: the database, the extension's version (this
+// release's or an older one it still loads into) and whether the role may
+// call pulse.declare_coverage (an extension before 0.2.0 has none).
+struct WriterInfo {
+  std::string db;
+  std::string installed;
+  bool older = false;
+  bool can_declare_coverage = false;
+};
+
+// Exit-2 DbErrors for a database without the extension, with an extension
+// version this release does not speak to, and for a role without
+// pulse_writer's rights (what a loader does: INSERT into landing and
+// rejects, SELECT checkpoints, EXECUTE apply_batch).
+WriterInfo check_writer(PGconn* c);
 
 // Ends our own previous session (`pid`) when it still holds advisory locks
 // (a network cut rather than a server restart leaves it alive, holding the

@@ -105,9 +105,11 @@ int run_loader(const Options& opts, const std::string& default_stream,
                const std::function<void(RunContext&)>& source) {
   Logger log(log_format_from(opts), opts.has("quiet"));
   BatchLimits limits;
-  limits.rows = size_t(opts.get_int("batch-rows", 5000, 1, 10000000));
-  limits.bytes = size_t(opts.get_int("batch-bytes", 8 << 20, 1, 1LL << 34));
-  limits.interval = Millis(opts.get_int("flush-interval", 1000, 1, 86400000));
+  // Defaults: the flag table in cli.cpp (what --help shows).
+  limits.rows = size_t(opts.get_int("batch-rows", 1, 10000000));
+  limits.bytes = size_t(opts.get_int("batch-bytes", 1, 1LL << 34));
+  limits.interval = Millis(opts.get_int("flush-interval", 1, 86400000));
+  int progress_interval = int(opts.get_int("progress-interval", 0, 86400));
   std::string stream = opts.get_or("stream", default_stream);
   if (stream.empty()) throw UsageError("--stream must not be empty");
 
@@ -139,7 +141,10 @@ int run_loader(const Options& opts, const std::string& default_stream,
   Pipeline pipeline(*sink, limits, log);
   std::optional<std::string> cp;
   if (sink->checkpoint()) cp = sink->checkpoint()->position;
-  RunContext ctx{opts, log, pipeline, cp, stop_requested()};
+  Progress progress;
+  std::optional<ProgressReporter> reporter;
+  reporter.emplace(log, progress, [&pipeline] { return pipeline.counts(); }, progress_interval);
+  RunContext ctx{opts, log, pipeline, cp, stop_requested(), progress};
   if (cp) log.log("info", "resuming from checkpoint", {{"stream", stream}, {"position", *cp}});
   int code = kExitOk;
   std::string source_error;
@@ -166,14 +171,19 @@ int run_loader(const Options& opts, const std::string& default_stream,
   try {
     counts = pipeline.finish();
   } catch (const DbError& e) {
+    reporter.reset();
     // The writer's failure reaches the source too (Pipeline::add rethrows
     // it); say it once.
     if (!source_error.empty() && source_error != e.what()) log.error(source_error);
     log.error(e.what());
-    log.summary(pipeline.counts(), seconds());
+    counts = pipeline.counts();
+    counts.pages = progress.snapshot().pages;
+    log.summary(counts, seconds());
     return e.exit_code;
   }
+  reporter.reset();
   if (!source_error.empty()) log.error(source_error);
+  counts.pages = progress.snapshot().pages;
   log.summary(counts, seconds());
   return code;
 }

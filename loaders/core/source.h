@@ -18,6 +18,7 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/pg_sink.h"
+#include "core/progress.h"
 
 namespace pulse::load {
 
@@ -40,6 +41,9 @@ struct RunContext {
   // The checkpoint position the stream stopped at (JSON text), if any.
   std::optional<std::string> checkpoint;
   const std::atomic<bool>& stop;  // SIGINT/SIGTERM: stop reading, return
+  // Where the source is, for progress lines: pages fetched, the position,
+  // the extent of the work when known.
+  Progress& progress;
 };
 
 // Retry policy for fetch(). Delays are before time_scale().

@@ -102,6 +102,7 @@ class CandleRun {
     int64_t seen = 0;
     std::optional<int64_t> first, last;
     auto take_counted = [&](const Page& page) {
+      ctx_.progress.add_page();
       if (page.min_bucket_ms && (!first || *page.min_bucket_ms < *first)) first = page.min_bucket_ms;
       if (page.max_bucket_ms && (!last || *page.max_bucket_ms > *last)) last = page.max_bucket_ms;
       for (const auto& rec : page.records) {
@@ -113,7 +114,9 @@ class CandleRun {
     // One response, or several, one per line (a log of responses).
     if (!is_valid_json(body) && body.find('\n') != std::string::npos) {
       size_t start = 0;
+      ctx_.progress.set_extent(Progress::Unit::kBytes, 0, int64_t(body.size()));
       while (start < body.size() && !ctx_.stop.load()) {
+        ctx_.progress.set_position(Progress::Unit::kBytes, int64_t(start));
         size_t nl = body.find('\n', start);
         if (nl == std::string::npos) nl = body.size();
         std::string_view line(body.data() + start, nl - start);
@@ -124,6 +127,7 @@ class CandleRun {
     } else {
       take_counted(ex_.parse(p_, body, now_ms()));
     }
+    if (!ctx_.stop.load()) ctx_.progress.set_position(Progress::Unit::kBytes, int64_t(body.size()));
     if (seen < skip) ctx_.log.warn("the file is shorter than its checkpoint says; nothing new to load");
     bool done = !ctx_.stop.load();
     std::string cp = file_cp(path, body.size(), std::max(seen, skip), done);
@@ -183,6 +187,7 @@ class CandleRun {
   std::optional<Page> get_page(const std::string& u) {
     auto r = fetch(http_, u, {"Accept: application/json"}, policy_, ctx_.log, ctx_.stop);
     if (!r) return std::nullopt;
+    ctx_.progress.add_page();
     return ex_.parse(p_, r->body, now_ms());
   }
 
@@ -219,6 +224,10 @@ class CandleRun {
       if (!top_) top_ = align(now_ms());
       return std::min(until, *top_);
     };
+    // Progress through the range in paging order: newest first, or oldest first.
+    if (ex_.pages_backwards()) ctx_.progress.set_extent(Progress::Unit::kEventTime, until, since);
+    else ctx_.progress.set_extent(Progress::Unit::kEventTime, since, until);
+    if (resume) ctx_.progress.set_position(Progress::Unit::kEventTime, *resume);
     if (ex_.pages_backwards()) {
       int64_t cursor = resume.value_or(until);
       while (cursor > since && !ctx_.stop.load()) {
@@ -232,6 +241,7 @@ class CandleRun {
         if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
         if (!page->min_bucket_ms || *page->min_bucket_ms >= cursor) break;  // nothing older
         cursor = *page->min_bucket_ms;
+        ctx_.progress.set_position(Progress::Unit::kEventTime, std::max(cursor, since));
         // Every candle from cursor to until is in (a quiet period has none).
         ctx_.out.set_checkpoint(range_cp("backfill", since, until, cursor), span(std::max(cursor, since), top()));
         if (page->last) break;
@@ -249,12 +259,14 @@ class CandleRun {
         if (page->malformed) throw UpstreamError("unexpected response body while paging; it was kept in pulse.rejects");
         if (!page->max_bucket_ms || *page->max_bucket_ms < cursor) break;  // nothing newer
         cursor = *page->max_bucket_ms + p_.period_ms;
+        ctx_.progress.set_position(Progress::Unit::kEventTime, std::min(cursor, until));
         top_ = align(asked_at);
         ctx_.out.set_checkpoint(range_cp("backfill", since, until, cursor), span(since, std::min(cursor, top())));
       }
     }
     if (ctx_.stop.load()) return;
     // Paged to the end: the exchange has nothing more in the range.
+    ctx_.progress.set_position(Progress::Unit::kEventTime, ex_.pages_backwards() ? since : until);
     ctx_.out.set_checkpoint(range_cp("done", since, until, std::nullopt), span(since, top()));
   }
 
@@ -278,9 +290,11 @@ class CandleRun {
   // have changed after our previous read.
   void follow() {
     ctx_.log.log("info", "following", {{"market", p_.market}, {"period", p_.period}});
+    ctx_.progress.clear_extent();  // endless: the position is the newest candle
     while (!ctx_.stop.load()) {
       try {
         latest(5);
+        if (newest_) ctx_.progress.set_position(Progress::Unit::kEventTime, *newest_);
       } catch (const UpstreamError& e) {
         // A malformed poll is kept as a reject; the next poll tries again.
         if (std::string(e.what()).find("rejects") == std::string::npos) throw;

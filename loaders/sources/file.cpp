@@ -60,8 +60,13 @@ void run_tweet_file(RunContext& ctx, const std::string& format) {
   std::optional<int64_t> first, last;
   RecordReader reader;
   long long records = 0;
+  // Progress: the bytes of the records handed on (a record and its newline).
+  long long consumed = 0;
+  if (file_bytes > 0) ctx.progress.set_extent(Progress::Unit::kBytes, 0, file_bytes);
   auto sink = [&](Frame&& f) {
     ++records;
+    consumed += static_cast<long long>(f.size) + 1;
+    ctx.progress.set_position(Progress::Unit::kBytes, file_bytes > 0 ? std::min(consumed, file_bytes) : consumed);
     if (covers.mode == CoversArg::Mode::kSpan && f.problem.empty()) {
       for (int64_t t : x::tweet_event_times(f.bytes)) {
         if (!first || t < *first) first = t;
@@ -82,6 +87,7 @@ void run_tweet_file(RunContext& ctx, const std::string& format) {
     }
   }
   if (!ctx.stop.load()) reader.finish(sink);
+  if (!ctx.stop.load() && file_bytes > 0) ctx.progress.set_position(Progress::Unit::kBytes, file_bytes);
   if (skip > 0) ctx.log.log("info", "resumed the file", {{"file", name}, {"skipped", std::to_string(std::min(skip, records))}});
   bool done = !ctx.stop.load();
   CoverageSpan span{kTweetsSubject, 0, 0, false};

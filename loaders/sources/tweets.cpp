@@ -15,6 +15,7 @@ int run_tweets(const Options& opts) {
   if (source != "file" && format != "twitter_v2")
     throw UsageError("--format twitter_v1 is for archived files; the X API v2 sends twitter_v2");
   if (source != "file" && opts.has("file")) throw UsageError("--file is for --source file");
+  if (source == "file" && opts.has("token-file")) throw UsageError("--token-file is for --source stream or search");
   if (source == "file" && opts.has("query")) throw UsageError("--query is for --source stream or search");
   if (source == "search" && opts.get_or("query", "").empty()) throw UsageError("--source search needs --query Q");
   if (opts.has("query") && opts.get_or("query", "").empty()) throw UsageError("--query must not be empty");
@@ -24,7 +25,7 @@ int run_tweets(const Options& opts) {
   }
 
   // Before connecting anywhere: a missing token is a configuration error.
-  if (source != "file") x::bearer_token();
+  if (source != "file") x::bearer_token(opts);
 
   // A file's default stream carries the file's identity, so two files load
   // at once without sharing a checkpoint; stdin is "tweets_file:stdin" (it

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "core/config.h"
 #include "core/json_scan.h"
 #include "core/jsonb_text.h"
 #include "core/timefmt.h"
@@ -17,12 +18,16 @@ std::string tweet_fields_query() {
          "&user.fields=username";
 }
 
-std::string bearer_token() {
+std::string bearer_token(const Options& opts) {
+  if (auto file = opts.get("token-file")) {
+    if (file->empty()) throw UsageError("--token-file needs a file");
+    return read_secret_file(*file, "--token-file");
+  }
   for (const char* name : {"PULSE_TWITTER_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"}) {
     const char* v = std::getenv(name);
     if (v != nullptr && *v != '\0') return v;
   }
-  throw ConfigError("no X API bearer token: set PULSE_TWITTER_BEARER_TOKEN (or TWITTER_BEARER_TOKEN) in the environment");
+  throw ConfigError("no X API bearer token: set PULSE_TWITTER_BEARER_TOKEN (or TWITTER_BEARER_TOKEN) in the environment, or give --token-file FILE");
 }
 
 std::vector<std::string> auth_headers(const std::string& token) {

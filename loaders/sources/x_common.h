@@ -1,4 +1,5 @@
-// What the tweet sources share: the bearer token (from the environment only),
+// What the tweet sources share: the bearer token (from the environment or a
+// private file, never argv),
 // the API base and the fields we request, turning framed bytes into landing
 // records or rejects, and X's rate-limit headers.
 #pragma once
@@ -23,9 +24,11 @@ inline constexpr const char* kDefaultApi = "https://api.twitter.com";
 // expansions that carry a retweet's full original.
 std::string tweet_fields_query();
 
+// The file --token-file names (checked: private to this user), else
 // PULSE_TWITTER_BEARER_TOKEN, else TWITTER_BEARER_TOKEN. Throws ConfigError
-// naming the variables (never a value) when neither is set.
-std::string bearer_token();
+// naming the variables (never a value) when none is set, UsageError for a
+// token file that is not private.
+std::string bearer_token(const Options& opts);
 std::vector<std::string> auth_headers(const std::string& token);
 
 // --api-url applied to an https://api.twitter.com/... URL.

@@ -74,6 +74,7 @@ std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, cons
       if (!window_end) window_end = (clock->replay() ? clock->now() : asked_at) - x::kSearchLagMs;
     }
     ++pages;
+    ctx.progress.add_page();
     next_token.reset();
     std::string body = std::move(resp->body);
     try {
@@ -111,7 +112,7 @@ std::optional<std::string> search_recent(RunContext& ctx, HttpClient& http, cons
 }
 
 void run_tweet_search(RunContext& ctx) {
-  std::string token = x::bearer_token();
+  std::string token = x::bearer_token(ctx.opts);
   std::string query = ctx.opts.get_or("query", "");
   HttpClient http(HttpOptions{ctx.opts.has("insecure")});
   std::optional<std::string> since = x::checkpoint_since_id(ctx.checkpoint);

@@ -220,7 +220,7 @@ class Watchdog {
 }  // namespace
 
 void run_tweet_stream(RunContext& ctx) {
-  std::string token = x::bearer_token();
+  std::string token = x::bearer_token(ctx.opts);
   bool insecure = ctx.opts.has("insecure");
   HttpClient api(HttpOptions{insecure});
   if (auto q = ctx.opts.get("query")) ensure_rule(ctx, api, token, *q);
@@ -274,6 +274,7 @@ void run_tweet_stream(RunContext& ctx) {
           if (auto id = x::string_member(data->of(text), "id")) {
             last_id = last_id ? x::max_id(*last_id, *id) : *id;
             if (auto t = snowflake_time_ms(*id)) clock.observe_event(*t);
+            if (auto t = snowflake_time_ms(*last_id)) ctx.progress.set_position(Progress::Unit::kEventTime, *t);
           }
         } else if (text.find("operational-disconnect") != std::string_view::npos ||
                    text.find("OperationalDisconnect") != std::string_view::npos) {

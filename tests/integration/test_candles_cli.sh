@@ -11,7 +11,8 @@ check() {
   err=$("$bin" candles "$@" 2>&1 >/dev/null); status=$?
   [ "$status" = "$want" ] || fail "'$*' exited $status, expected $want: $err"
   [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "'$*' printed more than one line: $err"
-  [[ "$err" == pulse-load:* ]] || fail "'$*' message lacks the program name: $err"
+  # usage errors are plain "pulse-load: ..."; once logging runs, lines carry a UTC timestamp
+  [[ "$err" =~ ^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z\ )?pulse-load:\  ]] || fail "'$*' message lacks the program name: $err"
   printf '%s\n' "$err"
 }
 # The database is unreachable in all of these: usage errors win.
@@ -48,6 +49,7 @@ assert len(s) == 1 and s[0]["read"] == 200 and s[0]["inserted"] == 200, s
 assert all("ts" in o and "level" in o for o in objs)
 PY
 "$bin" candles --exchange upbit --market KRW-BTC --file "$fixture" --stream other 2>"$work/text"
-grep -q "^pulse-load: read 200, inserted 0, updated 0, unchanged 200, rejected 0 " "$work/text" || fail "text summary: $(cat "$work/text")"
+grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z pulse-load: summary: pages 1, records 200, rejected 0; rows inserted 0, updated 0, unchanged 200; batches 1, " "$work/text" \
+  || fail "text summary: $(cat "$work/text")"
 [ "$(q "SELECT count(*) FROM pulse.checkpoints WHERE stream IN ('candles:upbit:KRW-BTC:1m:stdin', 'other')")" = 2 ] || fail "stream names: $(q "SELECT string_agg(stream, ' ') FROM pulse.checkpoints")"
 echo "ok: usage errors exit 2, unreachable database exits 4, summaries"

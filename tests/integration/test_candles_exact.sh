@@ -35,7 +35,7 @@ xmin_before=$(q "SELECT string_agg(xmin::text, ',' ORDER BY bucket_start) FROM p
 # The same range through the API (the recorded page plus shifted copies).
 load --exchange upbit --market KRW-BTC --since 2020-02-19T18:40:00Z --until 2020-02-20T11:20:00Z --api-url "$api" --batch-rows 300 --quiet
 [ "$rc" = 0 ] || { cat "$work/err"; fail "upbit backfill exited $rc"; }
-[ "$(summary_field read)" = 1000 ] || { cat "$work/err"; fail "upbit backfill did not read 1000"; }
+[ "$(summary_field records)" = 1000 ] || { cat "$work/err"; fail "upbit backfill did not read 1000"; }
 [ "$(summary_field inserted)" = 800 ] || { cat "$work/err"; fail "upbit backfill: expected 800 new"; }
 [ "$(summary_field unchanged)" = 200 ] || { cat "$work/err"; fail "upbit backfill: the recorded 200 should be unchanged"; }
 xmin_after=$(q "SELECT string_agg(xmin::text, ',' ORDER BY bucket_start) FROM pulse.candles WHERE exchange='upbit' AND bucket_start >= '2020-02-20 08:00+00'")

@@ -52,7 +52,7 @@ import json, sys, time, calendar
 rs = json.load(sys.stdin)[$before:]
 to = calendar.timegm(time.strptime(rs[0]['query']['to'], '%Y-%m-%dT%H:%M:%SZ')) * 1000
 sys.exit(0 if to == $cursor else 1)" || fail "restart did not resume at the checkpoint cursor"
-[ "$(summary_field read)" -le $((expected - partial + 200)) ] || fail "restart re-read more than one page"
+[ "$(summary_field records)" -le $((expected - partial + 200)) ] || fail "restart re-read more than one page"
 
 # --- SIGTERM: stop reading, commit what was read, exit 0.
 new_db pulse_it_candles_resume
@@ -64,7 +64,7 @@ for _ in $(seq 100); do
 done
 kill -TERM $pid; wait $pid; rc=$?
 [ "$rc" = 0 ] || { cat "$work/err"; fail "SIGTERM exited $rc"; }
-read_n=$(summary_field read)
+read_n=$(summary_field records)
 [ "$read_n" -lt $expected ] || fail "SIGTERM did not stop the run early"
 [ "$(q "SELECT count(*) FROM pulse.candles")" = "$read_n" ] || fail "SIGTERM lost records: read $read_n, stored $(q "SELECT count(*) FROM pulse.candles")"
 load "${range[@]}"

@@ -38,7 +38,7 @@ load --exchange upbit --market KRW-BTC --since 2020-02-19T00:00Z --until 2020-02
 [ "$rc" = 0 ] || { cat "$work/err"; fail "upbit old range exited $rc"; }
 expect_covered cov_upbit_old $upbit '{["2020-02-19 00:00:00+00","2020-02-19 20:00:00+00")}'
 load --exchange upbit --market KRW-BTC --since 2019-01-01 --until 2019-01-02 --api-url "$api" --stream cov_upbit_empty --quiet
-[ "$rc" = 0 ] && [ "$(summary_field read)" = 0 ] || { cat "$work/err"; fail "upbit empty range"; }
+[ "$rc" = 0 ] && [ "$(summary_field records)" = 0 ] || { cat "$work/err"; fail "upbit empty range"; }
 expect_covered cov_upbit_empty $upbit '{["2019-01-01 00:00:00+00","2019-01-02 00:00:00+00")}'
 
 # After the first page every request fails: only that page's part, the

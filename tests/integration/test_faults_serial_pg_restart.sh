@@ -35,5 +35,5 @@ got=$(q "SELECT count(*), count(DISTINCT bucket_start) FROM pulse.candles")
 [ "$got" = "$n|$n" ] || fail "typed rows (count|distinct) $got, expected $n|$n"
 got=$(q "SELECT count(*), count(DISTINCT payload) FROM pulse.landing")
 [ "$got" = "$n|$n" ] || fail "landing rows (count|distinct) $got, expected $n|$n"
-grep -q "read $n, .*rejected 0" "$work/err" || fail "summary: $(cat "$work/err")"
+grep -q "records $n, rejected 0;" "$work/err" || fail "summary: $(cat "$work/err")"
 echo "ok: immediate restart after $before of $n candles; all $n once"

@@ -40,6 +40,34 @@ one_line_exit 2 "run CREATE EXTENSION pulse in database pulse_it_loader_noext" \
 dropdb --force pulse_it_loader_noext
 echo "ok: no extension: exit 2, run CREATE EXTENSION pulse"
 
+# --- 1b. another version of the extension. 0.1.0, which this loader still
+# knows: it loads, with a warning naming the update (and no coverage: see
+# test_coverage_tweets.sh). A version it does not know: exit 2 and what to
+# run, nothing landed.
+want=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$src/pulse.control")
+dropdb --if-exists --force pulse_it_loader_oldext >/dev/null 2>&1
+createdb pulse_it_loader_oldext || fail "createdb"
+psql -X -q -v ON_ERROR_STOP=1 -d pulse_it_loader_oldext -c "CREATE EXTENSION pulse VERSION '0.1.0'" || fail "install 0.1.0"
+"$bin" tweets --source file --file "$work/t.jsonl" --db dbname=pulse_it_loader_oldext 2>"$work/err_old" \
+  || fail "into 0.1.0: exit $?: $(cat "$work/err_old")"
+grep -q "warn: database \"pulse_it_loader_oldext\" has the pulse extension 0.1.0, older than this pulse-load's $want: it loads, but this load records no coverage and the extension lacks what came since; run ALTER EXTENSION pulse UPDATE TO '$want' in database pulse_it_loader_oldext" \
+  "$work/err_old" || fail "no warning about 0.1.0: $(cat "$work/err_old")"
+[ "$(grep -c "records no coverage" "$work/err_old")" = 1 ] || fail "the missing coverage is said more than once: $(cat "$work/err_old")"
+[ "$(psql -X -Atq -d pulse_it_loader_oldext -c "SELECT count(*) FROM pulse.tweets")" = 50 ] || fail "the load into 0.1.0"
+# Versions this loader does not know (catalog edits in this throwaway
+# database stand in for other releases): an older one needs the update, a
+# newer one the loader of its release.
+psql -X -q -d pulse_it_loader_oldext -c "UPDATE pg_extension SET extversion = '0.0.9' WHERE extname = 'pulse'" || fail "catalog edit"
+one_line_exit 2 "pulse-load: error: database \"pulse_it_loader_oldext\" has the pulse extension 0.0.9, but this pulse-load $want needs $want: run ALTER EXTENSION pulse UPDATE TO '$want' in database pulse_it_loader_oldext" \
+  tweets --source file --file "$work/t.jsonl" --db dbname=pulse_it_loader_oldext --stream older
+psql -X -q -d pulse_it_loader_oldext -c "UPDATE pg_extension SET extversion = '99.0.0' WHERE extname = 'pulse'" || fail "catalog edit"
+one_line_exit 2 "has the pulse extension 99.0.0, but this pulse-load $want needs $want: use pulse-load 99.0.0" \
+  tweets --source file --file "$work/t.jsonl" --db dbname=pulse_it_loader_oldext --stream newer
+[ "$(psql -X -Atq -d pulse_it_loader_oldext -c "SELECT count(*) FROM pulse.landing WHERE stream IN ('older', 'newer')")" = 0 ] \
+  || fail "a refused load landed rows"
+dropdb --force pulse_it_loader_oldext
+echo "ok: extension 0.1.0 loads with a warning naming ALTER EXTENSION pulse UPDATE TO '$want'; unknown versions exit 2 with what to do"
+
 # --- 2. a role without pulse_writer
 new_db pulse_it_loader_errors
 q "DROP ROLE IF EXISTS pulse_it_nowriter; CREATE ROLE pulse_it_nowriter LOGIN" >/dev/null 2>&1

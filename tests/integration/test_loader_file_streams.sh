@@ -74,11 +74,11 @@ wait $p5; r5=$?
 wait $p7; r7=$?
 [ $r5 = 0 ] || fail "--batch-rows 500 exited $r5: $(cat "$work/err_500")"
 [ $r7 = 0 ] || fail "--batch-rows 700 exited $r7: $(cat "$work/err_700")"
-grep -q "pulse-load: read $n, inserted $n, updated 0, unchanged 0, rejected 0 " "$work/err_500" \
+grep -q "pulse-load: summary: pages 0, records $n, rejected 0; rows inserted $n, updated 0, unchanged 0; " "$work/err_500" \
   || fail "first run's summary: $(cat "$work/err_500")"
 grep -q 'waiting for stream "tweets_file:same.jsonl:[0-9a-f]*": it is being loaded by pid [0-9]* (user postgres, application "pulse-load tweets tweets_file:same.jsonl:' "$work/err_700" \
   || fail "the second loader does not say whom it waits for: $(cat "$work/err_700")"
-grep -q "pulse-load: read $n, inserted 0, updated 0, unchanged $n, rejected 0 " "$work/err_700" \
+grep -q "pulse-load: summary: pages 0, records $n, rejected 0; rows inserted 0, updated 0, unchanged $n; " "$work/err_700" \
   || fail "second run's summary: $(cat "$work/err_700")"
 got=$(q "SELECT count(*), count(DISTINCT id) FROM pulse.tweets")
 [ "$got" = "$n|$n" ] || fail "tweets (count|distinct) $got, expected $n|$n"

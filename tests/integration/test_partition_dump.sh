@@ -144,7 +144,7 @@ import json, sys, time, calendar
 rs = json.load(sys.stdin)[$before_req:]
 to = calendar.timegm(time.strptime(rs[0]['query']['to'], '%Y-%m-%dT%H:%M:%SZ')) * 1000
 sys.exit(0 if to == $cursor else 1)" || fail "the resume did not start at the restored checkpoint cursor"
-[ "$(summary_field read)" -le $((2000 - partial + 200)) ] || fail "the resume re-read more than one page ($(summary_field read) records)"
+[ "$(summary_field records)" -le $((2000 - partial + 200)) ] || fail "the resume re-read more than one page ($(summary_field records) records)"
 "$bin" tweets --source file --file "$fix/two_tweets.jsonl" --stream dump_tweets --quiet 2>"$work/err" || fail "tweets reload exited $?"
 grep -q "inserted 0, updated 0, unchanged 1" "$work/err" || fail "tweets reload: $(cat "$work/err")"
 rejects_before=$(grep '^rejects|' "$work/before" | cut -d'|' -f2)

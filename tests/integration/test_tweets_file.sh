@@ -13,7 +13,7 @@ new_db pulse_it_tweets_file
   || fail "two_tweets.jsonl row: $(q "SELECT * FROM pulse.tweets")"
 # the expansion (the retweeted original) is not a row
 [ "$(q "SELECT count(*) FROM pulse.tweets")" = 1 ] || fail "expansion stored as a row"
-grep -q "read 1, inserted 1" "$work/err" || fail "summary: $(cat "$work/err")"
+grep -q "records 1, rejected 0; rows inserted 1," "$work/err" || fail "summary: $(cat "$work/err")"
 # again: nothing written
 "$bin" tweets --source file --file "$fix/two_tweets.jsonl" --quiet 2>"$work/err" || fail "rerun exit $?"
 grep -q "inserted 0, updated 0, unchanged 1" "$work/err" || fail "rerun summary: $(cat "$work/err")"

@@ -62,7 +62,7 @@ reqs = [json.loads(l) for l in open(sys.argv[1]) if '"/2/tweets/search/recent"' 
 assert len(reqs) == 1 and reqs[0]["query"]["since_id"] == [sys.argv[2]], reqs
 PY
 [ "$(q "SELECT count(*) FROM pulse.tweets")" = 30 ] || fail "after rerun"
-grep -q "read 1, inserted 5, updated 0, unchanged 0" "$work/out" || fail "rerun summary: $(tail -2 "$work/out")"
+grep -q "summary: pages 1, records 1, rejected 0; rows inserted 5, updated 0, unchanged 0;" "$work/out" || fail "rerun summary: $(tail -2 "$work/out")"
 
 # 2b. x-rate-limit-remaining 0: the next page waits for x-rate-limit-reset
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['rate_limit_remaining']=0; print(json.dumps(d))" \
