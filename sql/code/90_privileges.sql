@@ -6,6 +6,8 @@
 --                 through apply_batch, create partitions of what they load.
 --   pulse_reader: BI tools; read the public tables and views, call the
 --                 analytics.
+--   pulse_consumer: stream consumers (pulse-load export); make consumers,
+--                 read and commit their own.
 -- Roles are cluster-wide and outlive the extension: made only when missing.
 -- CREATE EXTENSION running at once in two databases may both find a role
 -- missing; the loser of that race takes the winner's.
@@ -13,7 +15,7 @@ DO $$
 DECLARE
   r text;
 BEGIN
-  FOREACH r IN ARRAY ARRAY['pulse_writer', 'pulse_reader'] LOOP
+  FOREACH r IN ARRAY ARRAY['pulse_writer', 'pulse_reader', 'pulse_consumer'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
       BEGIN
         EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
@@ -24,13 +26,16 @@ BEGIN
   END LOOP;
 END $$;
 
-GRANT USAGE ON SCHEMA pulse TO pulse_writer, pulse_reader;
+GRANT USAGE ON SCHEMA pulse TO pulse_writer, pulse_reader, pulse_consumer;
 
 -- Readers see every public table and view.
 GRANT SELECT ON ALL TABLES IN SCHEMA pulse TO pulse_reader;
 
--- Loaders.
-GRANT SELECT, INSERT ON pulse.landing TO pulse_writer;
+-- Loaders. A landing record's position and writing transaction are drawn
+-- by the column defaults, never given: stream consumers rely on them.
+GRANT SELECT ON pulse.landing TO pulse_writer;
+REVOKE INSERT ON pulse.landing FROM pulse_writer;
+GRANT INSERT (stream, format, batch_id, seq, received_at, payload) ON pulse.landing TO pulse_writer;
 GRANT INSERT ON pulse.rejects TO pulse_writer;
 -- A loader reads where its stream stands; only apply_batch moves it.
 GRANT SELECT ON pulse.checkpoints TO pulse_writer;
@@ -135,3 +140,30 @@ GRANT SELECT, INSERT, DELETE ON pulse_internal.rollups TO PUBLIC;
 GRANT UPDATE (on_watermark, watermark, late_rows, beyond_lateness, rows_since_emit, last_emit_at, last_batch_at)
   ON pulse_internal.rollups TO PUBLIC;
 GRANT SELECT, INSERT, DELETE ON pulse.panes TO PUBLIC;
+
+-- Stream consumers: made, read and committed with the caller's rights; the
+-- registry's row security keeps each role to its own consumers. Readers of
+-- the raw records (pulse.landing), not of other roles' positions.
+GRANT SELECT ON pulse.landing, pulse.consumers TO pulse_consumer;
+REVOKE ALL ON pulse.consumers FROM pulse_reader;
+REVOKE ALL ON FUNCTION pulse.create_consumer(text, text, text), pulse.read(text, integer), pulse.commit(text, bigint),
+                       pulse.drop_consumer(text), pulse.acknowledge_loss(text)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pulse.create_consumer(text, text, text), pulse.read(text, integer), pulse.commit(text, bigint),
+                          pulse.drop_consumer(text), pulse.acknowledge_loss(text)
+  TO pulse_consumer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON pulse_internal.consumers TO pulse_consumer;
+GRANT SELECT ON pulse_internal.era, pulse_internal.landing_dropped TO pulse_consumer;
+GRANT EXECUTE ON FUNCTION
+  pulse_internal.era_current(),
+  pulse_internal.era_peek(),
+  pulse_internal.session_id(),
+  pulse_internal.committed_snapshot(),
+  pulse_internal.consumer_batch(text, pg_snapshot, pg_snapshot, bigint, xid8, bigint, integer),
+  pulse_internal.consumer_pending(text, int8multirange, pg_snapshot, bigint, bigint, integer),
+  pulse_internal.consumer_backlog(pulse_internal.consumers, regclass),
+  pulse_internal.consumer_islands(text, bigint, bigint, pg_snapshot, timestamptz, pulse_internal.consumers),
+  pulse_internal.consumer_rebase(pulse_internal.consumers, uuid, bigint),
+  pulse_internal.advisory_holder(bigint),
+  pulse_internal.consumer_open(text, boolean)
+  TO pulse_consumer;
