@@ -233,7 +233,6 @@ ALTER TABLE pulse.landing
 -- the transaction ids, the consumers, and what retention dropped (see
 -- install/tables.sql).
 CREATE INDEX landing_stream_txid_idx ON pulse.landing (stream, txid, pos);
-CREATE INDEX landing_stream_pos_idx ON pulse.landing (stream, pos);
 CREATE TABLE pulse_internal.era (
   id        uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
   boundary  bigint,
@@ -248,6 +247,9 @@ CREATE TABLE pulse_internal.consumers (
   era              uuid           NOT NULL,
   floor_pos        bigint         NOT NULL,
   pending          int8multirange NOT NULL DEFAULT '{}',
+  pend_txid        xid8           NOT NULL DEFAULT '0',
+  pend_pos         bigint         NOT NULL DEFAULT 0,
+  pend_end         xid8,
   snaps            pg_snapshot[]  NOT NULL,
   done_txid        xid8,
   done_pos         bigint,

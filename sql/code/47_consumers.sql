@@ -138,34 +138,19 @@ BEGIN
 END $$;
 
 -- The pending records of a stream (settled: at or below the floor, or
--- visible in base) with positions in `pending` above after_pos, in position
--- order, at most lim.
+-- visible in base; positions in `pending`) after (after_txid, after_pos) and
+-- not after txid last, in (txid, pos) order, at most lim.
 CREATE OR REPLACE FUNCTION pulse_internal.consumer_pending(s text, pending int8multirange, base pg_snapshot,
-  floor_pos bigint, after_pos bigint, lim integer)
+  floor_pos bigint, after_txid xid8, after_pos bigint, last xid8, lim integer)
 RETURNS TABLE(txid xid8, pos bigint, received_at timestamptz, payload jsonb)
-LANGUAGE plpgsql STABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-#variable_conflict use_column
-DECLARE
-  r int8range;
-  n bigint := 0;
-  got bigint;
-BEGIN
-  FOR r IN SELECT x FROM unnest(pending) x WHERE upper_inf(x) OR upper(x) > after_pos + 1 LOOP
-    RETURN QUERY
-      SELECT l.txid, l.pos, l.received_at, l.payload FROM pulse.landing l
-       WHERE l.stream = s AND l.pos > after_pos
-         AND l.pos >= coalesce(lower(r), 0) AND (upper_inf(r) OR l.pos < upper(r))
-         AND (l.pos <= floor_pos OR pg_visible_in_snapshot(l.txid, base))
-       ORDER BY l.pos LIMIT lim - n;
-    GET DIAGNOSTICS got = ROW_COUNT;
-    n := n + got;
-    IF n >= lim THEN
-      RETURN;
-    END IF;
-  END LOOP;
-END $$;
+  SELECT l.txid, l.pos, l.received_at, l.payload FROM pulse.landing l
+   WHERE l.stream = s AND (l.txid, l.pos) > (after_txid, after_pos) AND l.txid <= last
+     AND pending @> l.pos AND (l.pos <= floor_pos OR pg_visible_in_snapshot(l.txid, base))
+   ORDER BY l.txid, l.pos LIMIT lim
+$$;
 
 -- How many records of a consumer's stream in `rel` (pulse.landing or one of
 -- its partitions) it has not consumed, by its committed position, and when
@@ -179,54 +164,99 @@ AS $$
 DECLARE
   e record := pulse_internal.era_peek();
   -- Whether row l is consumed (see pulse_internal.consumers in install/tables.sql).
-  consumed constant text := 'CASE WHEN l.pos <= $2 OR pg_visible_in_snapshot(l.txid, $4[1]) THEN NOT $3 @> l.pos'
+  consumed constant text := 'CASE WHEN l.pos <= $2 OR pg_visible_in_snapshot(l.txid, $4[1])'
+    ' THEN NOT ($3 @> l.pos AND (l.txid, l.pos) > ($7, $8))'
     ' ELSE coalesce(cardinality($4) >= 2 AND pg_visible_in_snapshot(l.txid, $4[2]) AND (l.txid, l.pos) <= ($5, $6), false) END';
-  span int8range := range_merge(c.pending);
 BEGIN
   IF c.era <> e.id THEN
-    EXECUTE format('SELECT count(*), min(l.received_at) FROM %s l WHERE l.stream = $1 AND (l.pos > $7 OR NOT (%s))', rel, consumed)
+    EXECUTE format('SELECT count(*), min(l.received_at) FROM %s l WHERE l.stream = $1 AND (l.pos > $9 OR NOT (%s))', rel, consumed)
        INTO records, oldest
-      USING c.stream, c.floor_pos, c.pending, c.snaps, c.done_txid, c.done_pos, e.boundary;
+      USING c.stream, c.floor_pos, c.pending, c.snaps, c.done_txid, c.done_pos, c.pend_txid, c.pend_pos, e.boundary;
     RETURN;
   END IF;
-  -- Unread records are pending ones (within span) or not visible in
-  -- snaps[1] (xid at or past its xmax, or in its in-progress list): index
-  -- conditions, so a consumer that is keeping up costs little.
+  -- Unread records are pending ones (between the pending cursor and
+  -- pend_end) or not visible in snaps[1] (id at or past its xmax, or in its
+  -- in-progress list): index conditions, so a consumer that keeps up costs
+  -- little.
   EXECUTE format('SELECT count(*), min(l.received_at) FROM %s l WHERE l.stream = $1'
-                 ' AND ((l.pos >= $7 AND l.pos < $8) OR l.txid >= $9 OR l.txid = ANY ($10)) AND NOT (%s)', rel, consumed)
+                 ' AND (((l.txid, l.pos) > ($7, $8) AND l.txid <= $9) OR l.txid >= $10 OR l.txid = ANY ($11))'
+                 ' AND NOT (%s)', rel, consumed)
      INTO records, oldest
-    USING c.stream, c.floor_pos, c.pending, c.snaps, c.done_txid, c.done_pos,
-          CASE WHEN isempty(span) THEN 1 ELSE coalesce(lower(span), 0) END,
-          CASE WHEN isempty(span) THEN 1 WHEN upper_inf(span) THEN 9223372036854775807 ELSE upper(span) END,
+    USING c.stream, c.floor_pos, c.pending, c.snaps, c.done_txid, c.done_pos, c.pend_txid, c.pend_pos,
+          CASE WHEN isempty(c.pending) THEN '0'::xid8 ELSE c.pend_end END,
           pg_snapshot_xmax(c.snaps[1]), ARRAY(SELECT pg_snapshot_xip(c.snaps[1]));
+END $$;
+
+-- Which batch (0: pending) and transaction hold record seq of a consumer's
+-- stream, when it is one this session read and did not commit; NULLs else.
+-- Each batch is searched only where it was read and not committed (an
+-- index range of about what was read since the last commit).
+CREATE OR REPLACE FUNCTION pulse_internal.consumer_find(c pulse_internal.consumers, seq bigint,
+  OUT batch integer, OUT txid xid8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  lo xid8;
+  after_t xid8;
+  after_p bigint;
+BEGIN
+  IF NOT isempty(c.pending) AND c.pending @> consumer_find.seq THEN
+    SELECT l.txid INTO txid FROM pulse.landing l
+     WHERE l.stream = c.stream AND l.pos = consumer_find.seq AND (l.txid, l.pos) > (c.pend_txid, c.pend_pos) AND l.txid <= c.pend_end
+       AND (c.read_batch > 0 OR (l.txid, l.pos) <= (c.read_txid, c.read_pos))
+       AND (l.pos <= c.floor_pos OR pg_visible_in_snapshot(l.txid, c.snaps[1]));
+    IF FOUND THEN
+      batch := 0;
+      RETURN;
+    END IF;
+  END IF;
+  FOR b IN 1 .. least(c.read_batch, cardinality(c.snaps) - 1) LOOP
+    lo := coalesce((SELECT min(x) FROM pg_snapshot_xip(c.snaps[b]) x), pg_snapshot_xmax(c.snaps[b]));
+    after_t := CASE WHEN b = 1 THEN coalesce(c.done_txid, '0') ELSE '0' END;
+    after_p := CASE WHEN b = 1 THEN coalesce(c.done_pos, 0) ELSE 0 END;
+    SELECT l.txid INTO txid FROM pulse.landing l
+     WHERE l.stream = c.stream AND l.pos = consumer_find.seq AND l.txid >= lo AND l.txid < pg_snapshot_xmax(c.snaps[b + 1])
+       AND (l.txid, l.pos) > (after_t, after_p)
+       AND (b < c.read_batch OR (l.txid, l.pos) <= (c.read_txid, c.read_pos))
+       AND pg_visible_in_snapshot(l.txid, c.snaps[b + 1]) AND NOT pg_visible_in_snapshot(l.txid, c.snaps[b])
+       AND l.pos > c.floor_pos;
+    IF FOUND THEN
+      batch := b;
+      RETURN;
+    END IF;
+  END LOOP;
+  txid := NULL;
 END $$;
 
 -- Position islands: runs, in position order over the settled records of
 -- stream s at or below upto (a record is settled at or below floor_pos or
 -- when visible in base), of those that are unread; for a consumer of an
--- older era (by its old position: old_*), or for one that starts at a time
--- (since: the records that arrived then or later).
+-- older era (by its old position: old), or for one that starts at a time
+-- (since: the records that arrived then or later). With the first and last
+-- transaction among them (pending records are read in (txid, pos) order).
 CREATE OR REPLACE FUNCTION pulse_internal.consumer_islands(s text, upto bigint, floor_pos bigint, base pg_snapshot,
-  since timestamptz, old pulse_internal.consumers DEFAULT NULL)
-RETURNS int8multirange
+  since timestamptz, old pulse_internal.consumers DEFAULT NULL,
+  OUT pending int8multirange, OUT first_txid xid8, OUT last_txid xid8)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(range_agg(int8range(i.lo, i.hi, '[]')), '{}')
-    FROM (SELECT min(g.pos) AS lo, max(g.pos) AS hi
-            FROM (SELECT r.pos, r.unread, count(*) FILTER (WHERE NOT r.unread) OVER (ORDER BY r.pos) AS grp
-                    FROM (SELECT l.pos,
-                                 CASE WHEN old.name IS NULL THEN l.received_at >= since
-                                      WHEN l.pos <= old.floor_pos OR pg_visible_in_snapshot(l.txid, old.snaps[1])
-                                        THEN old.pending @> l.pos
-                                      ELSE NOT coalesce(cardinality(old.snaps) >= 2
-                                                        AND pg_visible_in_snapshot(l.txid, old.snaps[2])
-                                                        AND (l.txid, l.pos) <= (old.done_txid, old.done_pos), false)
-                                 END AS unread
-                            FROM pulse.landing l
-                           WHERE l.stream = s AND l.pos <= upto
-                             AND (l.pos <= floor_pos OR pg_visible_in_snapshot(l.txid, base))) r) g
-           WHERE g.unread GROUP BY g.grp) i
+  WITH r AS (
+    SELECT l.txid, l.pos,
+           CASE WHEN old.name IS NULL THEN l.received_at >= since
+                WHEN l.pos <= old.floor_pos OR pg_visible_in_snapshot(l.txid, old.snaps[1])
+                  THEN old.pending @> l.pos AND (l.txid, l.pos) > (old.pend_txid, old.pend_pos)
+                ELSE NOT coalesce(cardinality(old.snaps) >= 2 AND pg_visible_in_snapshot(l.txid, old.snaps[2])
+                                  AND (l.txid, l.pos) <= (old.done_txid, old.done_pos), false)
+           END AS unread
+      FROM pulse.landing l
+     WHERE l.stream = s AND l.pos <= upto AND (l.pos <= floor_pos OR pg_visible_in_snapshot(l.txid, base))
+  ), g AS (
+    SELECT r.pos, r.unread, count(*) FILTER (WHERE NOT r.unread) OVER (ORDER BY r.pos) AS grp FROM r
+  )
+  SELECT (SELECT coalesce(range_agg(int8range(i.lo, i.hi, '[]')), '{}')
+            FROM (SELECT min(g.pos) AS lo, max(g.pos) AS hi FROM g WHERE g.unread GROUP BY g.grp) i),
+         (SELECT min(r.txid) FROM r WHERE r.unread), (SELECT max(r.txid) FROM r WHERE r.unread)
 $$;
 
 -- A consumer from an older era, moved into this one: the restored records
@@ -237,15 +267,18 @@ RETURNS pulse_internal.consumers
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  i record := pulse_internal.consumer_islands(c.stream, boundary, boundary, '3:3:', NULL, c);
 BEGIN
-  c.pending := pulse_internal.consumer_islands(c.stream, boundary, boundary, '3:3:', NULL, c);
+  c.pending := i.pending; c.pend_txid := coalesce(i.first_txid, '0'); c.pend_pos := 0; c.pend_end := i.last_txid;
   c.era := era_id;
   c.floor_pos := boundary;
   c.snaps := ARRAY['3:3:'::pg_snapshot];
   c.done_txid := NULL; c.done_pos := NULL;
   c.reader := NULL; c.read_batch := 0; c.read_txid := NULL; c.read_pos := NULL;
   UPDATE pulse_internal.consumers x
-     SET era = c.era, floor_pos = c.floor_pos, pending = c.pending, snaps = c.snaps, done_txid = NULL, done_pos = NULL,
+     SET era = c.era, floor_pos = c.floor_pos, pending = c.pending, pend_txid = c.pend_txid, pend_pos = 0,
+         pend_end = c.pend_end, snaps = c.snaps, done_txid = NULL, done_pos = NULL,
          reader = NULL, read_batch = 0, read_txid = NULL, read_pos = NULL
    WHERE x.name = c.name;
   RETURN c;

@@ -76,7 +76,10 @@ DECLARE
   e record;
   base pg_snapshot;
   since timestamptz;
+  i record;
   pend int8multirange := '{}';
+  pend_first xid8;
+  pend_last xid8;
   gone text;
 BEGIN
   IF name IS NULL OR stream IS NULL OR start IS NULL THEN
@@ -93,7 +96,8 @@ BEGIN
     -- nothing of this era consumed, every record of an earlier one pending
     base := '3:3:';
     IF e.boundary >= 1 THEN
-      pend := int8multirange(int8range(1, e.boundary, '[]'));
+      i := pulse_internal.consumer_islands(stream, e.boundary, e.boundary, base, '-infinity');
+      pend := i.pending; pend_first := i.first_txid; pend_last := i.last_txid;
     END IF;
   ELSE
     BEGIN
@@ -111,11 +115,13 @@ BEGIN
               HINT = format('Start at trim_horizon, or at %s or later.', gone);
     END IF;
     base := pulse_internal.committed_snapshot();
-    pend := pulse_internal.consumer_islands(stream, 9223372036854775807, e.boundary, base, since);
+    i := pulse_internal.consumer_islands(stream, 9223372036854775807, e.boundary, base, since);
+    pend := i.pending; pend_first := i.first_txid; pend_last := i.last_txid;
   END IF;
   BEGIN
-    INSERT INTO pulse_internal.consumers (name, stream, owner, era, floor_pos, pending, snaps)
-    VALUES (create_consumer.name, create_consumer.stream, current_user::regrole, e.id, e.boundary, pend, ARRAY[base]);
+    INSERT INTO pulse_internal.consumers (name, stream, owner, era, floor_pos, pending, pend_txid, pend_end, snaps)
+    VALUES (create_consumer.name, create_consumer.stream, current_user::regrole, e.id, e.boundary, pend,
+            coalesce(pend_first, '0'), pend_last, ARRAY[base]);
   EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION 'consumer % already exists', create_consumer.name USING ERRCODE = 'duplicate_object';
   END;

@@ -27,18 +27,22 @@ BEGIN
     -- over the same batches, so this session gets the same records in the
     -- same order, then more.
     c.reader := me;
-    c.read_batch := CASE WHEN isempty(c.pending) THEN 1 ELSE 0 END;
-    c.read_txid := coalesce(c.done_txid, '0');
-    c.read_pos := coalesce(c.done_pos, 0);
+    IF isempty(c.pending) THEN
+      c.read_batch := 1; c.read_txid := coalesce(c.done_txid, '0'); c.read_pos := coalesce(c.done_pos, 0);
+    ELSE
+      c.read_batch := 0; c.read_txid := c.pend_txid; c.read_pos := c.pend_pos;
+    END IF;
   END IF;
   IF c.read_batch = 0 THEN
-    FOR r IN SELECT * FROM pulse_internal.consumer_pending(c.stream, c.pending, c.snaps[1], c.floor_pos, c.read_pos, max_records) LOOP
+    FOR r IN SELECT * FROM pulse_internal.consumer_pending(c.stream, c.pending, c.snaps[1], c.floor_pos,
+                                                           c.read_txid, c.read_pos, c.pend_end, max_records) LOOP
       seq := r.pos; received_at := r.received_at; payload := r.payload;
       RETURN NEXT;
       n := n + 1;
-      c.read_pos := r.pos;
+      c.read_txid := r.txid; c.read_pos := r.pos;
     END LOOP;
     IF n < max_records THEN
+      -- (while records are pending, nothing of the first batch is committed)
       c.read_batch := 1; c.read_txid := '0'; c.read_pos := 0;
     END IF;
   END IF;
@@ -89,9 +93,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   c pulse_internal.consumers;
-  rec record;
-  b integer := 1;
-  nb integer;
+  b integer;
+  t xid8;
+  at timestamptz;
 BEGIN
   IF commit.seq IS NULL THEN
     RAISE EXCEPTION 'seq must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -101,32 +105,32 @@ BEGIN
     RAISE EXCEPTION 'consumer %: this session has read nothing to commit', consumer USING ERRCODE = 'invalid_parameter_value',
       HINT = 'Commit the seq of a record pulse.read returned in this session (another session may have read the consumer since).';
   END IF;
-  SELECT l.txid, l.received_at INTO rec FROM pulse.landing l WHERE l.stream = c.stream AND l.pos = commit.seq;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'consumer %: stream % has no record %', consumer, c.stream, commit.seq USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  nb := cardinality(c.snaps) - 1;
-  IF commit.seq <= c.floor_pos OR pg_visible_in_snapshot(rec.txid, c.snaps[1]) THEN
-    IF NOT c.pending @> commit.seq THEN
-      RAISE EXCEPTION 'consumer %: record % is already committed', consumer, commit.seq USING ERRCODE = 'invalid_parameter_value';
-    ELSIF c.read_batch = 0 AND commit.seq > c.read_pos THEN
-      RAISE EXCEPTION 'consumer %: record % has not been read yet', consumer, commit.seq USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- pending records are read in position order
-    c.pending := c.pending - int8multirange(int8range(NULL, commit.seq, '(]'));
+  -- The record: usually the last one read, else found where this session
+  -- read and did not commit.
+  IF commit.seq = c.read_pos THEN
+    b := c.read_batch; t := c.read_txid;
   ELSE
-    WHILE b <= nb AND NOT pg_visible_in_snapshot(rec.txid, c.snaps[b + 1]) LOOP
-      b := b + 1;
-    END LOOP;
-    IF b = 1 AND (rec.txid, commit.seq) <= (c.done_txid, c.done_pos) THEN
-      RAISE EXCEPTION 'consumer %: record % is already committed', consumer, commit.seq USING ERRCODE = 'invalid_parameter_value';
-    ELSIF b > nb OR c.read_batch = 0 OR b > c.read_batch OR (b = c.read_batch AND (rec.txid, commit.seq) > (c.read_txid, c.read_pos)) THEN
-      RAISE EXCEPTION 'consumer %: record % has not been read yet', consumer, commit.seq USING ERRCODE = 'invalid_parameter_value';
+    SELECT f.batch, f.txid INTO b, t FROM pulse_internal.consumer_find(c, commit.seq) f;
+  END IF;
+  SELECT l.received_at INTO at FROM pulse.landing l WHERE l.stream = c.stream AND l.txid = t AND l.pos = commit.seq;
+  IF NOT FOUND OR (b = 0 AND (t, commit.seq) <= (c.pend_txid, c.pend_pos))
+     OR (b = 1 AND (t, commit.seq) <= (c.done_txid, c.done_pos)) THEN
+    RAISE EXCEPTION 'consumer %: record % is not one this session read and did not commit', consumer, commit.seq
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Commit the seq of a record pulse.read returned in this session, not committed yet.';
+  END IF;
+  IF b = 0 THEN
+    c.pend_txid := t; c.pend_pos := commit.seq;
+    IF NOT EXISTS (SELECT 1 FROM pulse_internal.consumer_pending(c.stream, c.pending, c.snaps[1], c.floor_pos,
+                                                                 t, commit.seq, c.pend_end, 1)) THEN
+      c.pending := '{}'; c.pend_txid := '0'; c.pend_pos := 0; c.pend_end := NULL;
     END IF;
-    c.pending := '{}';
+  ELSE
+    -- every pending record was read before this one
+    c.pending := '{}'; c.pend_txid := '0'; c.pend_pos := 0; c.pend_end := NULL;
     c.snaps := c.snaps[b:];
     c.read_batch := c.read_batch - (b - 1);
-    c.done_txid := rec.txid; c.done_pos := commit.seq;
+    c.done_txid := t; c.done_pos := commit.seq;
     -- Batches this commit finished are dropped: their end is the new base.
     WHILE cardinality(c.snaps) >= 2 AND NOT EXISTS (
             SELECT 1 FROM pulse_internal.consumer_batch(c.stream, c.snaps[1], c.snaps[2], c.floor_pos,
@@ -141,9 +145,10 @@ BEGIN
     END LOOP;
   END IF;
   UPDATE pulse_internal.consumers x
-     SET pending = c.pending, snaps = c.snaps, done_txid = c.done_txid, done_pos = c.done_pos,
+     SET pending = c.pending, pend_txid = c.pend_txid, pend_pos = c.pend_pos, pend_end = c.pend_end,
+         snaps = c.snaps, done_txid = c.done_txid, done_pos = c.done_pos,
          read_batch = c.read_batch, read_txid = c.read_txid, read_pos = c.read_pos,
-         last_seq = commit.seq, last_received_at = rec.received_at, committed_at = now()
+         last_seq = commit.seq, last_received_at = at, committed_at = now()
    WHERE x.name = c.name;
 END $$;
 COMMENT ON FUNCTION pulse.commit(text, bigint) IS

@@ -78,10 +78,8 @@ CREATE TABLE pulse.checkpoints (
 -- apply_batch and reapply find a batch's rows by (stream, batch_id).
 CREATE INDEX landing_stream_batch_idx ON pulse.landing (stream, batch_id);
 -- Stream consumers (0.2.0) read a batch as the records of the transactions
--- that committed between two snapshots, in (txid, pos) order, and find a
--- committed record by its position.
+-- that committed between two snapshots, in (txid, pos) order.
 CREATE INDEX landing_stream_txid_idx ON pulse.landing (stream, txid, pos);
-CREATE INDEX landing_stream_pos_idx ON pulse.landing (stream, pos);
 
 -- The era of this database's transaction ids (0.2.0): one row, made by
 -- CREATE EXTENSION and never dumped, so a restored database starts a new
@@ -99,7 +97,9 @@ INSERT INTO pulse_internal.era DEFAULT VALUES;
 -- Stream consumers (SPEC "HTTP ingest and consumers"): one row per
 -- consumer, visible and writable only to its owner's roles (row security).
 -- A record is consumed when it is settled (written in an earlier era, at or
--- below floor_pos, or visible in snaps[1]) and not pending, or when it is in
+-- below floor_pos, or visible in snaps[1]) and not pending (its position in
+-- `pending` and (txid, pos) after (pend_txid, pend_pos); pending records are
+-- read in (txid, pos) order, none after pend_end), or when it is in
 -- the first batch (visible in snaps[2], not in snaps[1]) at or before
 -- (done_txid, done_pos). snaps[3..] are the ends of batches read ahead but
 -- not committed; the read cursor (read_batch 0 = pending, i = the batch
@@ -112,6 +112,9 @@ CREATE TABLE pulse_internal.consumers (
   era              uuid           NOT NULL,
   floor_pos        bigint         NOT NULL,
   pending          int8multirange NOT NULL DEFAULT '{}',
+  pend_txid        xid8           NOT NULL DEFAULT '0',
+  pend_pos         bigint         NOT NULL DEFAULT 0,
+  pend_end         xid8,
   snaps            pg_snapshot[]  NOT NULL,
   done_txid        xid8,
   done_pos         bigint,
