@@ -1,4 +1,5 @@
-// pulse-load: the CLI entry. Parses flags, then hands over to a source.
+// pulse-load: the CLI entry. Parses flags, then hands over to a source (or
+// to the exporter).
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -6,6 +7,7 @@
 
 #include "core/cli.h"
 #include "core/source.h"
+#include "export/export.h"
 #include "sources/candles.h"
 #include "sources/tweets.h"
 
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     // parse_args accepts no other command.
+    if (opts->command == "export") return run_export(*opts);
     return opts->command == "candles" ? run_candles(*opts) : run_tweets(*opts);
   } catch (const UsageError& e) {
     std::cerr << "pulse-load: " << e.what() << "\n";

@@ -10,7 +10,7 @@ PULSE_TEST_PKGS=(chromium fonts-liberation fonts-noto-cjk fonts-noto-color-emoji
 pulse_install_deps() {
   local pkgs=(
     postgresql-15 postgresql-server-dev-15 libpq-dev
-    libcurl4-openssl-dev libjansson-dev
+    libcurl4-openssl-dev libjansson-dev zlib1g-dev
     g++ make cmake pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
     python3 curl openssl "$@"

@@ -31,6 +31,9 @@ const std::map<std::string, std::map<std::string, FlagSpec>>& command_flags() {
        {{"exchange", {true}}, {"market", {true}}, {"period", {true}}, {"since", {true}}, {"until", {true}},
         {"covers", {true}}}},
       {"tweets", {{"source", {true}}, {"query", {true}}, {"format", {true}}, {"covers", {true}}}},
+      {"export",
+       {{"consumer", {true}}, {"to", {true}}, {"buffer-bytes", {true}}, {"buffer-interval", {true}},
+        {"poll-interval", {true}}, {"read-batch", {true}}}},
   };
   return flags;
 }
@@ -64,12 +67,13 @@ long long Options::get_int(const std::string& flag, long long fallback, long lon
 }
 
 std::optional<Options> parse_args(const std::vector<std::string>& args) {
-  if (args.empty()) throw UsageError("missing command: candles or tweets (see --help)");
+  if (args.empty()) throw UsageError("missing command: candles, tweets or export (see --help)");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") return std::nullopt;
   Options opts;
   opts.command = args[0];
   auto cmd = command_flags().find(opts.command);
-  if (cmd == command_flags().end()) throw UsageError("unknown command \"" + opts.command + "\": expected candles or tweets");
+  if (cmd == command_flags().end())
+    throw UsageError("unknown command \"" + opts.command + "\": expected candles, tweets or export");
 
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -102,7 +106,8 @@ std::optional<Options> parse_args(const std::vector<std::string>& args) {
 }
 
 std::string usage_text() {
-  return R"(pulse-load: stream tweets and exchange candles into the pulse extension
+  return R"(pulse-load: stream tweets and exchange candles into the pulse extension,
+and export a stream consumer's raw records to files
 
 usage:
   pulse-load candles --exchange upbit|coinone|binance --market M [--period 1m]
@@ -111,6 +116,8 @@ usage:
   pulse-load tweets  --source stream|search|file [--query Q] [--file PATH|-]
                      [--format twitter_v2|twitter_v1] [--follow] [--api-url URL]
                      [--covers FROM..UNTIL|none]
+  pulse-load export  --consumer NAME --to DIR [--follow] [--buffer-bytes N]
+                     [--buffer-interval S] [--poll-interval MS] [--read-batch N]
 
 candles   1-minute (or --period 1m|3m|5m|15m|30m|1h) candles from an exchange's
           public API; --since/--until backfill a range, --follow polls each
@@ -118,6 +125,19 @@ candles   1-minute (or --period 1m|3m|5m|15m|30m|1h) candles from an exchange's
 tweets    X API v2 filtered stream (--source stream, --query ensures a rule),
           recent search (--source search), or archived v2/v1.1 JSON files
           (--source file, JSON Lines or a JSON array, - for stdin).
+
+export    the records of a stream consumer (pulse.create_consumer) as gzip
+          NDJSON files DIR/<stream>/YYYY/MM/DD/HH/<stream>-<first>-<last>.ndjson.gz
+          (the UTC hour the file's first record was received), each whole
+          on disk before the consumer commits past it; without --follow it
+          stops once it has caught up.
+  --buffer-bytes N       start a new file after N bytes of records
+                         (uncompressed; default 5242880, Firehose's 5 MiB)
+  --buffer-interval S    ... or when the file's first record is S seconds
+                         old (default 300)
+  --poll-interval MS     with --follow, look for new records every MS
+                         milliseconds (default 1000)
+  --read-batch N         records per pulse.read (default 1000)
 
 coverage  every load records in pulse.coverage the event time it loaded
           completely (in the batch that completes it): a candle range once its
@@ -151,8 +171,8 @@ environment:
   PULSE_TWITTER_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)  X API bearer token;
                          never read from argv, never printed or logged
 
-exit codes: 0 done, 2 usage or configuration error, 3 fatal upstream error,
-            4 database error
+exit codes: 0 done, 2 usage or configuration error, 3 fatal upstream error
+            (export: a file-system error), 4 database error
 )";
 }
 
