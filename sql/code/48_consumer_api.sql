@@ -43,6 +43,15 @@ BEGIN
   IF consumer IS NULL THEN
     RAISE EXCEPTION 'consumer must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- Maintenance rewrites sealed landing partitions (clustering): the
+  -- copied rows are newer than a snapshot taken before it, so a
+  -- transaction-wide snapshot could miss records and a commit skip them.
+  -- Each statement's snapshot is taken after its locks, so it sees them.
+  IF check_lost AND current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'pulse.read and pulse.commit run in READ COMMITTED transactions, not %', current_setting('transaction_isolation')
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Reading and committing in one READ COMMITTED transaction is exactly once already: pulse.read locks the consumer until it ends.';
+  END IF;
   k := hashtextextended('pulse.consumer:' || consumer, 0);
   IF NOT pg_try_advisory_xact_lock_shared(k) THEN
     RAISE EXCEPTION 'consumer % is being read by another session: %', consumer, pulse_internal.advisory_holder(k)
