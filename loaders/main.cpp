@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/source.h"
 #include "core/version.h"
+#include "export/export.h"
 #include "sources/candles.h"
 #include "sources/tweets.h"
 
@@ -21,6 +22,7 @@ const std::map<std::string, int (*)(const Options&)>& runners() {
   static const std::map<std::string, int (*)(const Options&)> r = {
       {"candles", run_candles},
       {"tweets", run_tweets},
+      {"export", run_export},
   };
   return r;
 }

@@ -251,3 +251,47 @@ CREATE TABLE pulse_internal.ingest_keys (
   PRIMARY KEY (stream, key)
 );
 CREATE INDEX ingest_keys_expires_idx ON pulse_internal.ingest_keys (expires_at);
+
+-- Stream consumers (0.2.0): how they find batches and records, the era of
+-- the transaction ids, the consumers, and what retention dropped (see
+-- install/tables.sql).
+CREATE INDEX landing_stream_txid_idx ON pulse.landing (stream, txid, pos);
+CREATE TABLE pulse_internal.era (
+  id        uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+  boundary  bigint,
+  closed_at timestamptz,
+  began_at  timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO pulse_internal.era DEFAULT VALUES;
+CREATE TABLE pulse_internal.consumers (
+  name             text           PRIMARY KEY,
+  stream           text           NOT NULL,
+  owner            regrole        NOT NULL,
+  era              uuid           NOT NULL,
+  floor_pos        bigint         NOT NULL,
+  pending          int8multirange NOT NULL DEFAULT '{}',
+  pend_txid        xid8           NOT NULL DEFAULT '0',
+  pend_pos         bigint         NOT NULL DEFAULT 0,
+  pend_end         xid8,
+  snaps            pg_snapshot[]  NOT NULL,
+  done_txid        xid8,
+  done_pos         bigint,
+  reader           text,
+  read_batch       integer        NOT NULL DEFAULT 0,
+  read_txid        xid8,
+  read_pos         bigint,
+  last_seq         bigint,
+  last_received_at timestamptz,
+  committed_at     timestamptz,
+  lost             bigint         NOT NULL DEFAULT 0,
+  lost_before      timestamptz,
+  created_at       timestamptz    NOT NULL DEFAULT now()
+);
+ALTER TABLE pulse_internal.consumers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY consumers_owner ON pulse_internal.consumers
+  USING (pg_catalog.pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE TABLE pulse_internal.landing_dropped (
+  stream          text        PRIMARY KEY,
+  received_before timestamptz NOT NULL,
+  dropped_at      timestamptz NOT NULL DEFAULT now()
+);

@@ -134,6 +134,27 @@ const std::vector<CommandDef>& command_table() {
        "pulse-load tweets --source search --query bitcoin --follow --token-file ~/.config/pulse/x.token\n"
        "pulse-load tweets --source file --file archive.jsonl --covers 2024-03-11..2024-03-12\n"
        "pulse-load tweets --source file --file statuses.jsonl --format twitter_v1"},
+      {"export",
+       "a stream consumer's raw records as gzip NDJSON files (Firehose's layout)",
+       "pulse-load export --consumer NAME --to DIR [--follow] [options]",
+       "Writes the records of a stream consumer (pulse.create_consumer) as gzip NDJSON\n"
+       "files DIR/<stream>/YYYY/MM/DD/HH/<stream>-<first>-<last>.ndjson.gz (the UTC\n"
+       "hour the file's first record was received), each written, synced and renamed\n"
+       "before the consumer commits past it, so a killed export neither loses nor\n"
+       "repeats a record; without --follow it stops once it has caught up. Exit 3 is\n"
+       "a file-system error.",
+       {
+           {"consumer", "NAME", "", "the consumer to read (required; made with pulse.create_consumer)"},
+           {"to", "DIR", "", "the folder the files go under (required)"},
+           {"follow", "", "", "keep reading new records until SIGINT/SIGTERM"},
+           {"buffer-bytes", "N", "5242880", "start a new file after N bytes of records (uncompressed; Firehose's 5 MiB)"},
+           {"buffer-interval", "S", "300", "... or once the file's first record is S seconds old"},
+           {"poll-interval", "MS", "1000", "with --follow, look for new records every MS milliseconds"},
+           {"read-batch", "N", "1000", "records per pulse.read"},
+       },
+       {&kDatabaseGroup, &kOutputGroup},
+       "pulse-load export --consumer archive --to /var/lib/pulse/raw\n"
+       "pulse-load export --consumer archive --to /var/lib/pulse/raw --follow --buffer-interval 60"},
   };
   return table;
 }

@@ -157,7 +157,7 @@ WriterInfo check_writer(PGconn* c) {
                         "SELECT coalesce(bool_and(ok), false) FROM ("
                         " SELECT has_schema_privilege(n.oid, 'USAGE') AS ok FROM pg_namespace n WHERE n.nspname = 'pulse'"
                         " UNION ALL"
-                        " SELECT has_table_privilege(k.oid, CASE k.relname WHEN 'checkpoints' THEN 'SELECT' ELSE 'INSERT' END)"
+                        " SELECT has_any_column_privilege(k.oid, CASE k.relname WHEN 'checkpoints' THEN 'SELECT' ELSE 'INSERT' END)"
                         "   FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace"
                         "  WHERE n.nspname = 'pulse' AND k.relname IN ('landing', 'rejects', 'checkpoints')"
                         " UNION ALL"

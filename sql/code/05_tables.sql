@@ -48,6 +48,10 @@ COMMENT ON COLUMN pulse.landing.payload IS 'The record as received';
 COMMENT ON COLUMN pulse.landing.pos IS 'The record''s position for stream consumers (pulse.read returns it as seq): unique, increasing in insert order, not in commit order';
 COMMENT ON COLUMN pulse.landing.txid IS 'The transaction that wrote the record: consumers cut their batches by transaction snapshots';
 
+COMMENT ON TABLE pulse_internal.era IS 'The era of this database''s transaction ids: made by CREATE EXTENSION, never dumped; records at or below boundary came from an earlier era (a restore)';
+COMMENT ON TABLE pulse_internal.consumers IS 'Stream consumers and their positions (pulse.create_consumer, pulse.read, pulse.commit); each role sees its own';
+COMMENT ON TABLE pulse_internal.landing_dropped IS 'Per stream, what retention dropped from pulse.landing: every record received before received_before';
+
 COMMENT ON TABLE pulse.rejects IS 'Every record a loader received but could not use: the bytes as received and the reason';
 COMMENT ON COLUMN pulse.rejects.id IS 'Running number';
 COMMENT ON COLUMN pulse.rejects.stream IS 'The loader stream that received the record';
@@ -83,6 +87,8 @@ SELECT pg_catalog.pg_extension_config_dump('pulse.rejects', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse.rejects_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.landing_pos', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.coverage', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.consumers', '');
+SELECT pg_catalog.pg_extension_config_dump('pulse_internal.landing_dropped', '');
 SELECT pg_catalog.pg_extension_config_dump('pulse_internal.rollups', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('pulse.panes', '');
 -- Ingest tokens and idempotency keys survive a dump and restore (a restored

@@ -115,14 +115,17 @@ BEGIN
         problems := 'some partitions busy, clustering deferred';
       END IF;
     END LOOP;
-    FOR p IN SELECT x.part FROM pulse_internal.partitions_of(t.parent) x
+    FOR p IN SELECT x.part, upper(x.range) AS hi FROM pulse_internal.partitions_of(t.parent) x
               WHERE upper(x.range) <= cutoff ORDER BY lower(x.range) LIMIT 64 LOOP
-      IF pulse_internal.lock_polling(p.part, 'ACCESS EXCLUSIVE', '1 second') THEN
+      IF NOT pulse_internal.lock_polling(p.part, 'ACCESS EXCLUSIVE', '1 second') THEN
+        problems := 'some expired partitions busy, drop deferred';
+      -- Stream consumers learn what they lose (49_consumer_read.sql).
+      ELSIF t.parent = 'pulse.landing'::regclass AND NOT pulse_internal.consumers_drop_check(p.part, p.hi) THEN
+        problems := 'some consumers busy, drop deferred';
+      ELSE
         EXECUTE format('DROP TABLE %s', p.part);
         DELETE FROM pulse_internal.clustered_partitions cp WHERE cp.partition::oid = p.part::oid;
         dropped := dropped + 1;
-      ELSE
-        problems := 'some expired partitions busy, drop deferred';
       END IF;
     END LOOP;
     created := pulse_internal.create_partitions(t.parent, now_slot, premake_until, true);

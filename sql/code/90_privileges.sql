@@ -8,6 +8,8 @@
 --                 analytics.
 --   pulse_gateway: pulse-gateway; a pulse_writer that also reads the
 --                 ingest tokens' hashes and keeps idempotency keys.
+--   pulse_consumer: stream consumers (pulse-load export); make consumers,
+--                 read and commit their own.
 -- Roles are cluster-wide and outlive the extension: made only when missing.
 -- CREATE EXTENSION running at once in two databases may both find a role
 -- missing; the loser of that race takes the winner's.
@@ -15,7 +17,7 @@ DO $$
 DECLARE
   r text;
 BEGIN
-  FOREACH r IN ARRAY ARRAY['pulse_writer', 'pulse_reader', 'pulse_gateway'] LOOP
+  FOREACH r IN ARRAY ARRAY['pulse_writer', 'pulse_reader', 'pulse_gateway', 'pulse_consumer'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
       BEGIN
         EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
@@ -31,15 +33,18 @@ BEGIN
   END IF;
 END $$;
 
-GRANT USAGE ON SCHEMA pulse TO pulse_writer, pulse_reader;
+GRANT USAGE ON SCHEMA pulse TO pulse_writer, pulse_reader, pulse_consumer;
 
 -- Readers see every public table and view (but the list of ingest tokens,
 -- which is the administrators').
 GRANT SELECT ON ALL TABLES IN SCHEMA pulse TO pulse_reader;
 REVOKE ALL ON pulse.ingest_tokens FROM pulse_reader;
 
--- Loaders.
-GRANT SELECT, INSERT ON pulse.landing TO pulse_writer;
+-- Loaders. A landing record's position and writing transaction are drawn
+-- by the column defaults, never given: stream consumers rely on them.
+GRANT SELECT ON pulse.landing TO pulse_writer;
+REVOKE INSERT ON pulse.landing FROM pulse_writer;
+GRANT INSERT (stream, format, batch_id, seq, received_at, payload) ON pulse.landing TO pulse_writer;
 GRANT INSERT ON pulse.rejects TO pulse_writer;
 -- A loader reads where its stream stands; only apply_batch moves it.
 GRANT SELECT ON pulse.checkpoints TO pulse_writer;
@@ -71,7 +76,7 @@ GRANT EXECUTE ON FUNCTION pulse.apply_batch(text, bigint, jsonb),
 -- rolling_correlation and hop; the view pulse.partitions): those only read
 -- the catalog, check arguments, or run the statement the caller could run.
 GRANT USAGE ON SCHEMA pulse_internal TO PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA pulse_internal FROM PUBLIC, pulse_writer, pulse_reader, pulse_gateway;
+REVOKE ALL ON ALL TABLES IN SCHEMA pulse_internal FROM PUBLIC, pulse_writer, pulse_reader, pulse_gateway, pulse_consumer;
 -- The gateway checks tokens against their hashes and keeps the answers of
 -- requests with an Idempotency-Key (deleting expired ones).
 GRANT SELECT (stream, hash, revoked_at) ON pulse_internal.ingest_tokens TO pulse_gateway;
@@ -157,3 +162,31 @@ GRANT SELECT, INSERT, DELETE ON pulse_internal.rollups TO PUBLIC;
 GRANT UPDATE (on_watermark, watermark, late_rows, beyond_lateness, rows_since_emit, last_emit_at, last_batch_at)
   ON pulse_internal.rollups TO PUBLIC;
 GRANT SELECT, INSERT, DELETE ON pulse.panes TO PUBLIC;
+
+-- Stream consumers: made, read and committed with the caller's rights; the
+-- registry's row security keeps each role to its own consumers. Readers of
+-- the raw records (pulse.landing), not of other roles' positions.
+GRANT SELECT ON pulse.landing, pulse.consumers TO pulse_consumer;
+REVOKE ALL ON pulse.consumers FROM pulse_reader;
+REVOKE ALL ON FUNCTION pulse.create_consumer(text, text, text), pulse.read(text, integer), pulse.commit(text, bigint),
+                       pulse.drop_consumer(text), pulse.acknowledge_loss(text)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pulse.create_consumer(text, text, text), pulse.read(text, integer), pulse.commit(text, bigint),
+                          pulse.drop_consumer(text), pulse.acknowledge_loss(text)
+  TO pulse_consumer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON pulse_internal.consumers TO pulse_consumer;
+GRANT SELECT ON pulse_internal.era, pulse_internal.landing_dropped TO pulse_consumer;
+GRANT EXECUTE ON FUNCTION
+  pulse_internal.era_current(),
+  pulse_internal.era_peek(),
+  pulse_internal.session_id(),
+  pulse_internal.committed_snapshot(),
+  pulse_internal.consumer_batch(text, pg_snapshot, pg_snapshot, bigint, xid8, bigint, integer),
+  pulse_internal.consumer_pending(text, int8multirange, pg_snapshot, bigint, xid8, bigint, xid8, integer),
+  pulse_internal.consumer_find(pulse_internal.consumers, bigint),
+  pulse_internal.consumer_backlog(pulse_internal.consumers, regclass),
+  pulse_internal.consumer_islands(text, bigint, bigint, pg_snapshot, timestamptz, pulse_internal.consumers),
+  pulse_internal.consumer_rebase(pulse_internal.consumers, uuid, bigint),
+  pulse_internal.advisory_holder(bigint),
+  pulse_internal.consumer_open(text, boolean)
+  TO pulse_consumer;

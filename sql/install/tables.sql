@@ -77,6 +77,69 @@ CREATE TABLE pulse.checkpoints (
 
 -- apply_batch and reapply find a batch's rows by (stream, batch_id).
 CREATE INDEX landing_stream_batch_idx ON pulse.landing (stream, batch_id);
+-- Stream consumers (0.2.0) read a batch as the records of the transactions
+-- that committed between two snapshots, in (txid, pos) order.
+CREATE INDEX landing_stream_txid_idx ON pulse.landing (stream, txid, pos);
+
+-- The era of this database's transaction ids (0.2.0): one row, made by
+-- CREATE EXTENSION and never dumped, so a restored database starts a new
+-- era. Records up to `boundary` (the position counter when the era's first
+-- writer or consumer came) were written in an earlier era, in another
+-- cluster's transaction ids, which say nothing here.
+CREATE TABLE pulse_internal.era (
+  id        uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+  boundary  bigint,
+  closed_at timestamptz,
+  began_at  timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO pulse_internal.era DEFAULT VALUES;
+
+-- Stream consumers (SPEC "HTTP ingest and consumers"): one row per
+-- consumer, visible and writable only to its owner's roles (row security).
+-- A record is consumed when it is settled (written in an earlier era, at or
+-- below floor_pos, or visible in snaps[1]) and not pending (its position in
+-- `pending` and (txid, pos) after (pend_txid, pend_pos); pending records are
+-- read in (txid, pos) order, none after pend_end), or when it is in
+-- the first batch (visible in snaps[2], not in snaps[1]) at or before
+-- (done_txid, done_pos). snaps[3..] are the ends of batches read ahead but
+-- not committed; the read cursor (read_batch 0 = pending, i = the batch
+-- between snaps[i] and snaps[i + 1]; read_txid, read_pos) belongs to the
+-- session named in reader.
+CREATE TABLE pulse_internal.consumers (
+  name             text           PRIMARY KEY,
+  stream           text           NOT NULL,
+  owner            regrole        NOT NULL,
+  era              uuid           NOT NULL,
+  floor_pos        bigint         NOT NULL,
+  pending          int8multirange NOT NULL DEFAULT '{}',
+  pend_txid        xid8           NOT NULL DEFAULT '0',
+  pend_pos         bigint         NOT NULL DEFAULT 0,
+  pend_end         xid8,
+  snaps            pg_snapshot[]  NOT NULL,
+  done_txid        xid8,
+  done_pos         bigint,
+  reader           text,
+  read_batch       integer        NOT NULL DEFAULT 0,
+  read_txid        xid8,
+  read_pos         bigint,
+  last_seq         bigint,
+  last_received_at timestamptz,
+  committed_at     timestamptz,
+  lost             bigint         NOT NULL DEFAULT 0,
+  lost_before      timestamptz,
+  created_at       timestamptz    NOT NULL DEFAULT now()
+);
+ALTER TABLE pulse_internal.consumers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY consumers_owner ON pulse_internal.consumers
+  USING (pg_catalog.pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+
+-- What retention dropped from pulse.landing, per stream: every record
+-- received before received_before is gone.
+CREATE TABLE pulse_internal.landing_dropped (
+  stream          text        PRIMARY KEY,
+  received_before timestamptz NOT NULL,
+  dropped_at      timestamptz NOT NULL DEFAULT now()
+);
 
 -- Registry of managed tables. pulse.merge and the loaders read it.
 CREATE TABLE pulse_internal.managed_tables (

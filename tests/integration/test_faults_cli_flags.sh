@@ -47,4 +47,14 @@ check2 candles --db "$nodb" --exchange upbit --market KRW-BTC --market "$(printf
 for v in "" garbage STREAM "stream; x"; do check2 tweets --db "$nodb" --source "$v"; done
 for v in "" twitter_v3 "twitter_v2;"; do check2 tweets --db "$nodb" --source file --file /dev/null --format "$v"; done
 check2 tweets --db "$nodb" --exchange upbit
+ebase=(export --db "$nodb" --consumer c --to /tmp/pulse-never-written)
+for flag in buffer-bytes buffer-interval poll-interval read-batch; do
+  for v in "$huge" -1 0 abc "" " 5" 5.5; do check2 "${ebase[@]}" "--$flag" "$v"; done
+done
+check2 export --db "$nodb" --to /tmp/pulse-never-written
+check2 export --db "$nodb" --consumer c
+check2 export --db "$nodb" --consumer "" --to /tmp/pulse-never-written
+check2 "${ebase[@]}" --stream s
+check2 "${ebase[@]}" --exchange upbit
+check2 "${ebase[@]}" --follow=1
 echo "ok: $n bad flag values, each exit 2 with one line"

@@ -141,7 +141,7 @@ SELECT * FROM pulse_internal.apply_candles('regress_ingest', 1, 'kraken');
 SELECT has_function_privilege('pulse_writer', 'pulse.apply_batch(text,bigint,jsonb)', 'EXECUTE') AS writer_apply,
        has_function_privilege('public', 'pulse.apply_batch(text,bigint,jsonb)', 'EXECUTE') AS public_apply,
        has_function_privilege('pulse_writer', 'pulse_internal.apply_candles(text,bigint,text)', 'EXECUTE') AS writer_projection,
-       has_table_privilege('pulse_writer', 'pulse.landing', 'INSERT') AS writer_landing,
+       has_any_column_privilege('pulse_writer', 'pulse.landing', 'INSERT') AS writer_landing,
        has_table_privilege('pulse_writer', 'pulse.candles', 'UPDATE') AS writer_candles;
 SELECT p.proname, p.prosecdef, p.proconfig
   FROM pg_proc p WHERE p.pronamespace = 'pulse'::regnamespace AND p.proname IN ('apply_batch', 'reapply') ORDER BY 1;

@@ -20,14 +20,14 @@ RESET search_path;
 -- the partition keeps exactly its attached indexes
 SELECT i.indexrelid::regclass AS index, h.inhparent::regclass AS attached_to
   FROM pg_index i LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid
- WHERE i.indrelid = 'pulse.tweets_p20010101'::regclass ORDER BY 1::text;
+ WHERE i.indrelid = 'pulse.tweets_p20010101'::regclass ORDER BY i.indexrelid;
 
 -- 2. Passed through on a Pulse partition: a new name is created as usual.
 CREATE INDEX tweets_p20010101_lang_idx ON pulse.tweets_p20010101 (lang);
 ALTER TABLE pulse.tweets_p20010101 ADD CONSTRAINT tweets_p20010101_id_key UNIQUE (id, created_at);
 SELECT i.indexrelid::regclass AS index, h.inhparent::regclass AS attached_to
   FROM pg_index i LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid
- WHERE i.indrelid = 'pulse.tweets_p20010101'::regclass ORDER BY 1::text;
+ WHERE i.indrelid = 'pulse.tweets_p20010101'::regclass ORDER BY i.indexrelid;
 -- The same name but another kind, more than one subcommand, IF NOT EXISTS:
 -- PostgreSQL's own answer.
 CREATE UNIQUE INDEX tweets_p20010101_created_at_idx ON pulse.tweets_p20010101 (created_at);
@@ -40,7 +40,7 @@ CREATE SCHEMA hook_other;
 CREATE TABLE hook_other.tweets_p20010101 (id bigint NOT NULL, created_at timestamptz NOT NULL);
 CREATE INDEX tweets_p20010101_created_at_idx ON hook_other.tweets_p20010101 (created_at);
 ALTER TABLE ONLY hook_other.tweets_p20010101 ADD CONSTRAINT tweets_p20010101_pkey PRIMARY KEY (id, created_at);
-SELECT indexrelid::regclass AS index FROM pg_index WHERE indrelid = 'hook_other.tweets_p20010101'::regclass ORDER BY 1::text;
+SELECT indexrelid::regclass AS index FROM pg_index WHERE indrelid = 'hook_other.tweets_p20010101'::regclass ORDER BY i.indexrelid;
 -- a Pulse member that is not a partition
 ALTER TABLE ONLY pulse.rejects ADD CONSTRAINT rejects_pkey PRIMARY KEY (id);
 

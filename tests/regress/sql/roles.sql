@@ -1,18 +1,24 @@
--- pulse_writer and pulse_reader: least privilege.
+-- pulse_writer, pulse_reader and pulse_consumer: least privilege.
 SET client_min_messages = warning;
 SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole
-  FROM pg_roles WHERE rolname IN ('pulse_writer', 'pulse_reader') ORDER BY 1;
--- table privileges, per role
+  FROM pg_roles WHERE rolname IN ('pulse_writer', 'pulse_reader', 'pulse_consumer') ORDER BY 1;
+-- table privileges, per role (ins: on the table or some of its columns)
 SELECT r.role, t.tbl,
        has_table_privilege(r.role, t.tbl, 'SELECT') AS sel,
-       has_table_privilege(r.role, t.tbl, 'INSERT') AS ins,
+       has_any_column_privilege(r.role, t.tbl, 'INSERT') AS ins,
        has_table_privilege(r.role, t.tbl, 'UPDATE') AS upd,
        has_table_privilege(r.role, t.tbl, 'DELETE') AS del,
        has_table_privilege(r.role, t.tbl, 'TRUNCATE') AS trunc
-  FROM (VALUES ('pulse_writer'), ('pulse_reader')) r(role)
+  FROM (VALUES ('pulse_writer'), ('pulse_reader'), ('pulse_consumer')) r(role)
  CROSS JOIN (VALUES ('pulse.landing'), ('pulse.rejects'), ('pulse.checkpoints'), ('pulse.tweets'),
-                    ('pulse.candles'), ('pulse_internal.managed_tables'), ('pulse.partitions')) t(tbl)
+                    ('pulse.candles'), ('pulse_internal.managed_tables'), ('pulse.partitions'),
+                    ('pulse.consumers')) t(tbl)
  ORDER BY 1, 2;
+-- a landing record's position and writing transaction come from the column
+-- defaults: stream consumers rely on them, so no writer sets them
+SELECT a.attname, has_column_privilege('pulse_writer', 'pulse.landing', a.attname, 'INSERT') AS writer_inserts
+  FROM pg_attribute a WHERE a.attrelid = 'pulse.landing'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attnum;
 -- admin functions are not for PUBLIC
 SELECT p.oid::regprocedure AS function,
        has_function_privilege('pulse_writer', p.oid, 'EXECUTE') AS writer,
@@ -29,11 +35,13 @@ SET ROLE pulse_writer;
 -- a loader may create the partitions of the tables it writes: two days a
 -- month ahead, where none exists yet whatever the time of day, and today's
 SELECT pulse.ensure_partitions('pulse.landing', now() + interval '30 days', now() + interval '31 days') AS made;
-SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 hour') >= 0 AS current_ok;
+SELECT pulse.ensure_partitions('pulse.landing', now() - interval '2 days', now()) >= 0 AS current_ok;
 INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES ('roles-test', 'upbit', 1, 1, '{}');
 SELECT count(*) FROM pulse.landing WHERE stream = 'roles-test';
 INSERT INTO pulse.rejects (stream, raw, reason) VALUES ('roles-test', '\x00ff', 'probe');
 RESET ROLE;
+SELECT count(*) AS days_covered FROM pulse.partitions
+ WHERE parent = 'pulse.landing'::regclass AND range && tstzrange(now() - interval '2 days', now());
 -- owned by the table's owner, not by whoever asked
 SELECT count(*) AS landing_partitions, bool_and(c.relowner = (SELECT relowner FROM pg_class WHERE oid = 'pulse.landing'::regclass)) AS same_owner
   FROM pulse.partitions p JOIN pg_class c ON c.oid = p.partition
