@@ -1,6 +1,8 @@
-// Arrays for C++ callers: a one-dimensional float8[] read into vectors.
+// Arrays for C++ callers: one-dimensional float8[], text[] and bytea[] read
+// into vectors.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "pg/fmgr_glue.h"
@@ -15,5 +17,14 @@ struct Float8Array {
 // The elements of a float8[] datum. Throws pulse::Error naming the argument
 // (`name`) when it has more than one dimension or another element type.
 Float8Array float8_array(Datum d, const char* name);
+
+// The non-NULL elements of a text[] datum, appended to out (cleared first);
+// the views point into the array, which lives as long as the current memory
+// context. Throws like float8_array.
+void text_array_items(Datum d, const char* name, std::vector<std::string_view>* out);
+
+// The elements of a bytea[] datum (views into it); a NULL element throws
+// (22004).
+std::vector<std::string_view> bytea_array(Datum d, const char* name);
 
 }  // namespace pulse::pg

@@ -22,6 +22,13 @@ void* alloc_in(MemoryContext ctx, std::size_t size) {
   return pg_guard([&] { return MemoryContextAlloc(ctx, size); });
 }
 
+void on_reset(MemoryContext ctx, void (*fn)(void*), void* arg) {
+  auto* cb = static_cast<MemoryContextCallback*>(alloc_in(ctx, sizeof(MemoryContextCallback)));
+  cb->func = fn;
+  cb->arg = arg;
+  MemoryContextRegisterResetCallback(ctx, cb);  // links it in; cannot fail
+}
+
 const void* current_memory_context() noexcept { return CurrentMemoryContext; }
 
 }  // namespace pulse::pg
