@@ -121,26 +121,13 @@ class Entries {
   Cursor c_;
 };
 
-// Whether two tags are the same bytes: inline for the short strings tags
-// are (a library memcmp call per match was a tenth of trending's time).
 bool same_bytes(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  std::size_t i = 0;
-  for (; i + 8 <= a.size(); i += 8) {
-    uint64_t x, y;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) return false;
-  }
-  for (; i < a.size(); ++i)
-    if (a[i] != b[i]) return false;
-  return true;
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // The order of tags: hash, then bytes.
 int key_cmp(uint32_t ha, std::string_view a, uint32_t hb, std::string_view b) {
   if (ha != hb) return ha < hb ? -1 : 1;
-  if (same_bytes(a, b)) return 0;
   return a.compare(b);
 }
 
@@ -243,35 +230,42 @@ void merge_entries(std::string_view a, std::string_view b, std::string* out) {
   }
 }
 
-// Tags to their index in the caller's list: open addressing on the stored
-// hash (a hash shared by two tags is told apart by the bytes).
+// Tags numbered in the order first seen: open addressing on the stored hash
+// (a hash shared by two tags is told apart by the bytes). Slots are 8 bytes,
+// so the table of a few thousand tags stays in the first-level cache.
 class TagIndex {
  public:
   TagIndex() : slots_(64) {}
-  // The index of (hash, tag); absent, it gets `next` and fresh is set.
-  uint32_t insert(uint32_t hash, std::string_view tag, uint32_t next, bool* fresh) {
-    if ((used_ + 1) * 2 > slots_.size()) grow();
-    std::size_t i = home(hash);
-    while (slots_[i].idx != kEmpty) {
-      if (slots_[i].hash == hash && same_bytes(slots_[i].tag, tag)) {
-        *fresh = false;
-        return slots_[i].idx;
+  std::size_t size() const { return tags_.size(); }
+  std::string_view tag(uint32_t i) const { return tags_[i]; }
+  uint32_t hash(uint32_t i) const { return hashes_[i]; }
+  // The number of (hash, tag), a new one when absent (fresh is set then).
+  uint32_t insert(uint32_t hash, std::string_view tag, bool* fresh) {
+    if ((tags_.size() + 1) * 2 > slots_.size()) grow();
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = home(hash) & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.idx == kEmpty) {
+        s = Slot{hash, static_cast<uint32_t>(tags_.size())};
+        tags_.push_back(tag);
+        hashes_.push_back(hash);
+        *fresh = true;
+        return s.idx;
       }
-      i = (i + 1) & (slots_.size() - 1);
+      if (s.hash == hash && same_bytes(tags_[s.idx], tag)) {
+        *fresh = false;
+        return s.idx;
+      }
     }
-    slots_[i] = Slot{hash, next, tag};
-    ++used_;
-    *fresh = true;
-    return next;
   }
-  // The index of (hash, tag), or -1.
+  // The number of (hash, tag), or -1.
   long find(uint32_t hash, std::string_view tag) const {
-    std::size_t i = home(hash);
-    while (slots_[i].idx != kEmpty) {
-      if (slots_[i].hash == hash && same_bytes(slots_[i].tag, tag)) return slots_[i].idx;
-      i = (i + 1) & (slots_.size() - 1);
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = home(hash) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.idx == kEmpty) return -1;
+      if (s.hash == hash && same_bytes(tags_[s.idx], tag)) return s.idx;
     }
-    return -1;
   }
 
  private:
@@ -279,23 +273,22 @@ class TagIndex {
   struct Slot {
     uint32_t hash = 0;
     uint32_t idx = kEmpty;
-    std::string_view tag;
   };
-  std::size_t home(uint32_t hash) const {
-    return static_cast<std::size_t>((hash * 0x9E3779B1u) >> 7) & (slots_.size() - 1);
-  }
+  static std::size_t home(uint32_t hash) { return static_cast<std::size_t>((hash * 0x9E3779B1u) >> 7); }
   void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
-    used_ = 0;
-    for (const Slot& s : old) {
+    std::vector<Slot> bigger(slots_.size() * 2);
+    std::size_t mask = bigger.size() - 1;
+    for (const Slot& s : slots_) {
       if (s.idx == kEmpty) continue;
-      bool fresh;
-      insert(s.hash, s.tag, s.idx, &fresh);
+      std::size_t i = home(s.hash) & mask;
+      while (bigger[i].idx != kEmpty) i = (i + 1) & mask;
+      bigger[i] = s;
     }
+    slots_.swap(bigger);
   }
   std::vector<Slot> slots_;
-  std::size_t used_ = 0;
+  std::vector<std::string_view> tags_;
+  std::vector<uint32_t> hashes_;
 };
 
 // Whether the minute [start, start + 1 min) meets [lo, hi), and lies wholly inside.
@@ -462,7 +455,7 @@ std::vector<std::pair<std::string_view, int64_t>> range_counts(int64_t lo, int64
   std::vector<std::pair<std::string_view, int64_t>> out;
   auto add = [&](const TagItem& t, int64_t n) {
     bool fresh;
-    uint32_t i = index.insert(t.hash, t.tag, static_cast<uint32_t>(out.size()), &fresh);
+    uint32_t i = index.insert(t.hash, t.tag, &fresh);
     if (fresh) out.emplace_back(t.tag, 0);
     out[i].second += n;
   };
@@ -496,16 +489,14 @@ std::vector<TrendRow> trending_candidates(int64_t w_lo, int64_t w_hi, const std:
                                           int64_t b_lo, int64_t b_hi, const std::vector<std::string_view>& base_minutes,
                                           const std::vector<std::string_view>& base_periods, int64_t w_us, int64_t b_us,
                                           int64_t k) {
-  // The window: tweets per tag, and its (tag, author) pairs.
-  struct Acc {
-    uint32_t hash;
-    std::string_view tag;
-    int64_t tweets;
-    int64_t base;
-  };
+  // The window: tweets per tag (numbered by index), and its (tag, author)
+  // pairs.
+  std::size_t window_bytes = 0;
+  for (std::string_view m : window) window_bytes += m.size();
   TagIndex index;
-  std::vector<Acc> accs;
+  std::vector<int64_t> tweets, base;
   std::vector<std::pair<uint32_t, int64_t>> who;
+  who.reserve(window_bytes / 13);  // an entry is at least 13 bytes
   TagItem t;
   for (std::string_view m : window) {
     Reader r(m, Kind::kDetail);
@@ -519,28 +510,36 @@ std::vector<TrendRow> trending_candidates(int64_t w_lo, int64_t w_hi, const std:
         if (!whole && !entry_in(r.minute(), e, w_lo, w_hi)) continue;
         if (a < 0) {
           bool fresh;
-          a = index.insert(t.hash, t.tag, static_cast<uint32_t>(accs.size()), &fresh);
-          if (fresh) accs.push_back(Acc{t.hash, t.tag, 0, 0});
+          a = index.insert(t.hash, t.tag, &fresh);
+          if (fresh) tweets.push_back(0);
         }
-        accs[static_cast<std::size_t>(a)].tweets += e.n;
+        tweets[static_cast<std::size_t>(a)] += e.n;
         if ((e.when & kNullAuthor) == 0 && e.n > 0) who.emplace_back(static_cast<uint32_t>(a), e.author);
       }
     }
   }
+  const std::size_t n = index.size();
+  base.assign(n, 0);
   // The baseline, for the window's tags only: a period's tags are matched
   // against the window's in one pass (both in tag order), a minute's looked up.
-  std::vector<uint32_t> sorted(accs.size());
-  for (std::size_t i = 0; i < sorted.size(); ++i) sorted[i] = static_cast<uint32_t>(i);
+  std::vector<uint32_t> sorted(n);
+  for (std::size_t i = 0; i < n; ++i) sorted[i] = static_cast<uint32_t>(i);
   std::sort(sorted.begin(), sorted.end(), [&](uint32_t a, uint32_t b) {
-    return key_cmp(accs[a].hash, accs[a].tag, accs[b].hash, accs[b].tag) < 0;
+    return key_cmp(index.hash(a), index.tag(a), index.hash(b), index.tag(b)) < 0;
   });
+  std::vector<uint32_t> sorted_hash(n);
+  for (std::size_t i = 0; i < n; ++i) sorted_hash[i] = index.hash(sorted[i]);
   for (std::string_view p : base_periods) {
     Reader r(p, Kind::kCounts);
     std::size_t i = 0;
-    while (i < sorted.size() && r.next(&t)) {
-      int c = 0;
-      while (i < sorted.size() && (c = key_cmp(accs[sorted[i]].hash, accs[sorted[i]].tag, t.hash, t.tag)) < 0) ++i;
-      if (i < sorted.size() && c == 0) accs[sorted[i]].base += t.count;
+    while (i < n && r.next(&t)) {
+      while (i < n && sorted_hash[i] < t.hash) ++i;
+      // equal hashes: the tags in byte order
+      for (std::size_t j = i; j < n && sorted_hash[j] == t.hash; ++j) {
+        int c = index.tag(sorted[j]).compare(t.tag);
+        if (c == 0) base[sorted[j]] += t.count;
+        if (c >= 0) break;
+      }
     }
   }
   for (std::string_view m : base_minutes) {
@@ -553,14 +552,14 @@ std::vector<TrendRow> trending_candidates(int64_t w_lo, int64_t w_hi, const std:
       Entries es(t.entries);
       Entry e;
       while (es.next(&e))
-        if (whole || entry_in(r.minute(), e, b_lo, b_hi)) accs[static_cast<std::size_t>(i)].base += e.n;
+        if (whole || entry_in(r.minute(), e, b_lo, b_hi)) base[static_cast<std::size_t>(i)] += e.n;
     }
   }
   // Scores, computed as the SQL does (float8 of each operand, same order).
-  std::vector<double> score(accs.size());
-  for (std::size_t i = 0; i < accs.size(); ++i) {
-    double e = static_cast<double>(accs[i].base) * static_cast<double>(w_us) / static_cast<double>(b_us);
-    double s = (static_cast<double>(accs[i].tweets) - e) / std::sqrt(e + 1.0);
+  std::vector<double> score(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double e = static_cast<double>(base[i]) * static_cast<double>(w_us) / static_cast<double>(b_us);
+    double s = (static_cast<double>(tweets[i]) - e) / std::sqrt(e + 1.0);
     score[i] = std::isnan(s) ? HUGE_VAL : s;  // SQL sorts NaN above every number
   }
   // Those at least as good as the k-th (and near ties: the SQL decides).
@@ -569,13 +568,13 @@ std::vector<TrendRow> trending_candidates(int64_t w_lo, int64_t w_hi, const std:
     auto kth = keep.begin() + (k - 1);
     std::nth_element(keep.begin(), kth, keep.end(), [&](uint32_t a, uint32_t b) {
       if (score[a] != score[b]) return score[a] > score[b];
-      return accs[a].tweets > accs[b].tweets;
+      return tweets[a] > tweets[b];
     });
     double floor = score[*kth] - 1e-9 * (1.0 + std::fabs(score[*kth]));
     keep.erase(std::remove_if(keep.begin(), keep.end(), [&](uint32_t a) { return score[a] < floor; }), keep.end());
   }
   // Distinct authors of those.
-  std::vector<long> slot(accs.size(), -1);
+  std::vector<long> slot(n, -1);
   for (std::size_t r = 0; r < keep.size(); ++r) slot[keep[r]] = static_cast<long>(r);
   std::vector<std::pair<long, int64_t>> theirs;
   for (const auto& [a, author] : who)
@@ -587,7 +586,7 @@ std::vector<TrendRow> trending_candidates(int64_t w_lo, int64_t w_hi, const std:
   std::vector<TrendRow> out;
   out.reserve(keep.size());
   for (std::size_t r = 0; r < keep.size(); ++r)
-    out.push_back(TrendRow{accs[keep[r]].tag, accs[keep[r]].tweets, authors[r], accs[keep[r]].base});
+    out.push_back(TrendRow{index.tag(keep[r]), tweets[keep[r]], authors[r], base[keep[r]]});
   return out;
 }
 

@@ -12,6 +12,7 @@ CREATE OR REPLACE FUNCTION pulse_internal.tag_counts(lo timestamptz, hi timestam
   RETURNS TABLE(tag text, tweets bigint)
   LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   epoch constant timestamptz := '1970-01-01 00:00:00+00';
@@ -45,6 +46,7 @@ CREATE OR REPLACE FUNCTION pulse_internal.trending_counts(w_lo timestamptz, w_hi
   RETURNS TABLE(tag text, tweets bigint, authors bigint, base bigint)
   LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   epoch constant timestamptz := '1970-01-01 00:00:00+00';
@@ -88,6 +90,7 @@ CREATE OR REPLACE FUNCTION pulse.trending_hashtags(at timestamptz DEFAULT now(),
                 first_seen timestamptz, is_new boolean)
   LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -110,10 +113,12 @@ BEGIN
        top AS (
          SELECT c.tag, c.tweets, c.authors, c.e, (c.tweets - c.e) / sqrt(c.e + 1) AS score
            FROM c
-          ORDER BY 5 DESC, 2 DESC, 1 LIMIT trending_hashtags.k)
-  SELECT top.tag, top.tweets, top.authors, top.e, top.score, h.first_seen, coalesce(h.first_seen >= w_lo, false)
-    FROM top LEFT JOIN pulse.hashtags h ON h.hashtag = top.tag
-   ORDER BY top.score DESC, top.tweets DESC, top.tag;
+          ORDER BY 5 DESC, 2 DESC, 1 LIMIT trending_hashtags.k),
+       seen AS MATERIALIZED (  -- a look-up per row, whatever the size of pulse.hashtags
+         SELECT top.*, (SELECT h.first_seen FROM pulse.hashtags h WHERE h.hashtag = top.tag) AS first_seen FROM top)
+  SELECT seen.tag, seen.tweets, seen.authors, seen.e, seen.score, seen.first_seen, coalesce(seen.first_seen >= w_lo, false)
+    FROM seen
+   ORDER BY seen.score DESC, seen.tweets DESC, seen.tag;
 END
 $fn$;
 COMMENT ON FUNCTION pulse.trending_hashtags(timestamptz, interval, interval, int) IS
