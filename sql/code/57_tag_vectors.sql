@@ -1,10 +1,10 @@
 -- Packed per-hashtag tweet sets (extension/core/tag_vectors.h): per minute
 -- (pulse_internal.tag_minutes) every (hashtag, author, time) of its tweets,
 -- per hour and 6 hours (pulse_internal.tag_period_counts) tweets per
--- hashtag. The trigger
--- of 58_hashtags.sql keeps them with the aggregates and merge below;
--- pulse_internal.tag_counts and pulse.trending_hashtags (76_trending.sql)
--- sum them in C++: a day is a few dozen rows, whatever the vocabulary.
+-- hashtag. The trigger of 58_hashtags.sql keeps them with the aggregates
+-- and merge below; pulse_internal.tag_counts and pulse.trending_hashtags
+-- (76_trending.sql) sum them in C++: a day's counts are at most 9 rows,
+-- whatever the vocabulary.
 
 -- What one statement changes in one minute (all rows of a group in the same
 -- minute): each tweet with sign 1 (now there) or -1 (gone); and in a period

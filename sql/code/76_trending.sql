@@ -1,6 +1,6 @@
 -- Trending hashtags (SPEC "Hashtags and sentiment"), on the packed
 -- per-hashtag tweet sets (57_tag_vectors.sql): per minute every (tag,
--- author, time), per hour tweets per tag.
+-- author, time), per hour and per 6 hours tweets per tag.
 
 -- Tweets per tag in [lo, hi), exact: its whole 6-hour periods and the whole
 -- hours around them from their counts, the rest from the minutes, whose
@@ -80,10 +80,10 @@ $fn$;
 -- 1 added under the root so a tag never seen before (e = 0) scores its own
 -- count instead of infinity: new tags rank among themselves by volume and a
 -- handful of first tweets does not outrank a well-known tag that tripled.
--- trending_counts leaves out the tags that score below the k-th best (a
--- score is never above the window's count, and the counts come packed), so
--- a call reads a few hundred kB whatever the vocabulary
--- (bench/trending_bench.sh); the order and limit are decided here.
+-- trending_counts reads packed rows (at most 131 for a 1-hour window and a
+-- 24-hour baseline at any time, whatever the number of tags) and leaves out
+-- the tags below the k-th score; the exact order and limit are decided here
+-- (bench/trending_bench.sh).
 CREATE OR REPLACE FUNCTION pulse.trending_hashtags(at timestamptz DEFAULT now(), "window" interval DEFAULT '1 hour',
                                                    baseline interval DEFAULT '24 hours', k int DEFAULT 10)
   RETURNS TABLE(hashtag text, tweets bigint, authors bigint, baseline_rate float8, score float8,
