@@ -45,7 +45,7 @@ run() {  # with|without -> seconds for the inserts
     [ "$(psql -d hs -At -c "SELECT sum(tweets) = (SELECT count(*) FROM src, LATERAL (SELECT DISTINCT u FROM unnest(h) u) x)
                               FROM pulse.hashtags")" = t ] || { echo "FAIL: hashtag state incomplete"; exit 1; }
   fi
-  echo "$e - $s" | bc
+  printf '%.2f' "$(echo "$e - $s" | bc)"
 }
 with=(); without=()
 for round in 1 2; do
