@@ -33,7 +33,8 @@ for d in $(seq 0 $((days - 1))); do
          g % 10 = 0
     FROM generate_series(0, $per_day - 1) g"
 done
-psql -c "VACUUM ANALYZE pulse.tweets" -c "VACUUM ANALYZE pulse_internal.tag_hours" -c "VACUUM ANALYZE pulse_internal.tag_blocks"
+psql -c "VACUUM ANALYZE pulse.tweets" -c "VACUUM ANALYZE pulse_internal.tag_hours" -c "VACUUM ANALYZE pulse_internal.tag_minutes" \
+  -c "VACUUM ANALYZE pulse_internal.tag_period_counts"
 echo "loaded $((days * per_day)) tweets in $(( $(date +%s) - t0 )) s (rollups and hashtag state kept by the inserts)"
 
 plain() {  # at -> the same answer from the tweets

@@ -177,8 +177,8 @@ SELECT g.tag, (array_agg(g.created_at ORDER BY g.created_at, g.id))[1], (array_a
   FROM (SELECT DISTINCT h.tag, t.id, t.created_at FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
  GROUP BY g.tag;
 
--- Tweets per hashtag per hour (pulse.hashtags_hourly) and per 10 minutes
--- (pulse.trending_hashtags), kept with pulse.hashtags.
+-- Tweets per hashtag per hour (pulse.hashtags_hourly), kept with
+-- pulse.hashtags.
 CREATE TABLE pulse_internal.tag_hours (
   tag      text        NOT NULL,
   hour     timestamptz NOT NULL,
@@ -187,22 +187,56 @@ CREATE TABLE pulse_internal.tag_hours (
   PRIMARY KEY (tag, hour)
 );
 CREATE INDEX tag_hours_hour_idx ON pulse_internal.tag_hours (hour);
-CREATE TABLE pulse_internal.tag_blocks (
-  tag    text        NOT NULL,
-  block  timestamptz NOT NULL,
-  tweets bigint      NOT NULL,
-  PRIMARY KEY (tag, block)
+-- Packed per-hashtag tweet sets (sql/code/57_tag_vectors.sql), kept with
+-- pulse.hashtags: per minute every (hashtag, author, time) of its tweets;
+-- per hour and per 6 hours (UTC-aligned; `hours` is 1 or 6) tweets per
+-- hashtag, so a day's counts are at most 9 rows. Never compressed, so
+-- reading needs no decompression: a minute (about 2 kB at 100 tweets a
+-- minute) stays in its row up to 8 kB, a period goes out of line.
+CREATE TABLE pulse_internal.tag_minutes (
+  minute timestamptz PRIMARY KEY,
+  tweets bytea       NOT NULL
+) WITH (toast_tuple_target = 8160);
+CREATE TABLE pulse_internal.tag_period_counts (
+  start  timestamptz NOT NULL,
+  hours  smallint    NOT NULL,
+  counts bytea       NOT NULL,
+  PRIMARY KEY (start, hours)
 );
-CREATE INDEX tag_blocks_block_idx ON pulse_internal.tag_blocks (block);
+ALTER TABLE pulse_internal.tag_minutes ALTER COLUMN tweets SET STORAGE EXTERNAL;
+ALTER TABLE pulse_internal.tag_period_counts ALTER COLUMN counts SET STORAGE EXTERNAL;
 
 INSERT INTO pulse_internal.tag_hours (tag, hour, tweets, retweets)
 SELECT g.tag, date_bin('1 hour', g.created_at, timestamptz '1970-01-01 00:00:00+00'), count(*), count(*) FILTER (WHERE g.is_retweet)
   FROM (SELECT DISTINCT h.tag, t.id, t.created_at, t.is_retweet FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
  GROUP BY 1, 2;
-INSERT INTO pulse_internal.tag_blocks (tag, block, tweets)
-SELECT g.tag, date_bin('10 minutes', g.created_at, timestamptz '1970-01-01 00:00:00+00'), count(*)
-  FROM (SELECT DISTINCT h.tag, t.id, t.created_at FROM pulse.tweets t, unnest(t.hashtags) AS h(tag) WHERE h.tag IS NOT NULL) g
- GROUP BY 1, 2;
+-- The packed sets are built by pulse.so's aggregates, made now because the
+-- code that defines them (57_tag_vectors.sql) runs after this part; it
+-- replaces them with the same definitions.
+CREATE FUNCTION pulse_internal.tag_minute_delta_trans(internal, timestamptz, bigint, text[], int) RETURNS internal
+  LANGUAGE c IMMUTABLE CALLED ON NULL INPUT AS 'MODULE_PATHNAME', 'pulse_tag_minute_delta_trans';
+CREATE FUNCTION pulse_internal.tag_count_delta_trans(internal, bytea) RETURNS internal
+  LANGUAGE c IMMUTABLE CALLED ON NULL INPUT AS 'MODULE_PATHNAME', 'pulse_tag_count_delta_trans';
+CREATE FUNCTION pulse_internal.tag_delta_final(internal) RETURNS bytea
+  LANGUAGE c IMMUTABLE CALLED ON NULL INPUT AS 'MODULE_PATHNAME', 'pulse_tag_delta_final';
+CREATE AGGREGATE pulse_internal.tag_minute_delta(created_at timestamptz, author_id bigint, hashtags text[], sign int) (
+  SFUNC = pulse_internal.tag_minute_delta_trans, STYPE = internal,
+  FINALFUNC = pulse_internal.tag_delta_final, FINALFUNC_MODIFY = READ_WRITE);
+CREATE AGGREGATE pulse_internal.tag_count_delta(minute_delta bytea) (
+  SFUNC = pulse_internal.tag_count_delta_trans, STYPE = internal,
+  FINALFUNC = pulse_internal.tag_delta_final, FINALFUNC_MODIFY = READ_WRITE);
+INSERT INTO pulse_internal.tag_minutes (minute, tweets)
+SELECT d.minute, d.v
+  FROM (SELECT date_bin('1 minute', t.created_at, timestamptz '1970-01-01 00:00:00+00') AS minute,
+               pulse_internal.tag_minute_delta(t.created_at, t.author_id, t.hashtags, 1) AS v
+          FROM pulse.tweets t WHERE t.hashtags <> '{}' GROUP BY 1) d
+ WHERE d.v IS NOT NULL;
+INSERT INTO pulse_internal.tag_period_counts (start, hours, counts)
+SELECT x.start, x.hours, x.v
+  FROM (SELECT date_bin(l.hours * interval '1 hour', m.minute, timestamptz '1970-01-01 00:00:00+00') AS start, l.hours,
+               pulse_internal.tag_count_delta(m.tweets) AS v
+          FROM pulse_internal.tag_minutes m, (VALUES (1::smallint), (6::smallint)) AS l(hours) GROUP BY 1, 2) x
+ WHERE x.v IS NOT NULL;
 
 -- Sentiment (0.2.0): every tweet keeps pulse.sentiment(text), which the
 -- projections set from now on; existing rows get it here. The function is

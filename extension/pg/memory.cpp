@@ -24,6 +24,13 @@ void* alloc_in(MemoryContext ctx, std::size_t size) {
 
 void free_chunk(void* chunk) noexcept { pfree(chunk); }
 
+void on_reset(MemoryContext ctx, void (*fn)(void*), void* arg) {
+  auto* cb = static_cast<MemoryContextCallback*>(alloc_in(ctx, sizeof(MemoryContextCallback)));
+  cb->func = fn;
+  cb->arg = arg;
+  MemoryContextRegisterResetCallback(ctx, cb);  // links it in; cannot fail
+}
+
 const void* current_memory_context() noexcept { return CurrentMemoryContext; }
 
 }  // namespace pulse::pg

@@ -20,6 +20,10 @@ void* alloc_in(MemoryContext ctx, std::size_t size);
 // not raise).
 void free_chunk(void* chunk) noexcept;
 
+// Calls fn(arg) when ctx is reset or deleted: the destructor of a C++ object
+// built with placement new in ctx (an aggregate's state). fn must not throw.
+void on_reset(MemoryContext ctx, void (*fn)(void*), void* arg);
+
 // CurrentMemoryContext, only to compare: proves the guard restored it.
 const void* current_memory_context() noexcept;
 

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "pg/guard.h"
 #include "pg/srf.h"
+#include "pg/text.h"
 
 // funcapi.h pulls in the executor's headers, whose spinlock code uses the
 // `register` keyword that C++17 dropped.
@@ -20,7 +21,10 @@ extern "C" {
 namespace pulse::pg {
 
 Cell Cell::int4(int32_t v) noexcept { return Cell{Int32GetDatum(v), false}; }
+Cell Cell::int8(int64_t v) noexcept { return Cell{Int64GetDatum(v), false}; }
 Cell Cell::float8(double v) noexcept { return Cell{Float8GetDatum(v), false}; }
+Cell Cell::timestamptz(int64_t v) noexcept { return Cell{Int64GetDatum(v), false}; }
+Cell Cell::text(std::string_view v) { return Cell{text_datum(v), false}; }
 Cell Cell::null() noexcept { return Cell{static_cast<Datum>(0), true}; }
 
 MaterializedRows::MaterializedRows(FunctionCallInfo fcinfo) : fcinfo_(fcinfo) {

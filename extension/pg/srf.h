@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <string_view>
 
 #include "pg/fmgr_glue.h"
 
@@ -14,7 +15,12 @@ struct Cell {
   bool isnull;
 
   static Cell int4(int32_t v) noexcept;
+  static Cell int8(int64_t v) noexcept;
   static Cell float8(double v) noexcept;
+  // PostgreSQL keeps it as microseconds since 2000-01-01.
+  static Cell timestamptz(int64_t v) noexcept;
+  // A text datum holding a copy (palloc'd: may throw).
+  static Cell text(std::string_view v);
   static Cell null() noexcept;
 };
 

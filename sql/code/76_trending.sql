@@ -1,48 +1,76 @@
--- Trending hashtags (SPEC "Hashtags and sentiment"), on the per-tag hours
--- and 10-minute blocks and the hashtag state (58_hashtags.sql).
+-- Trending hashtags (SPEC "Hashtags and sentiment"), on the packed
+-- per-hashtag tweet sets (57_tag_vectors.sql): per minute every (tag,
+-- author, time), per hour and per 6 hours tweets per tag.
 
--- Tweets per tag in [lo, hi), exact: whole hours from tag_hours, whole
--- 10-minute blocks around them from tag_blocks, and the tweets themselves
--- for the pieces shorter than 10 minutes at the ends. A tag listed twice in
--- one tweet counts once.
+-- Tweets per tag in [lo, hi), exact: its whole 6-hour periods and the whole
+-- hours around them from their counts, the rest from the minutes, whose
+-- entries keep their time (a range may start and end anywhere). A tag
+-- listed twice in one tweet counts once.
 -- SECURITY DEFINER: readers of pulse.tweets read the counts through it (the
 -- ones pulse.hashtags_hourly shows them).
 CREATE OR REPLACE FUNCTION pulse_internal.tag_counts(lo timestamptz, hi timestamptz)
   RETURNS TABLE(tag text, tweets bigint)
   LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   epoch constant timestamptz := '1970-01-01 00:00:00+00';
-  m1 timestamptz := date_bin('10 minutes', lo - interval '1 microsecond', epoch) + interval '10 minutes';
-  m2 timestamptz := date_bin('10 minutes', hi, epoch);
   h1 timestamptz := date_bin('1 hour', lo - interval '1 microsecond', epoch) + interval '1 hour';
   h2 timestamptz := date_bin('1 hour', hi, epoch);
 BEGIN
-  IF lo >= hi THEN
-    RETURN;
-  END IF;
-  IF m1 >= m2 THEN
-    m1 := hi;  -- no whole block: all from the tweets
-    m2 := hi;
-  END IF;
-  IF h1 < m1 OR h2 > m2 OR h1 >= h2 THEN
-    h1 := m2;  -- no whole hour: all whole blocks from tag_blocks
-    h2 := m2;
+  IF h1 >= h2 THEN
+    h1 := hi;  -- no whole hour: all from the minutes
+    h2 := hi;
   END IF;
   RETURN QUERY
-  SELECT s.tag, sum(s.n)::bigint
-    FROM (SELECT h.tag, h.tweets AS n FROM pulse_internal.tag_hours h
-           WHERE h.hour >= h1 AND h.hour < h2
-          UNION ALL
-          SELECT b.tag, b.tweets FROM pulse_internal.tag_blocks b
-           WHERE (b.block >= m1 AND b.block < h1) OR (b.block >= h2 AND b.block < m2)
-          UNION ALL
-          SELECT x.tag, 1
-            FROM pulse.tweets t, LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) AS u) AS x(tag)
-           WHERE (t.created_at >= lo AND t.created_at < m1) OR (t.created_at >= m2 AND t.created_at < hi)) s
-   WHERE s.tag IS NOT NULL
-   GROUP BY s.tag;
+  SELECT c.tag, c.tweets
+    FROM pulse_internal.tag_range_counts(
+           lo, hi,
+           (SELECT array_agg(m.tweets) FROM pulse_internal.tag_minutes m
+             WHERE (m.minute >= date_bin('1 minute', lo, epoch) AND m.minute < h1) OR (m.minute >= h2 AND m.minute < hi)),
+           (SELECT array_agg(p.counts) FROM pulse_internal.tag_period_counts p
+             WHERE p.start >= h1 AND p.start < h2
+               AND CASE WHEN p.hours = 6 THEN p.start + interval '6 hours' <= h2  -- else the hour's 6 hours are not inside
+                        ELSE date_bin('6 hours', p.start, epoch) < h1 OR date_bin('6 hours', p.start, epoch) + interval '6 hours' > h2 END)) c;
+END
+$fn$;
+
+-- The counts trending_hashtags ranks: for each tag of [w_lo, w_hi) that can
+-- be among its k best, tweets and distinct authors there and tweets in the
+-- baseline [b_lo, w_lo). The window is read from its minutes, the baseline
+-- from its whole periods and the minutes at its ends; only the window's
+-- tags are looked up in them. SECURITY DEFINER like tag_counts: counts only.
+CREATE OR REPLACE FUNCTION pulse_internal.trending_counts(w_lo timestamptz, w_hi timestamptz, b_lo timestamptz,
+                                                          w_us bigint, b_us bigint, k bigint)
+  RETURNS TABLE(tag text, tweets bigint, authors bigint, base bigint)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $fn$
+DECLARE
+  epoch constant timestamptz := '1970-01-01 00:00:00+00';
+  h1 timestamptz := date_bin('1 hour', b_lo - interval '1 microsecond', epoch) + interval '1 hour';
+  h2 timestamptz := date_bin('1 hour', w_lo, epoch);
+BEGIN
+  IF h1 >= h2 THEN
+    h1 := w_lo;
+    h2 := w_lo;
+  END IF;
+  RETURN QUERY
+  SELECT c.tag, c.tweets, c.authors, c.base
+    FROM pulse_internal.trending_candidates(
+           w_lo, w_hi,
+           (SELECT array_agg(m.tweets) FROM pulse_internal.tag_minutes m
+             WHERE m.minute >= date_bin('1 minute', w_lo, epoch) AND m.minute < w_hi),
+           b_lo, w_lo,
+           (SELECT array_agg(m.tweets) FROM pulse_internal.tag_minutes m
+             WHERE (m.minute >= date_bin('1 minute', b_lo, epoch) AND m.minute < h1) OR (m.minute >= h2 AND m.minute < w_lo)),
+           (SELECT array_agg(p.counts) FROM pulse_internal.tag_period_counts p
+             WHERE p.start >= h1 AND p.start < h2
+               AND CASE WHEN p.hours = 6 THEN p.start + interval '6 hours' <= h2
+                        ELSE date_bin('6 hours', p.start, epoch) < h1 OR date_bin('6 hours', p.start, epoch) + interval '6 hours' > h2 END),
+           w_us, b_us, k) c;
 END
 $fn$;
 
@@ -52,15 +80,17 @@ $fn$;
 -- 1 added under the root so a tag never seen before (e = 0) scores its own
 -- count instead of infinity: new tags rank among themselves by volume and a
 -- handful of first tweets does not outrank a well-known tag that tripled.
--- One pass over the per-tag counts of the window and of the baseline (looking
--- baselines up tag by tag, pruned by score <= w, was 3x slower on a
--- long-tailed vocabulary: bench/trending_bench.sh).
+-- trending_counts reads packed rows (at most 131 for a 1-hour window and a
+-- 24-hour baseline at any time, whatever the number of tags) and leaves out
+-- the tags below the k-th score; the exact order and limit are decided here
+-- (bench/trending_bench.sh).
 CREATE OR REPLACE FUNCTION pulse.trending_hashtags(at timestamptz DEFAULT now(), "window" interval DEFAULT '1 hour',
                                                    baseline interval DEFAULT '24 hours', k int DEFAULT 10)
   RETURNS TABLE(hashtag text, tweets bigint, authors bigint, baseline_rate float8, score float8,
                 first_seen timestamptz, is_new boolean)
   LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -76,23 +106,19 @@ BEGIN
   END IF;
   w_lo := trending_hashtags.at - w_us * interval '1 microsecond';
   RETURN QUERY
-  WITH win AS (SELECT c.tag, c.tweets FROM pulse_internal.tag_counts(w_lo, trending_hashtags.at) c),
-       base AS (SELECT c.tag, c.tweets FROM pulse_internal.tag_counts(w_lo - b_us * interval '1 microsecond', w_lo) c),
+  WITH c AS (
+         SELECT c.tag, c.tweets, c.authors, c.base::float8 * w_us / b_us AS e
+           FROM pulse_internal.trending_counts(w_lo, trending_hashtags.at, w_lo - b_us * interval '1 microsecond',
+                                               w_us, b_us, trending_hashtags.k) c),
        top AS (
-         SELECT s.tag, s.tweets, s.e, (s.tweets - s.e) / sqrt(s.e + 1) AS score
-           FROM (SELECT win.tag, win.tweets, coalesce(base.tweets, 0)::float8 * w_us / b_us AS e
-                   FROM win LEFT JOIN base USING (tag)) s
-          ORDER BY 4 DESC, 2 DESC, 1 LIMIT trending_hashtags.k),
-       who AS (
-         SELECT x.tag, count(DISTINCT t.author_id) AS authors
-           FROM pulse.tweets t, LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) AS u) AS x(tag)
-          WHERE t.created_at >= w_lo AND t.created_at < trending_hashtags.at
-            AND t.hashtags && (SELECT array_agg(top.tag) FROM top) AND x.tag IN (SELECT top.tag FROM top)
-          GROUP BY x.tag)
-  SELECT top.tag, top.tweets, coalesce(who.authors, 0), top.e, top.score, h.first_seen,
-         coalesce(h.first_seen >= w_lo, false)
-    FROM top LEFT JOIN who USING (tag) LEFT JOIN pulse.hashtags h ON h.hashtag = top.tag
-   ORDER BY top.score DESC, top.tweets DESC, top.tag;
+         SELECT c.tag, c.tweets, c.authors, c.e, (c.tweets - c.e) / sqrt(c.e + 1) AS score
+           FROM c
+          ORDER BY 5 DESC, 2 DESC, 1 LIMIT trending_hashtags.k),
+       seen AS MATERIALIZED (  -- a look-up per row, whatever the size of pulse.hashtags
+         SELECT top.*, (SELECT h.first_seen FROM pulse.hashtags h WHERE h.hashtag = top.tag) AS first_seen FROM top)
+  SELECT seen.tag, seen.tweets, seen.authors, seen.e, seen.score, seen.first_seen, coalesce(seen.first_seen >= w_lo, false)
+    FROM seen
+   ORDER BY seen.score DESC, seen.tweets DESC, seen.tag;
 END
 $fn$;
 COMMENT ON FUNCTION pulse.trending_hashtags(timestamptz, interval, interval, int) IS

@@ -154,6 +154,7 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.rollup_delta_sql(jsonb, text),
   pulse_internal.rollup_prune_sql(jsonb, text),
   pulse_internal.tag_counts(timestamptz, timestamptz),
+  pulse_internal.trending_counts(timestamptz, timestamptz, timestamptz, bigint, bigint, bigint),
   pulse_internal.rollup_hop_sql(jsonb),
   pulse_internal.rollup_stem(text, text),
   pulse_internal.tweets_sentiment()

@@ -235,8 +235,8 @@ CREATE TABLE pulse.hashtags (
   tweets         bigint      NOT NULL
 );
 
--- Tweets per hashtag per hour (pulse.hashtags_hourly) and per 10 minutes
--- (pulse.trending_hashtags), kept with pulse.hashtags.
+-- Tweets per hashtag per hour (pulse.hashtags_hourly), kept with
+-- pulse.hashtags.
 CREATE TABLE pulse_internal.tag_hours (
   tag      text        NOT NULL,
   hour     timestamptz NOT NULL,
@@ -245,13 +245,24 @@ CREATE TABLE pulse_internal.tag_hours (
   PRIMARY KEY (tag, hour)
 );
 CREATE INDEX tag_hours_hour_idx ON pulse_internal.tag_hours (hour);
-CREATE TABLE pulse_internal.tag_blocks (
-  tag    text        NOT NULL,
-  block  timestamptz NOT NULL,
-  tweets bigint      NOT NULL,
-  PRIMARY KEY (tag, block)
+-- Packed per-hashtag tweet sets (sql/code/57_tag_vectors.sql), kept with
+-- pulse.hashtags: per minute every (hashtag, author, time) of its tweets;
+-- per hour and per 6 hours (UTC-aligned; `hours` is 1 or 6) tweets per
+-- hashtag, so a day's counts are at most 9 rows. Never compressed, so
+-- reading needs no decompression: a minute (about 2 kB at 100 tweets a
+-- minute) stays in its row up to 8 kB, a period goes out of line.
+CREATE TABLE pulse_internal.tag_minutes (
+  minute timestamptz PRIMARY KEY,
+  tweets bytea       NOT NULL
+) WITH (toast_tuple_target = 8160);
+CREATE TABLE pulse_internal.tag_period_counts (
+  start  timestamptz NOT NULL,
+  hours  smallint    NOT NULL,
+  counts bytea       NOT NULL,
+  PRIMARY KEY (start, hours)
 );
-CREATE INDEX tag_blocks_block_idx ON pulse_internal.tag_blocks (block);
+ALTER TABLE pulse_internal.tag_minutes ALTER COLUMN tweets SET STORAGE EXTERNAL;
+ALTER TABLE pulse_internal.tag_period_counts ALTER COLUMN counts SET STORAGE EXTERNAL;
 
 -- Rows of pulse.activity and pulse.rolling_correlation.
 CREATE TYPE pulse.activity_bucket AS (

@@ -95,9 +95,17 @@ derived=$(psql -X -Atq -d $upgraded -c "
          (SELECT count(*) FROM ((SELECT minute, tweets FROM pulse_internal.tweets_by_minute) EXCEPT
             (SELECT date_bin('1 minute', created_at, '1970-01-01'), count(*) FROM pulse.tweets GROUP BY 1)) d),
          (SELECT sum(tweets) FROM pulse.hashtags_hourly) = (SELECT count(*) FROM pulse.tweets t, unnest(t.hashtags) h),
+         (WITH a AS (SELECT e.tag, e.created_at, e.author_id, e.tweets
+                       FROM pulse_internal.tag_minutes m, pulse_internal.tag_minute_rows(m.tweets) e),
+               b AS (SELECT h.tag, t.created_at, t.author_id, count(*) FROM pulse.tweets t,
+                            LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) u WHERE u IS NOT NULL) h(tag) GROUP BY 1, 2, 3)
+          SELECT count(*) FROM ((TABLE a EXCEPT TABLE b) UNION ALL (TABLE b EXCEPT TABLE a)) d),
+         (SELECT array_agg(DISTINCT n) FROM (SELECT p.hours, sum(c.tweets) AS n FROM pulse_internal.tag_period_counts p,
+                                               pulse_internal.tag_count_rows(p.counts) c GROUP BY 1) s)::bigint[]
+           = ARRAY[(SELECT count(*) FROM pulse.tweets t, LATERAL (SELECT DISTINCT u FROM unnest(t.hashtags) u WHERE u IS NOT NULL) h)],
          (SELECT string_agg(subject, ',' ORDER BY subject) FROM pulse.coverage WHERE source = 'pulse-0.1.0')")
-[ "${derived%|*}" = "t|0|0|t" ] && [[ "${derived##*|}" == *candles/*tweets* ]] \
-  || fail "state derived by the upgrade (hashtags, their difference, minute rollup difference, hourly view, coverage): $derived"
+[ "${derived%|*}" = "t|0|0|t|0|t" ] && [[ "${derived##*|}" == *candles/*tweets* ]] \
+  || fail "state derived by the upgrade (hashtags, their difference, minute rollup difference, hourly view, packed per-minute sets' difference, per-period sums, coverage): $derived"
 
 psql -X -q -v ON_ERROR_STOP=1 -d $fresh -c 'CREATE EXTENSION pulse' || fail "fresh install"
 for db in $upgraded $fresh; do

@@ -54,15 +54,17 @@ CREATE TABLE mallory.trades (market text NOT NULL, ts timestamptz NOT NULL, v nu
 SET client_min_messages = warning;
 SET timezone = 'UTC';
 -- A superuser registers it (partition_by_time is not for PUBLIC) and
--- backfills yesterday; the owner writes rows (yesterday noon to today noon,
--- UTC: two partitions whatever the hour) and adds an expression index.
+-- backfills yesterday; the owner writes rows (yesterday 08:00 to today 07:00
+-- UTC, in both partitions whatever the hour: its session's day in
+-- pg_regress's PST8PDT missed yesterday's partition from 00:00 to 08:00 UTC)
+-- and adds an expression index.
 SELECT pulse.partition_by_time('mallory.trades', 'ts', '1 day', premake => 0, cluster_by => '{market}',
                                lateness => '0') >= 0 AS registered;
 SELECT pulse.ensure_partitions('mallory.trades', now() - interval '1 day', now()) >= 0 AS backfilled;
 \c - regress_mallory
 SET client_min_messages = warning;
 INSERT INTO mallory.trades (market, ts, v)
-SELECT m, date_trunc('day', now(), 'UTC') - interval '12 hours' + g * interval '1 hour', g
+SELECT m, date_trunc('day', now(), 'UTC') - interval '16 hours' + g * interval '1 hour', g
   FROM generate_series(0, 23) g, unnest('{b,a}'::text[]) m;
 CREATE INDEX ON mallory.trades ((mallory.grab('index', v)));
 -- PostgreSQL folds constant calls in index expressions when it makes a
@@ -104,7 +106,7 @@ SELECT pulse.ensure_partitions('mallory.w', now() - interval '1 day', now()) >= 
 \c - regress_mallory
 SET client_min_messages = warning;
 INSERT INTO mallory.w (market, ts, v)
-SELECT 'a', date_trunc('day', now(), 'UTC') - interval '12 hours' + g * interval '1 hour', g FROM generate_series(0, 23) g;
+SELECT 'a', date_trunc('day', now(), 'UTC') - interval '16 hours' + g * interval '1 hour', g FROM generate_series(0, 23) g;
 TRUNCATE mallory.log;
 \c - postgres
 SET client_min_messages = warning;

@@ -1,6 +1,7 @@
--- trending_hashtags: exact counts from the rollups (checked against the
--- tweets for windows that start and end anywhere), the score, new tags, bad
--- arguments; and a reader can call it.
+-- trending_hashtags: exact counts from the packed per-hashtag sets (checked
+-- against the tweets for ranges that start and end anywhere), the score, new
+-- tags, the same answers as a GROUP BY over the tweets before and after late,
+-- edited and deleted tweets, bad arguments; and a reader can call it.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -70,6 +71,45 @@ SELECT pg_temp.err($$SELECT * FROM pulse.hashtag_sentiment('2024-04-02', '2024-0
 SELECT pg_temp.err($$SELECT * FROM pulse.hashtag_sentiment('2024-04-01', '2024-04-02', '1 second', 100)$$);
 SELECT pg_temp.err($$SELECT * FROM pulse.hashtag_sentiment('2024-04-01', '2024-04-02', k => 0)$$);
 SELECT count(*) AS nothing FROM pulse.hashtag_sentiment('2020-01-01', '2020-01-02');
+-- the same answers as a GROUP BY over the tweets for windows and baselines
+-- that start and end anywhere (inside minutes, across 6-hour periods), k
+-- beyond the window's tags; before and after late, edited, re-delivered and
+-- deleted tweets
+CREATE FUNCTION pg_temp.plain(t_at timestamptz, t_w interval, t_b interval, t_k int)
+  RETURNS TABLE(tag text, tweets bigint, authors bigint, score numeric) LANGUAGE sql AS $$
+  WITH w AS (SELECT u.tag, count(*) AS n, count(DISTINCT t.author_id) AS a
+               FROM pulse.tweets t, LATERAL (SELECT DISTINCT v FROM unnest(t.hashtags) v) u(tag)
+              WHERE t.created_at >= t_at - t_w AND t.created_at < t_at AND u.tag IS NOT NULL GROUP BY 1),
+       b AS (SELECT u.tag, count(*) AS n
+               FROM pulse.tweets t, LATERAL (SELECT DISTINCT v FROM unnest(t.hashtags) v) u(tag)
+              WHERE t.created_at >= t_at - t_w - t_b AND t.created_at < t_at - t_w AND u.tag IS NOT NULL GROUP BY 1),
+       s AS (SELECT w.tag, w.n, w.a, coalesce(b.n, 0)::float8 * (extract(epoch FROM t_w) * 1000000)::bigint
+                                                 / (extract(epoch FROM t_b) * 1000000)::bigint AS e
+               FROM w LEFT JOIN b USING (tag))
+  SELECT s.tag, s.n, s.a, round(((s.n - s.e) / sqrt(s.e + 1))::numeric, 9) FROM s ORDER BY 4 DESC, 2 DESC, 1 LIMIT t_k
+$$;
+CREATE FUNCTION pg_temp.same() RETURNS TABLE(cases bigint, same bigint) LANGUAGE sql AS $$
+  SELECT count(*), count(*) FILTER (WHERE f IS NOT DISTINCT FROM p)
+    FROM (SELECT (SELECT array_agg(row(x.hashtag, x.tweets, x.authors, round(x.score::numeric, 9)) ORDER BY x.score DESC, x.tweets DESC, x.hashtag)
+                    FROM pulse.trending_hashtags(c.at, c.w, c.b, c.k) x) AS f,
+                 (SELECT array_agg(row(y.tag, y.tweets, y.authors, y.score)) FROM pg_temp.plain(c.at, c.w, c.b, c.k) y) AS p
+            FROM (SELECT timestamptz '2024-04-02 12:00+00' + i * interval '17 minutes 13.4567 seconds' AS at,
+                         (ARRAY[interval '1 hour', '37 minutes 11 seconds', '2 hours 0.5 seconds', '13 seconds'])[1 + i % 4] AS w,
+                         (ARRAY[interval '24 hours', '5 hours 3 minutes', '30 hours 59 seconds', '6 hours'])[1 + i / 4 % 4] AS b,
+                         (ARRAY[1, 2, 3, 50])[1 + i % 3 + i / 7 % 2] AS k
+                    FROM generate_series(0, 15) i) c) q
+$$;
+SELECT * FROM pg_temp.same();
+INSERT INTO pulse.tweets (id, created_at, author_id, text, hashtags)      -- late, older; no author
+SELECT 300000 + g, timestamptz '2024-04-02 11:00+00' + g * interval '7 minutes 1 second', NULL, 'late', '{eth,late}'
+  FROM generate_series(0, 40) g;
+UPDATE pulse.tweets SET hashtags = '{new,eth}', author_id = 2 WHERE id BETWEEN 100010 AND 100030;
+UPDATE pulse.tweets SET created_at = created_at - interval '59 seconds' WHERE id BETWEEN 1500 AND 1510;
+INSERT INTO pulse.tweets (id, created_at, author_id, text, hashtags)      -- re-delivered: changes nothing
+SELECT id, created_at, author_id, text, hashtags FROM pulse.tweets WHERE id BETWEEN 100000 AND 100100
+ON CONFLICT DO NOTHING;
+DELETE FROM pulse.tweets WHERE id % 13 = 0 AND id < 3000;
+SELECT * FROM pg_temp.same();
 -- bad arguments
 SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags('infinity')$$);
 SELECT pg_temp.err($$SELECT * FROM pulse.trending_hashtags(NULL)$$);
