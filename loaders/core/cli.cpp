@@ -135,7 +135,7 @@ const std::vector<CommandDef>& command_table() {
        "pulse-load tweets --source file --file archive.jsonl --covers 2024-03-11..2024-03-12\n"
        "pulse-load tweets --source file --file statuses.jsonl --format twitter_v1"},
       {"export",
-       "a stream consumer's raw records as gzip NDJSON files (Firehose's layout)",
+       "a consumer's raw records as gzip NDJSON files (Firehose's layout)",
        "pulse-load export --consumer NAME --to DIR [--follow] [options]",
        "Writes the records of a stream consumer (pulse.create_consumer) as gzip NDJSON\n"
        "files DIR/<stream>/YYYY/MM/DD/HH/<stream>-<first>-<last>.ndjson.gz (the UTC\n"

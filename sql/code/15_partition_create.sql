@@ -161,6 +161,17 @@ BEGIN
     stmts := stmts || format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
                              nsp, pname, t.parent,
                              pulse_internal.bound_literal(lower(piece), typ), pulse_internal.bound_literal(upper(piece), typ));
+    -- A partition of a built-in table made later has the table's grants, as
+    -- those made at install had from 90_privileges (a reader of pulse.tweets
+    -- may read its partitions, and no one more). A user's table keeps
+    -- PostgreSQL's rule: partitions have their own grants, none by default.
+    IF t.builtin THEN
+      stmts := stmts || ARRAY(
+        SELECT format('GRANT %s ON %I.%I TO %s', a.privilege_type, nsp, pname,
+                      CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END)
+          FROM pg_class c, aclexplode(c.relacl) a
+         WHERE c.oid = t.parent AND a.grantee <> c.relowner);
+    END IF;
   END LOOP;
   IF NOT has_schema_privilege(owner, nsp, 'CREATE') THEN
     RAISE EXCEPTION 'the owner of % (%) may not create tables in schema %, so its partitions cannot be made', t.parent, owner, nsp

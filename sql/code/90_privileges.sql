@@ -38,6 +38,20 @@ GRANT USAGE ON SCHEMA pulse TO pulse_writer, pulse_reader, pulse_consumer;
 -- Readers see every public table and view (but the list of ingest tokens,
 -- which is the administrators').
 GRANT SELECT ON ALL TABLES IN SCHEMA pulse TO pulse_reader;
+-- ... except the raw records and the loaders' positions: a BI login reads
+-- what is meant for analysis (pulse.stream_health summarises both); grant
+-- more by hand where wanted. Partitions get their table's grants (here for
+-- those that exist, and by create_partitions for later ones).
+REVOKE ALL ON pulse.landing, pulse.checkpoints FROM pulse_reader;
+DO $$
+DECLARE
+  p regclass;
+BEGIN
+  FOR p IN SELECT i.inhrelid::regclass FROM pg_catalog.pg_inherits i
+            WHERE i.inhparent IN ('pulse.landing'::regclass, 'pulse.checkpoints'::regclass) LOOP
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM pulse_reader', p);
+  END LOOP;
+END $$;
 REVOKE ALL ON pulse.ingest_tokens FROM pulse_reader;
 
 -- Loaders. A landing record's position and writing transaction are drawn

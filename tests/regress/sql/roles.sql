@@ -46,12 +46,22 @@ SELECT count(*) AS days_covered FROM pulse.partitions
 SELECT count(*) AS landing_partitions, bool_and(c.relowner = (SELECT relowner FROM pg_class WHERE oid = 'pulse.landing'::regclass)) AS same_owner
   FROM pulse.partitions p JOIN pg_class c ON c.oid = p.partition
  WHERE p.parent = 'pulse.landing'::regclass AND p.range && tstzrange(now() + interval '30 days', now() + interval '31 days');
+-- partitions made later carry their table's grants: a reader reads those of
+-- pulse.tweets, not those of pulse.landing (raw payloads), old or new
+SELECT pulse.ensure_partitions('pulse.tweets', now() + interval '30 days', now() + interval '31 days') AS made_tweets;
+SELECT bool_and(has_table_privilege('pulse_reader', p.partition, 'SELECT')) AS reader_reads_new_tweets,
+       bool_or(has_table_privilege('pulse_reader', p.partition, 'INSERT')) AS reader_inserts
+  FROM pulse.partitions p
+ WHERE p.parent = 'pulse.tweets'::regclass AND p.range && tstzrange(now() + interval '30 days', now() + interval '31 days');
+SELECT count(*) > 0 AS landing_partitions, bool_or(has_table_privilege('pulse_reader', p.partition, 'SELECT')) AS reader_reads_landing
+  FROM pulse.partitions p WHERE p.parent = 'pulse.landing'::regclass;
 DO $$
 DECLARE
   p regclass;
 BEGIN
   FOR p IN SELECT x.partition FROM pulse.partitions x
-            WHERE x.parent = 'pulse.landing'::regclass AND x.range && tstzrange(now() + interval '30 days', now() + interval '31 days') LOOP
+            WHERE x.parent IN ('pulse.landing'::regclass, 'pulse.tweets'::regclass)
+              AND x.range && tstzrange(now() + interval '30 days', now() + interval '31 days') LOOP
     EXECUTE format('DROP TABLE %s', p);
   END LOOP;
 END $$;

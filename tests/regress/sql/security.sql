@@ -182,9 +182,11 @@ CREATE ROLE pulse_sec_bi IN ROLE pulse_reader;
 SET ROLE pulse_sec_bi;
 SELECT market, open FROM pulse.candles WHERE market = 'KRW-SEC' ORDER BY bucket_start;
 SELECT count(*) >= 0 AS reads FROM pulse.tweets;
-SELECT count(*) >= 0 AS reads FROM pulse.checkpoints;
--- ... and nothing else
+SELECT count(*) >= 0 AS reads FROM pulse.stream_health;
+-- ... and nothing else (not the raw records, not the loaders' positions)
 \set VERBOSITY sqlstate
+SELECT count(*) FROM pulse.checkpoints;
+SELECT count(*) FROM pulse.landing;
 SELECT count(*) FROM sec_other.secret;
 INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES ('security-reader', 'upbit', 1, 1, '{}');
 SELECT * FROM pulse.apply_batch('security-reader', 1, '{}');
