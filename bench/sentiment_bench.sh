@@ -47,48 +47,7 @@ now() { date +%s.%N; }
 ms() { psql -XAtq -d bench_sent -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
 
 echo "== generating $N tweet texts"
-python3 - "$N" "$work/texts.txt" "$work/tweets.jsonl" "$src" <<'PY'
-import json, random, re, sys, datetime
-n, texts_path, jsonl_path, src = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-sys.path.insert(0, src + '/demo')
-import generate as g
-rnd = random.Random(15)
-hand = []
-for line in open(src + '/tests/data/vader_sentences.txt', encoding='utf-8'):
-    if not line.startswith('#') and '\\' not in line and line.strip():
-        hand.append(line.rstrip('\n'))
-templates = g.EN_TEMPLATES * 6 + g.KO_TEMPLATES * 2 + g.ES_TEMPLATES + g.JA_TEMPLATES
-extras = ['https://t.co/%s' % ''.join(rnd.choice('abcdefghijkmnpqrstuvwxyz0123456789') for _ in range(10)) for _ in range(50)]
-def one(k):
-    parts = []
-    for _ in range(rnd.choice((1, 1, 2, 2, 3))):
-        if rnd.random() < 0.5:
-            usd = rnd.randrange(20000, 110000)
-            parts.append(rnd.choice(templates).format(
-                usd=f'{usd:,}', krw=f'{usd * 1350:,}', level=f'{usd // 500 * 500:,}', pct=f'{rnd.random() * 9:.1f}',
-                dir=rnd.choice(('up', 'down')), kdir=rnd.choice(('상승', '하락')), es_dir=rnd.choice(('subiendo', 'bajando')),
-                mood=rnd.choice(g.MOODS), emoji=rnd.choice(g.EMOJI), adj=rnd.choice(g.ADJ)))
-        else:
-            parts.append(rnd.choice(hand))
-    if rnd.random() < 0.3:
-        parts.insert(0, '@%s' % rnd.choice(('CryptoDesk', 'satoshi_fan', 'kimchi_premium', 'trader_jo')))
-    if rnd.random() < 0.3:
-        parts.append(rnd.choice(extras))
-    text = ' '.join(parts)
-    if rnd.random() < 0.15:
-        text = 'RT @%s: %s' % (rnd.choice(('elonmusk', 'news', 'whale_alert')), text)
-    return text[:280]
-base = 1724796000000000000
-with open(texts_path, 'w', encoding='utf-8') as tf, open(jsonl_path, 'w', encoding='utf-8') as jf:
-    for k in range(n):
-        t = one(k)
-        tf.write(t + '\n')
-        i = base + k * 86 * (1 << 22)
-        ms = (i >> 22) + 1288834974657
-        ts = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000Z')
-        jf.write(json.dumps({'data': {'id': str(i), 'created_at': ts, 'author_id': str(1000 + k % 5000),
-                                      'lang': 'en', 'text': t}}, ensure_ascii=False) + '\n')
-PY
+python3 bench/sentiment_texts.py "$N" "$work/texts.txt" "$work/tweets.jsonl"
 echo "   $(( $(stat -c %s "$work/texts.txt") / 1048576 )) MB of text, mean $(( $(stat -c %s "$work/texts.txt") / N )) bytes"
 
 echo "== pulse.sentiment over $N texts (one backend)"
