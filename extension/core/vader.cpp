@@ -4,9 +4,17 @@
 // paper does not describe (which code points count as spaces, how the "but"
 // rule finds the valence it rescales, ...) this file does what the reference
 // does, because the scores must be equal; those places say so.
+//
+// Speed: a text is read once, byte by byte, to find its words and what each
+// holds (capitals, lower-case letters, an apostrophe, "!" or "?", non-ASCII
+// characters); each word is then looked up once, lower-cased eight bytes at
+// a time (core/word_table.h), and the rules read small per-word records.
+// Only words with non-ASCII characters take slower paths, and only texts with
+// emoji are copied.
 #include "core/vader.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -19,6 +27,7 @@
 
 #include "core/interrupts.h"
 #include "core/vader_data.h"
+#include "core/word_table.h"
 
 namespace pulse {
 namespace {
@@ -47,12 +56,13 @@ bool in_ranges(const CodePointRange (&ranges)[N], uint32_t cp) {
 }
 
 constexpr uint32_t kInvalid = 0xFFFD;
+constexpr uint32_t kKelvinSign = 0x212A;  // the only non-ASCII character Python lowers to ASCII ("k")
 
-// The code point at s[i] and its length in bytes; a byte that does not start
-// a well-formed sequence is one character of its own (kInvalid).
-uint32_t decode(std::string_view s, std::size_t i, std::size_t* len) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
+// The code point at p (p < end) and its length in bytes; a byte that does not
+// start a well-formed sequence is one character of its own (kInvalid).
+uint32_t decode(const char* p, const char* end, std::size_t* len) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(p[k]); };
+  unsigned char c = b(0);
   *len = 1;
   if (c < 0x80) return c;
   int n;
@@ -62,45 +72,104 @@ uint32_t decode(std::string_view s, std::size_t i, std::size_t* len) {
   else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; min = 0x10000; }
   else return kInvalid;
   for (int k = 1; k <= n; ++k) {
-    if (i + k >= s.size() || (b(i + k) & 0xC0) != 0x80) return kInvalid;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
+    if (p + k >= end || (b(k) & 0xC0) != 0x80) return kInvalid;
+    cp = (cp << 6) | (b(k) & 0x3F);
   }
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return kInvalid;
   *len = static_cast<std::size_t>(n) + 1;
   return cp;
 }
 
-// What Python's str.split() splits on (str.isspace), which the reference uses.
-bool is_space(uint32_t cp) {
-  if (cp < 0x80) return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20);
+// What Python's str.split() splits on (str.isspace), which the reference
+// uses, beyond ASCII.
+bool is_non_ascii_space(uint32_t cp) {
   return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
          cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
-// ASCII punctuation (Python's string.punctuation), trimmed from word edges.
-bool is_punct(unsigned char c) {
-  return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
-         (c >= 0x7B && c <= 0x7E);
-}
+// What the word splitter notes about a character; a word's flags are those
+// of its characters or'ed together.
+enum CharFlag : unsigned {
+  kSpaceChar = 1u << 0,  // str.isspace(): ends a word
+  kPunct = 1u << 1,      // ASCII punctuation (string.punctuation), trimmed from word edges
+  kUpperCase = 1u << 2,  // an upper-case letter (for str.isupper())
+  kLowerCase = 1u << 3,  // a lower-case or title-case letter
+  kQuote = 1u << 4,      // "'" (for "n't")
+  kMark = 1u << 5,       // "!" or "?" (punctuation emphasis)
+  kNonAscii = 1u << 6,   // not ASCII (in the byte table: a byte of 0x80 or above)
+  kKelvin = 1u << 7,     // KELVIN SIGN, which lower-cases to ASCII
+  kEmoji = 1u << 8,      // one of the emoji lexicon's code points
+};
 
-// Which code points below kEmojiBitmapEnd are emoji keys: most text is
-// letters, and this answers for them without a search.
-constexpr uint32_t kEmojiBitmapEnd = 0x20000;
+// The flags of each byte; those of 0x80 and above (kNonAscii) are found by
+// decoding the character they start.
+constexpr std::array<uint8_t, 256> kByteFlags = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    unsigned f = 0;
+    if ((c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20)) f |= kSpaceChar;
+    if ((c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E))
+      f |= kPunct;
+    if (c >= 'A' && c <= 'Z') f |= kUpperCase;
+    if (c >= 'a' && c <= 'z') f |= kLowerCase;
+    if (c == '\'') f |= kQuote;
+    if (c == '!' || c == '?') f |= kMark;
+    if (c >= 0x80) f |= kNonAscii;
+    t[c] = static_cast<uint8_t>(f);
+  }
+  return t;
+}();
 
-const vader_data::EmojiEntry* find_emoji(uint32_t cp) {
-  static const std::vector<uint64_t> bitmap = [] {
-    std::vector<uint64_t> b(kEmojiBitmapEnd / 64, 0);
-    for (std::size_t i = 0; i < vader_data::kEmojiSize; ++i) {
-      uint32_t c = vader_data::kEmoji[i].code_point;
-      if (c < kEmojiBitmapEnd) b[c / 64] |= uint64_t{1} << (c % 64);
-    }
+bool is_punct(char c) { return kByteFlags[static_cast<unsigned char>(c)] & kPunct; }
+
+// What each block of 256 code points may hold beyond letters without case:
+// most non-ASCII text is Hangul, kana or CJK, whose blocks hold none of
+// these, and a character there needs no other look-up.
+enum BlockFlag : uint8_t {
+  kBlockSpace = 1u << 0,  // a character str.isspace() is true for
+  kBlockCased = 1u << 1,  // an upper-, lower- or title-case character
+  kBlockEmoji = 1u << 2,  // a code point of the emoji lexicon
+};
+constexpr uint32_t kCodePointBlocks = 0x110000 / 256;
+
+const std::vector<uint8_t>& block_flags() {
+  static const std::vector<uint8_t> t = [] {
+    std::vector<uint8_t> b(kCodePointBlocks, 0);
+    for (uint32_t cp : {0x85u, 0xA0u, 0x1680u, 0x2000u, 0x2028u, 0x202Fu, 0x205Fu, 0x3000u}) b[cp / 256] |= kBlockSpace;
+    for (const CodePointRange& r : kUpperRanges)
+      for (uint32_t k = r.first / 256; k <= r.last / 256; ++k) b[k] |= kBlockCased;
+    for (const CodePointRange& r : kLowerOrTitleRanges)
+      for (uint32_t k = r.first / 256; k <= r.last / 256; ++k) b[k] |= kBlockCased;
+    for (std::size_t i = 0; i < vader_data::kEmojiSize; ++i) b[vader_data::kEmoji[i].code_point / 256] |= kBlockEmoji;
     return b;
   }();
-  if (cp < kEmojiBitmapEnd && !(bitmap[cp / 64] >> (cp % 64) & 1)) return nullptr;
+  return t;
+}
+
+const vader_data::EmojiEntry* find_emoji(uint32_t cp) {
+  if (!(block_flags()[cp / 256] & kBlockEmoji)) return nullptr;
   const vader_data::EmojiEntry* end = vader_data::kEmoji + vader_data::kEmojiSize;
   const vader_data::EmojiEntry* e = std::lower_bound(
       vader_data::kEmoji, end, cp, [](const vader_data::EmojiEntry& x, uint32_t c) { return x.code_point < c; });
   return e != end && e->code_point == cp ? e : nullptr;
+}
+
+// The flags of the non-ASCII character at p and its length.
+unsigned non_ascii_flags(const char* p, const char* end, std::size_t* len) {
+  const uint32_t cp = decode(p, end, len);
+  const uint8_t block = block_flags()[cp / 256];
+  if (!block) return kNonAscii;
+  if ((block & kBlockSpace) && is_non_ascii_space(cp)) return kSpaceChar;
+  if (cp == kKelvinSign) return kKelvin | kUpperCase;
+  unsigned f = kNonAscii;
+  if (block & kBlockCased) {
+    // As Python's str.isupper() sees it: lower or title case rules the
+    // word out; an upper-case letter is needed.
+    if (in_ranges(kLowerOrTitleRanges, cp)) f |= kLowerCase;
+    else if (in_ranges(kUpperRanges, cp)) f |= kUpperCase;
+  }
+  if ((block & kBlockEmoji) && find_emoji(cp)) f |= kEmoji;
+  return f;
 }
 
 // The words the rules name, so that a rule compares a small number.
@@ -115,25 +184,39 @@ constexpr const char* kWordNames[] = {
   "heart", "broken", "just", "enough", "sort",
 };
 
-// Everything the rules know about a (lower case) word, from one look-up.
+// What the rules know about a word (a Word's flags).
+enum WordFlag : uint8_t {
+  kInLexicon = 1u << 0,  // has a lexicon valence
+  kIsDegree = 1u << 1,   // a booster or dampener
+  kNegates = 1u << 2,    // a negation word, or one with "n't"
+  kAllCaps = 1u << 3,    // Python's str.isupper() of the word as written
+};
+
+// A listed word's data (a Word points at it).
 struct Entry {
-  double valence = 0;       // lexicon valence
-  double degree = 0;        // booster (+) or dampener (-) intensity
-  bool in_lexicon = false;
-  bool is_degree = false;
-  bool negation = false;    // a negation word (words with "n't" are found as written)
+  double valence = 0;  // lexicon valence
+  double degree = 0;   // booster (+) or dampener (-) intensity
+  uint8_t flags = 0;   // kInLexicon, kIsDegree, kNegates
   WordId id = kOther;
 };
 
-// An open-addressing table from lower-case word to Entry, built once.
+// Every listed word (lexicon, degree words, negations, the words the rules
+// name), lower case, to its Entry, from one look-up.
 class Dictionary {
  public:
-  static constexpr std::size_t kMaxKey = 32;  // longer words are in no list
-
   Dictionary() {
+    std::unordered_map<std::string_view, uint32_t> index;
+    auto add = [&](std::string_view word) -> Entry& {
+      auto [it, added] = index.emplace(word, static_cast<uint32_t>(words_.size()));
+      if (added) {
+        words_.push_back(word);
+        entries_.emplace_back();
+      }
+      return entries_[it->second];
+    };
     for (std::size_t i = 0; i < vader_data::kLexiconSize; ++i) {
       Entry& e = add(std::string_view(vader_data::kLexicon[i].token, vader_data::kLexicon[i].length));
-      e.in_lexicon = true;
+      e.flags |= kInLexicon;
       e.valence = vader_data::kLexicon[i].valence;
     }
     for (const char* w : {"absolutely", "amazingly", "awfully", "completely", "considerable", "considerably",
@@ -146,14 +229,14 @@ class Dictionary {
                           "thoroughly", "total", "totally", "tremendous", "tremendously", "uber", "unbelievably",
                           "unusually", "utter", "utterly", "very"}) {
       Entry& e = add(w);
-      e.is_degree = true;
+      e.flags |= kIsDegree;
       e.degree = kBoost;
     }
     for (const char* w : {"almost", "barely", "hardly", "kinda", "kindof", "kind-of", "less", "little", "marginal",
                           "marginally", "occasional", "occasionally", "partly", "scarce", "scarcely", "slight",
                           "slightly", "somewhat", "sorta", "sortof", "sort-of"}) {
       Entry& e = add(w);
-      e.is_degree = true;
+      e.flags |= kIsDegree;
       e.degree = kDampen;
     }
     for (const char* w : {"aint", "arent", "cannot", "cant", "couldnt", "darent", "didnt", "doesnt", "ain't",
@@ -163,59 +246,27 @@ class Dictionary {
                           "not", "nothing", "nowhere", "oughtnt", "shant", "shouldnt", "uhuh", "wasnt", "werent",
                           "oughtn't", "shan't", "shouldn't", "uh-uh", "wasn't", "weren't", "without", "wont",
                           "wouldnt", "won't", "wouldn't", "rarely", "seldom", "despite"})
-      add(w).negation = true;
+      add(w).flags |= kNegates;
     for (int id = 1; id < static_cast<int>(sizeof(kWordNames) / sizeof(kWordNames[0])); ++id)
       add(kWordNames[id]).id = static_cast<WordId>(id);
+    table_ = WordTable(words_);
+    none_ = static_cast<uint32_t>(entries_.size());
+    entries_.emplace_back();  // for words in no list
   }
 
-  const Entry* find(std::string_view key) const {
-    for (std::size_t h = hash(key) & kMask;; h = (h + 1) & kMask) {
-      uint16_t slot = slots_[h];
-      if (slot == 0) return nullptr;
-      if (keys_[slot - 1] == key) return &entries_[slot - 1];
-    }
+  // The entry of a word's key, or none().
+  uint32_t find(const WordKey& key) const {
+    uint32_t i = table_.find(key);
+    return i == WordTable::kNotFound ? none_ : i;
   }
+  uint32_t none() const { return none_; }
+  const Entry& entry(uint32_t i) const { return entries_[i]; }
 
  private:
-  static constexpr std::size_t kSlots = 1 << 15;
-  static constexpr std::size_t kMask = kSlots - 1;
-
-  // Eight bytes at a time (keys are short): a multiply-xorshift mix.
-  static std::size_t hash(std::string_view s) {
-    uint64_t h = s.size() * 0x9E3779B97F4A7C15ULL;
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      uint64_t v;
-      std::memcpy(&v, s.data() + i, 8);
-      h = (h ^ v) * 0xFF51AFD7ED558CCDULL;
-      h ^= h >> 32;
-    }
-    if (i < s.size()) {
-      uint64_t v = 0;
-      std::memcpy(&v, s.data() + i, s.size() - i);
-      h = (h ^ v) * 0xFF51AFD7ED558CCDULL;
-      h ^= h >> 32;
-    }
-    h *= 0xC4CEB9FE1A85EC53ULL;
-    return static_cast<std::size_t>(h ^ (h >> 29));
-  }
-
-  Entry& add(std::string_view key) {
-    for (std::size_t h = hash(key) & kMask;; h = (h + 1) & kMask) {
-      uint16_t slot = slots_[h];
-      if (slot == 0) {
-        keys_.push_back(key);
-        entries_.emplace_back();
-        slots_[h] = static_cast<uint16_t>(keys_.size());
-        return entries_.back();
-      }
-      if (keys_[slot - 1] == key) return entries_[slot - 1];
-    }
-  }
-
-  std::vector<uint16_t> slots_ = std::vector<uint16_t>(kSlots, 0);
-  std::vector<std::string_view> keys_;
+  std::vector<std::string_view> words_;  // by entry index (the lists are static)
   std::vector<Entry> entries_;
+  WordTable table_{{}};
+  uint32_t none_ = 0;
 };
 
 const Dictionary& dictionary() {
@@ -238,22 +289,52 @@ constexpr Phrase kPhrases[] = {
 constexpr Phrase kTwoWordDampeners[] = {
     {{kJust, kEnough}, 2, kDampen}, {{kKind, kOf}, 2, kDampen}, {{kSort, kOf}, 2, kDampen}};
 
+// The words that start a phrase of either list, one bit per WordId.
+constexpr uint64_t kPhraseStarts = [] {
+  uint64_t bits = 0;
+  for (const Phrase& p : kPhrases) bits |= uint64_t{1} << p.words[0];
+  for (const Phrase& p : kTwoWordDampeners) bits |= uint64_t{1} << p.words[0];
+  return bits;
+}();
+static_assert(sizeof(kWordNames) / sizeof(kWordNames[0]) <= 64, "kPhraseStarts has a bit per WordId");
+
+// A word of the text as the rules see it.
 struct Word {
-  double valence = 0;
-  double degree = 0;
-  bool in_lexicon = false;
-  bool is_degree = false;
-  bool negation = false;
-  bool upper = false;  // Python's str.isupper() of the word as written
-  WordId id = kOther;
+  uint32_t entry;  // in the Dictionary (its none() for a word in no list)
+  uint8_t flags;   // WordFlag
+  WordId id;
 };
 
-// One text's words and the rules over them.
+// A text's words and what the rules need to know of them as a whole.
+struct TextWords {
+  std::vector<Word> words;
+  std::vector<uint32_t> rated;  // the lexicon words that are not degree words, in order
+  std::size_t all_caps = 0;     // words with kAllCaps
+  std::size_t first_but = SIZE_MAX;  // the first "but", if any
+  std::size_t bangs = 0;        // "!" in the text
+  std::size_t questions = 0;    // "?" in the text
+
+  void clear() {
+    words.clear();
+    rated.clear();
+    all_caps = bangs = questions = 0;
+    first_but = SIZE_MAX;
+  }
+};
+
+// A word's valence, for words whose valence is not 0.
+struct Valence {
+  std::size_t pos;
+  double value;
+};
+
+// The rules over one text's words.
 class Scorer {
  public:
-  Scorer(const std::vector<Word>& w, std::vector<double>& s) : w_(w), s_(s), n_(w.size()) {}
+  explicit Scorer(const TextWords& t) : dict_(dictionary()), t_(t), w_(t.words), n_(t.words.size()) {}
 
   bool is(std::size_t i, WordId id) const { return w_[i].id == id; }
+  bool has(std::size_t i, WordFlag f) const { return w_[i].flags & f; }
 
   bool phrase_at(const Phrase& p, std::size_t first) const {
     for (int k = 0; k < p.size; ++k)
@@ -269,9 +350,10 @@ class Scorer {
 
   // A booster's or dampener's contribution to a lexicon word of valence v.
   double degree(std::size_t j, double v) const {
-    if (!w_[j].is_degree) return 0.0;
-    double s = v < 0 ? -w_[j].degree : w_[j].degree;
-    if (w_[j].upper && cap_diff_) s += v > 0 ? kCapsBoost : -kCapsBoost;
+    if (!has(j, kIsDegree)) return 0.0;
+    const double d = dict_.entry(w_[j].entry).degree;
+    double s = v < 0 ? -d : d;
+    if (has(j, kAllCaps) && cap_diff_) s += v > 0 ? kCapsBoost : -kCapsBoost;
     return s;
   }
 
@@ -281,17 +363,17 @@ class Scorer {
   // special cases: "never so/this" intensifies, "without doubt" is no negation.
   double negate(double v, int distance, std::size_t i) const {
     if (distance == 0) {
-      if (w_[i - 1].negation) v *= kNegation;
+      if (has(i - 1, kNegates)) v *= kNegation;
     } else if (distance == 1) {
       if (is(i - 2, kNever) && so_or_this(i - 1)) v *= 1.25;
       else if (is(i - 2, kWithout) && is(i - 1, kDoubt)) {}
-      else if (w_[i - 2].negation) v *= kNegation;
+      else if (has(i - 2, kNegates)) v *= kNegation;
     } else {
       // As in the reference: "so" or "this" right before the word intensifies
       // even without "never" three words back.
       if ((is(i - 3, kNever) && so_or_this(i - 2)) || so_or_this(i - 1)) v *= 1.25;
       else if (is(i - 3, kWithout) && (is(i - 2, kDoubt) || is(i - 1, kDoubt))) {}
-      else if (w_[i - 3].negation) v *= kNegation;
+      else if (has(i - 3, kNegates)) v *= kNegation;
     }
     return v;
   }
@@ -299,6 +381,10 @@ class Scorer {
   // Idioms around word i (i >= 3): a phrase's valence replaces the word's;
   // a two-word dampener among the three words before it lowers it.
   double idioms(double v, std::size_t i) const {
+    // Every phrase looked for starts at one of words i - 3 .. i.
+    if (!(kPhraseStarts >> w_[i - 3].id & 1) && !(kPhraseStarts >> w_[i - 2].id & 1) &&
+        !(kPhraseStarts >> w_[i - 1].id & 1) && !(kPhraseStarts >> w_[i].id & 1))
+      return v;
     const Phrase* b = kPhrases;
     const Phrase* e = kPhrases + sizeof(kPhrases) / sizeof(kPhrases[0]);
     // Checked in this order; the first found wins.
@@ -320,17 +406,17 @@ class Scorer {
   // The valence of lexicon word i after every rule that looks at its
   // neighbours.
   double valence(std::size_t i) const {
-    const double base = w_[i].valence;
+    const double base = dict_.entry(w_[i].entry).valence;
     double v = base;
     // "no" before another lexicon word negates that word instead of counting.
-    if (is(i, kNo) && i + 1 < n_ && w_[i + 1].in_lexicon) v = 0.0;
+    if (is(i, kNo) && i + 1 < n_ && has(i + 1, kInLexicon)) v = 0.0;
     if ((i > 0 && is(i - 1, kNo)) || (i > 1 && is(i - 2, kNo)) ||
         (i > 2 && is(i - 3, kNo) && (is(i - 1, kOr) || is(i - 1, kNor))))
       v = base * kNegation;
-    if (w_[i].upper && cap_diff_) v += v > 0 ? kCapsBoost : -kCapsBoost;
+    if (has(i, kAllCaps) && cap_diff_) v += v > 0 ? kCapsBoost : -kCapsBoost;
     // The three words before: degree words fade with distance; negations.
     for (int d = 0; d < 3; ++d) {
-      if (i <= static_cast<std::size_t>(d) || w_[i - d - 1].in_lexicon) continue;
+      if (i <= static_cast<std::size_t>(d) || has(i - d - 1, kInLexicon)) continue;
       double s = degree(i - d - 1, v);
       if (d == 1 && s != 0) s *= 0.95;
       if (d == 2 && s != 0) s *= 0.9;
@@ -339,27 +425,26 @@ class Scorer {
       if (d == 2) v = idioms(v, i);
     }
     // "least" negates, except in "at least" and "very least".
-    if (i > 1 && !w_[i - 1].in_lexicon && is(i - 1, kLeast)) {
+    if (i > 1 && !has(i - 1, kInLexicon) && is(i - 1, kLeast)) {
       if (!is(i - 2, kAt) && !is(i - 2, kVery)) v *= kNegation;
-    } else if (i > 0 && !w_[i - 1].in_lexicon && is(i - 1, kLeast)) {
+    } else if (i > 0 && !has(i - 1, kInLexicon) && is(i - 1, kLeast)) {
       v *= kNegation;
     }
     return v;
   }
 
-  // Fills s with each word's valence (0 for words without one).
-  void run() {
-    std::size_t upper = 0;
-    for (const Word& x : w_) upper += x.upper;
-    cap_diff_ = upper > 0 && upper < n_;
-    s_.assign(n_, 0.0);
-    for (std::size_t i = 0; i < n_; ++i) {
-      if ((i & (kInterruptCheckInterval - 1)) == 0 && i > 0) check_interrupts();
-      if (w_[i].is_degree) continue;
+  // Fills out with the words' valences, in word order, leaving out zeros.
+  void run(std::vector<Valence>& out) {
+    cap_diff_ = t_.all_caps > 0 && t_.all_caps < n_;
+    out.clear();
+    std::size_t turn = 0;
+    for (uint32_t i : t_.rated) {
+      if ((++turn & (kInterruptCheckInterval - 1)) == 0) check_interrupts();
       if (i + 1 < n_ && is(i, kKind) && is(i + 1, kOf)) continue;
-      if (w_[i].in_lexicon) s_[i] = valence(i);
+      const double v = valence(i);
+      if (v != 0) out.push_back(Valence{i, v});
     }
-    contrast();
+    if (t_.first_but != SIZE_MAX) contrast(out, t_.first_but);
   }
 
   // "but": valences before the first "but" are halved, those after it grow by
@@ -367,63 +452,62 @@ class Scorer {
   // position holding an equal value (so with repeated values one position can
   // be rescaled twice and another not at all); this does the same. Zeros stay
   // zero wherever they are rescaled, so only non-zero values are followed.
-  void contrast() {
-    std::vector<double>& s = s_;
-    std::size_t bi = n_;
-    for (std::size_t i = 0; i < n_; ++i)
-      if (is(i, kBut)) { bi = i; break; }
-    if (bi == n_) return;
-    using MinHeap = std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<std::size_t>>;
-    std::unordered_map<double, MinHeap> first;  // value -> positions holding it
-    for (std::size_t i = 0; i < n_; ++i)
-      if (s[i] != 0) first[s[i]].push(i);
-    for (std::size_t k = 0; k < n_; ++k) {
-      double v = s[k];
-      if (v == 0) continue;
-      MinHeap& at = first[v];
-      std::size_t j = at.top();
-      if (j == bi) continue;
-      double nv = j < bi ? v * 0.5 : v * 1.5;
-      at.pop();
-      first[nv].push(j);
-      s[j] = nv;
-    }
+  static void contrast(std::vector<Valence>& s, std::size_t bi) {
+    if (s.size() <= kFewValences) contrast_few(s, bi);
+    else contrast_many(s, bi);
   }
 
  private:
+  // Up to this many non-zero valences, contrast() searches them directly;
+  // beyond, it keeps each value's positions in a heap.
+  static constexpr std::size_t kFewValences = 64;
+
+  static double rescaled(std::size_t j, std::size_t bi, double v) { return j < bi ? v * 0.5 : v * 1.5; }
+
+  static void contrast_few(std::vector<Valence>& s, std::size_t bi) {
+    // Position k's value is read when its turn comes (an earlier turn may
+    // have changed it); the first position holding it is rescaled.
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      const double v = s[k].value;
+      std::size_t j = 0;
+      while (s[j].value != v) ++j;
+      if (s[j].pos == bi) continue;
+      s[j].value = rescaled(s[j].pos, bi, v);
+    }
+  }
+
+  static void contrast_many(std::vector<Valence>& s, std::size_t bi) {
+    using MinHeap = std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<std::size_t>>;
+    std::unordered_map<double, MinHeap> first;  // value -> indexes in s holding it
+    for (std::size_t k = 0; k < s.size(); ++k) first[s[k].value].push(k);
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      const double v = s[k].value;
+      MinHeap& at = first[v];
+      const std::size_t j = at.top();
+      if (s[j].pos == bi) continue;
+      const double nv = rescaled(s[j].pos, bi, v);
+      at.pop();
+      first[nv].push(j);
+      s[j].value = nv;
+    }
+  }
+
+  const Dictionary& dict_;
+  const TextWords& t_;
   const std::vector<Word>& w_;
-  std::vector<double>& s_;
   std::size_t n_;
   bool cap_diff_ = false;
 };
 
-// Python's str.isupper() of the word.
-bool word_is_upper(std::string_view w) {
-  bool cased = false;
-  for (std::size_t i = 0, len; i < w.size(); i += len) {
-    unsigned char c = static_cast<unsigned char>(w[i]);
-    if (c < 0x80) {
-      len = 1;
-      if (c >= 'a' && c <= 'z') return false;
-      if (c >= 'A' && c <= 'Z') cased = true;
-      continue;
-    }
-    uint32_t cp = decode(w, i, &len);
-    if (in_ranges(kLowerOrTitleRanges, cp)) return false;
-    if (!cased && in_ranges(kUpperRanges, cp)) cased = true;
-  }
-  return cased;
-}
-
 // More than two characters (the reference keeps shorter trimmed words as
-// written: they are likely emoticons).
-bool longer_than_two(std::string_view w) {
-  if (w.size() <= 2) return false;
+// written: they are likely emoticons). [b, e) holds non-ASCII characters.
+bool longer_than_two(const char* b, const char* e) {
   std::size_t n = 0;
-  for (std::size_t i = 0, len; i < w.size(); i += len) {
-    if (++n > 2) return true;
-    if (static_cast<unsigned char>(w[i]) < 0x80) len = 1;
-    else decode(w, i, &len);
+  for (const char* p = b; p < e; ++n) {
+    if (n == 2) return true;
+    std::size_t len = 1;
+    if (static_cast<unsigned char>(*p) >= 0x80) decode(p, e, &len);
+    p += len;
   }
   return false;
 }
@@ -435,38 +519,161 @@ bool has_nt(std::string_view w) {
   return false;
 }
 
-// The word as the lists spell it: ASCII letters lowered, KELVIN SIGN as "k"
-// (the only non-ASCII character Python lowers to ASCII; the keys are ASCII).
-// False when it is too long to be in any list.
-bool lower_key(std::string_view w, char* out, std::size_t* len) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    if (n == Dictionary::kMaxKey) return false;
-    unsigned char c = static_cast<unsigned char>(w[i]);
-    if (c == 0xE2 && i + 2 < w.size() && static_cast<unsigned char>(w[i + 1]) == 0x84 &&
-        static_cast<unsigned char>(w[i + 2]) == 0xAA) {
-      out[n++] = 'k';
-      i += 2;
-    } else {
-      out[n++] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : static_cast<char>(c);
-    }
-  }
-  *len = n;
-  return true;
-}
+// Finds a text's words and what the rules need of each (TextWords).
+class WordSplitter {
+ public:
+  // Starts with no words.
+  explicit WordSplitter(TextWords& out) : dict_(dictionary()), out_(out) { out_.clear(); }
 
-bool ascii_space(unsigned char c) { return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20); }
+  // Adds the words of text, split on white space as str.split() does. With
+  // stop_at_emoji, stops at the first emoji and returns its offset (the
+  // caller replaces the emoji from there on by their descriptions and splits
+  // that too); otherwise, or without emoji, returns text.size(). A
+  // description is always set apart from what precedes it, so an emoji ends
+  // the word before it and no word is cut in two.
+  std::size_t split(std::string_view text, bool stop_at_emoji) {
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    while (p < end) {
+      // Each turn reads one character and its flags, then either skips white
+      // space or takes one word.
+      std::size_t len = 1;
+      unsigned f = kByteFlags[static_cast<unsigned char>(*p)];
+      if (f & kNonAscii) {
+        f = non_ascii_flags(p, end, &len);
+        if ((f & kEmoji) && stop_at_emoji) break;
+      }
+      if (f & kSpaceChar) {
+        p += len;
+        continue;
+      }
+      const char* const start = p;
+      unsigned flags = 0;
+      for (;;) {
+        flags |= f;
+        p += len;
+        if (p == end) break;
+        len = 1;
+        f = kByteFlags[static_cast<unsigned char>(*p)];
+        if (f & kNonAscii) {
+          f = non_ascii_flags(p, end, &len);
+          if ((f & kEmoji) && stop_at_emoji) break;
+        }
+        if (f & kSpaceChar) break;
+      }
+      add(start, p, flags);
+      if ((f & kEmoji) && stop_at_emoji && p < end) break;
+    }
+    return static_cast<std::size_t>(p - text.data());
+  }
+
+ private:
+  // The word [start, end) with the or of its characters' flags. ASCII
+  // punctuation is trimmed from both ends unless that leaves two characters
+  // or fewer (an emoticon such as ":)"). Trimming changes neither whether
+  // the word is all capitals nor whether it holds "n't" (punctuation has no
+  // case, and "n't" is never cut: n and t are no punctuation), so both are
+  // taken from the word as written.
+  void add(const char* start, const char* end, unsigned flags) {
+    const char* b = start;
+    const char* e = end;
+    if (flags & kPunct) {
+      while (b < e && is_punct(*b)) ++b;
+      while (e > b && is_punct(e[-1])) --e;
+      const bool ascii = !(flags & (kNonAscii | kKelvin));
+      if (ascii ? e - b <= 2 : !longer_than_two(b, e)) {
+        b = start;
+        e = end;
+      }
+      if (flags & kMark) {
+        for (const char* p = start; p < end; ++p) {
+          out_.bangs += *p == '!';
+          out_.questions += *p == '?';
+        }
+      }
+    }
+    uint8_t own = 0;
+    if ((flags & kUpperCase) && !(flags & kLowerCase)) own |= kAllCaps;
+    if ((flags & kQuote) && has_nt(std::string_view(start, static_cast<std::size_t>(end - start)))) own |= kNegates;
+    // The lists hold lower-case ASCII: a word with another non-ASCII
+    // character than KELVIN SIGN cannot be in them.
+    uint32_t entry = dict_.none();
+    WordKey key;
+    if (!(flags & (kNonAscii | kKelvin))) {
+      if (make_word_key(b, static_cast<std::size_t>(e - b), &key)) entry = dict_.find(key);
+    } else if (!(flags & kNonAscii)) {
+      if (kelvin_key(b, e, &key)) entry = dict_.find(key);
+    }
+    const Entry& x = dict_.entry(entry);
+    const uint8_t word_flags = own | x.flags;
+    const std::size_t i = out_.words.size();
+    if ((i & (kInterruptCheckInterval - 1)) == 0 && i > 0) check_interrupts();
+    out_.words.push_back(Word{entry, word_flags, x.id});
+    out_.all_caps += (word_flags & kAllCaps) != 0;
+    if ((word_flags & (kInLexicon | kIsDegree)) == kInLexicon) out_.rated.push_back(static_cast<uint32_t>(i));
+    if (x.id == kBut && out_.first_but == SIZE_MAX) out_.first_but = i;
+  }
+
+  // The key of a word of ASCII and KELVIN SIGNs (which lower to "k").
+  static bool kelvin_key(const char* b, const char* e, WordKey* key) {
+    char buf[WordKey::kMaxBytes];
+    std::size_t n = 0;
+    for (const char* p = b; p < e; ++n) {
+      if (n == WordKey::kMaxBytes) return false;
+      if (static_cast<unsigned char>(*p) < 0x80) {
+        buf[n] = *p++;
+      } else {
+        buf[n] = 'k';  // the 3 bytes of U+212A
+        p += 3;
+      }
+    }
+    return make_word_key(buf, n, key);
+  }
+
+  const Dictionary& dict_;
+  TextWords& out_;
+};
+
+// The text with each emoji code point replaced by its description (sequences
+// such as flags or skin tones are looked up piecewise, as by the reference).
+// A description is set apart from what precedes it unless that is a space
+// (or the start of the text), and runs into what follows.
+void replace_emoji(std::string_view input, std::string& out) {
+  out.clear();
+  const char* const end = input.data() + input.size();
+  const char* copied = input.data();  // input before this is in out
+  for (const char* p = input.data(); p < end;) {
+    if (static_cast<unsigned char>(*p) < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t len;
+    const uint32_t cp = decode(p, end, &len);
+    if (const vader_data::EmojiEntry* e = find_emoji(cp)) {
+      // What precedes: a character of the text, another description, or
+      // nothing.
+      const bool after_space = p > copied ? p[-1] == ' ' : p == input.data();
+      out.append(copied, p);
+      if (!after_space) out.push_back(' ');
+      out.append(e->description, e->length);
+      copied = p + len;
+    }
+    p += len;
+  }
+  out.append(copied, end);
+}
 
 // Buffers reused from call to call (one scorer per thread); large ones are
 // given back so a huge text does not keep its memory.
 struct Scratch {
   std::string replaced;
-  std::vector<Word> words;
-  std::vector<double> valences;
+  TextWords text;
+  std::vector<Valence> valences;
   void trim() {
     if (replaced.capacity() > (1u << 16)) std::string().swap(replaced);
-    if (words.capacity() > (1u << 12)) std::vector<Word>().swap(words);
-    if (valences.capacity() > (1u << 12)) std::vector<double>().swap(valences);
+    if (text.words.capacity() > (1u << 12)) std::vector<Word>().swap(text.words);
+    if (text.rated.capacity() > (1u << 12)) std::vector<uint32_t>().swap(text.rated);
+    if (valences.capacity() > (1u << 12)) std::vector<Valence>().swap(valences);
   }
 };
 
@@ -479,130 +686,43 @@ SentimentScores sentiment_scores_exact(std::string_view input) {
     ~Trim() { s.trim(); }
   } trim{scratch};
 
-  // Emoji become their descriptions, one code point at a time (sequences such
-  // as flags or skin tones are looked up piecewise, as by the reference). A
-  // description is set apart from what precedes it unless that is a space,
-  // and runs into what follows.
-  std::string_view text = input;
-  if (!std::all_of(input.begin(), input.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
-    std::string& replaced = scratch.replaced;
-    replaced.clear();
-    bool prev_space = true;
-    bool any = false;
-    for (std::size_t i = 0, len; i < input.size(); i += len) {
-      unsigned char c = static_cast<unsigned char>(input[i]);
-      if (c < 0x80) {
-        len = 1;
-        if (any) replaced.push_back(static_cast<char>(c));
-        prev_space = c == ' ';
-        continue;
-      }
-      uint32_t cp = decode(input, i, &len);
-      if (const vader_data::EmojiEntry* e = find_emoji(cp)) {
-        if (!any) replaced.assign(input.data(), i);  // everything before the first emoji
-        any = true;
-        if (!prev_space) replaced.push_back(' ');
-        replaced.append(e->description, e->length);
-        prev_space = false;
-      } else {
-        if (any) replaced.append(input.data() + i, len);
-        prev_space = false;
-      }
-    }
-    if (any) text = replaced;
+  // Words: split on white space; emoji become their descriptions first (from
+  // the first emoji on: the words before it are the same either way).
+  TextWords& t = scratch.text;
+  WordSplitter splitter(t);
+  const std::size_t emoji = splitter.split(input, true);
+  if (emoji < input.size()) {
+    replace_emoji(input.substr(emoji), scratch.replaced);
+    splitter.split(scratch.replaced, false);
   }
-
-  // Words: split on white space; ASCII punctuation is trimmed from both ends
-  // unless that leaves two characters or fewer (an emoticon such as ":)").
-  const Dictionary& dict = dictionary();
-  std::vector<Word>& words = scratch.words;
-  words.clear();
-  auto add_word = [&](std::string_view w) {
-    std::size_t b = 0, e = w.size();
-    while (b < e && is_punct(static_cast<unsigned char>(w[b]))) ++b;
-    while (e > b && is_punct(static_cast<unsigned char>(w[e - 1]))) --e;
-    Word& word = words.emplace_back();
-    const Entry* entry = nullptr;
-    if (std::all_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
-      // ASCII, most words: one pass gives the case, the key and "n't".
-      if (e - b > 2) w = w.substr(b, e - b);
-      bool lower = false, upper = false;
-      char key[Dictionary::kMaxKey];
-      const std::size_t n = w.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        char c = w[i];
-        lower |= c >= 'a' && c <= 'z';
-        upper |= c >= 'A' && c <= 'Z';
-        if (i < Dictionary::kMaxKey) key[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-      }
-      word.upper = upper && !lower;
-      word.negation = n >= 3 && std::memchr(w.data(), '\'', n) != nullptr && has_nt(w);
-      if (n <= Dictionary::kMaxKey) entry = dict.find(std::string_view(key, n));
-    } else {
-      if (longer_than_two(w.substr(b, e - b))) w = w.substr(b, e - b);
-      word.upper = word_is_upper(w);
-      word.negation = has_nt(w);
-      char key[Dictionary::kMaxKey];
-      std::size_t key_len;
-      if (lower_key(w, key, &key_len)) entry = dict.find(std::string_view(key, key_len));
-    }
-    if (entry) {
-      word.valence = entry->valence;
-      word.degree = entry->degree;
-      word.in_lexicon = entry->in_lexicon;
-      word.is_degree = entry->is_degree;
-      word.negation = word.negation || entry->negation;
-      word.id = entry->id;
-    }
-  };
-  std::size_t start = std::string_view::npos;
-  for (std::size_t i = 0, len; i < text.size(); i += len) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    bool space;
-    if (c < 0x80) {
-      len = 1;
-      space = ascii_space(c);
-    } else {
-      space = is_space(decode(text, i, &len));
-    }
-    if (space) {
-      if (start != std::string_view::npos) add_word(text.substr(start, i - start));
-      start = std::string_view::npos;
-    } else if (start == std::string_view::npos) {
-      start = i;
-    }
-  }
-  if (start != std::string_view::npos) add_word(text.substr(start));
 
   SentimentScores out;
-  if (words.empty()) return out;
+  const std::size_t n = t.words.size();
+  if (n == 0) return out;
 
-  std::vector<double>& s = scratch.valences;
-  Scorer(words, s).run();
+  std::vector<Valence>& s = scratch.valences;
+  if (t.rated.empty()) s.clear();
+  else Scorer(t).run(s);
 
   // Punctuation emphasis from the whole text (descriptions included).
-  std::size_t bangs = 0, questions = 0;
-  for (char c : text) {
-    bangs += c == '!';
-    questions += c == '?';
-  }
-  double emphasis = static_cast<double>(std::min<std::size_t>(bangs, 4)) * kExclamation;
-  if (questions > 1) emphasis += questions <= 3 ? static_cast<double>(questions) * kQuestion : kManyQuestions;
+  double emphasis = static_cast<double>(std::min<std::size_t>(t.bangs, 4)) * kExclamation;
+  if (t.questions > 1) emphasis += t.questions <= 3 ? static_cast<double>(t.questions) * kQuestion : kManyQuestions;
 
+  // Words without valence add 0 (which changes no sum) and count as neutral.
   double sum = 0.0;
-  for (double x : s) sum += x;
+  for (const Valence& x : s) sum += x.value;
   if (sum > 0) sum += emphasis;
   else if (sum < 0) sum -= emphasis;
   double compound = sum / std::sqrt(sum * sum + kAlpha);
   out.compound = std::clamp(compound, -1.0, 1.0);
 
   // Each word weighs 1 plus its valence's magnitude in its own class.
-  double pos = 0.0, neg = 0.0, neu = 0.0;
-  for (double x : s) {
-    if (x > 0) pos += x + 1;
-    if (x < 0) neg += x - 1;
-    if (x == 0) neu += 1;
+  double pos = 0.0, neg = 0.0;
+  for (const Valence& x : s) {
+    if (x.value > 0) pos += x.value + 1;
+    else neg += x.value - 1;
   }
+  const double neu = static_cast<double>(n - s.size());
   if (pos > std::fabs(neg)) pos += emphasis;
   else if (pos < std::fabs(neg)) neg -= emphasis;
   double total = pos + std::fabs(neg) + neu;
