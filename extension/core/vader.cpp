@@ -20,11 +20,14 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <queue>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/byte_classes.h"
 #include "core/interrupts.h"
 #include "core/vader_data.h"
 #include "core/word_table.h"
@@ -95,10 +98,9 @@ enum CharFlag : unsigned {
   kUpperCase = 1u << 2,  // an upper-case letter (for str.isupper())
   kLowerCase = 1u << 3,  // a lower-case or title-case letter
   kQuote = 1u << 4,      // "'" (for "n't")
-  kMark = 1u << 5,       // "!" or "?" (punctuation emphasis)
-  kNonAscii = 1u << 6,   // not ASCII (in the byte table: a byte of 0x80 or above)
-  kKelvin = 1u << 7,     // KELVIN SIGN, which lower-cases to ASCII
-  kEmoji = 1u << 8,      // one of the emoji lexicon's code points
+  kNonAscii = 1u << 5,   // not ASCII (in the byte table: a byte of 0x80 or above)
+  kKelvin = 1u << 6,     // KELVIN SIGN, which lower-cases to ASCII
+  kEmoji = 1u << 7,      // one of the emoji lexicon's code points
 };
 
 // The flags of each byte; those of 0x80 and above (kNonAscii) are found by
@@ -113,7 +115,6 @@ constexpr std::array<uint8_t, 256> kByteFlags = [] {
     if (c >= 'A' && c <= 'Z') f |= kUpperCase;
     if (c >= 'a' && c <= 'z') f |= kLowerCase;
     if (c == '\'') f |= kQuote;
-    if (c == '!' || c == '?') f |= kMark;
     if (c >= 0x80) f |= kNonAscii;
     t[c] = static_cast<uint8_t>(f);
   }
@@ -146,16 +147,28 @@ const std::vector<uint8_t>& block_flags() {
   return t;
 }
 
+// The emoji lexicon's entry for a code point, if any. Most code points in a
+// block that has emoji are none: a bitmap answers for them.
 const vader_data::EmojiEntry* find_emoji(uint32_t cp) {
-  if (!(block_flags()[cp / 256] & kBlockEmoji)) return nullptr;
+  constexpr uint32_t kBitmapEnd = 0x20000;  // (emoji above are looked up directly)
+  static const std::vector<uint64_t> bitmap = [] {
+    std::vector<uint64_t> b(kBitmapEnd / 64, 0);
+    for (std::size_t i = 0; i < vader_data::kEmojiSize; ++i) {
+      const uint32_t c = vader_data::kEmoji[i].code_point;
+      if (c < kBitmapEnd) b[c / 64] |= uint64_t{1} << (c % 64);
+    }
+    return b;
+  }();
+  if (cp < kBitmapEnd && !(bitmap[cp / 64] >> (cp % 64) & 1)) return nullptr;
   const vader_data::EmojiEntry* end = vader_data::kEmoji + vader_data::kEmojiSize;
   const vader_data::EmojiEntry* e = std::lower_bound(
       vader_data::kEmoji, end, cp, [](const vader_data::EmojiEntry& x, uint32_t c) { return x.code_point < c; });
   return e != end && e->code_point == cp ? e : nullptr;
 }
 
-// The flags of the non-ASCII character at p and its length.
-unsigned non_ascii_flags(const char* p, const char* end, std::size_t* len) {
+// The flags of the non-ASCII character at p and its length; *emoji is the
+// emoji lexicon's entry when it is one (kEmoji).
+unsigned non_ascii_flags(const char* p, const char* end, std::size_t* len, const vader_data::EmojiEntry** emoji) {
   const uint32_t cp = decode(p, end, len);
   const uint8_t block = block_flags()[cp / 256];
   if (!block) return kNonAscii;
@@ -168,7 +181,10 @@ unsigned non_ascii_flags(const char* p, const char* end, std::size_t* len) {
     if (in_ranges(kLowerOrTitleRanges, cp)) f |= kLowerCase;
     else if (in_ranges(kUpperRanges, cp)) f |= kUpperCase;
   }
-  if ((block & kBlockEmoji) && find_emoji(cp)) f |= kEmoji;
+  if (block & kBlockEmoji) {
+    *emoji = find_emoji(cp);
+    if (*emoji) f |= kEmoji;
+  }
   return f;
 }
 
@@ -200,11 +216,20 @@ struct Entry {
   WordId id = kOther;
 };
 
+// A word of the text as the rules see it.
+struct Word {
+  uint16_t entry;  // in the Dictionary (0: a word in no list)
+  uint8_t flags;   // WordFlag
+  WordId id;
+};
+
 // Every listed word (lexicon, degree words, negations, the words the rules
 // name), lower case, to its Entry, from one look-up.
 class Dictionary {
  public:
   Dictionary() {
+    entries_.emplace_back();  // entry 0, for words in no list
+    words_.emplace_back();
     std::unordered_map<std::string_view, uint32_t> index;
     auto add = [&](std::string_view word) -> Entry& {
       auto [it, added] = index.emplace(word, static_cast<uint32_t>(words_.size()));
@@ -249,24 +274,30 @@ class Dictionary {
       add(w).flags |= kNegates;
     for (int id = 1; id < static_cast<int>(sizeof(kWordNames) / sizeof(kWordNames[0])); ++id)
       add(kWordNames[id]).id = static_cast<WordId>(id);
-    table_ = WordTable(words_);
-    none_ = static_cast<uint32_t>(entries_.size());
-    entries_.emplace_back();  // for words in no list
+    // The table holds each word's Word (its flags and id with the entry),
+    // so that a look-up needs no other read.
+    if (entries_.size() > UINT16_MAX) throw std::logic_error("VADER: too many listed words");
+    std::vector<uint32_t> packed;
+    for (uint32_t i = 1; i < entries_.size(); ++i)
+      packed.push_back(pack(Word{static_cast<uint16_t>(i), entries_[i].flags, entries_[i].id}));
+    table_ = WordTable(std::vector<std::string_view>(words_.begin() + 1, words_.end()), packed);
   }
 
-  // The entry of a word's key, or none().
-  uint32_t find(const WordKey& key) const {
-    uint32_t i = table_.find(key);
-    return i == WordTable::kNotFound ? none_ : i;
-  }
-  uint32_t none() const { return none_; }
+  // The Word of a key (lower case), Word{} for a word in no list.
+  Word find(const WordKey& key) const { return unpack(table_.find(key, 0)); }
   const Entry& entry(uint32_t i) const { return entries_[i]; }
 
  private:
+  static uint32_t pack(const Word& w) {
+    return w.entry | uint32_t{w.flags} << 16 | uint32_t{w.id} << 24;  // (never WordTable::kNotFound: ids are small)
+  }
+  static Word unpack(uint32_t v) {
+    return Word{static_cast<uint16_t>(v), static_cast<uint8_t>(v >> 16), static_cast<WordId>(v >> 24)};
+  }
+
   std::vector<std::string_view> words_;  // by entry index (the lists are static)
   std::vector<Entry> entries_;
-  WordTable table_{{}};
-  uint32_t none_ = 0;
+  WordTable table_{{}, {}};
 };
 
 const Dictionary& dictionary() {
@@ -289,36 +320,57 @@ constexpr Phrase kPhrases[] = {
 constexpr Phrase kTwoWordDampeners[] = {
     {{kJust, kEnough}, 2, kDampen}, {{kKind, kOf}, 2, kDampen}, {{kSort, kOf}, 2, kDampen}};
 
-// The words that start a phrase of either list, one bit per WordId.
-constexpr uint64_t kPhraseStarts = [] {
-  uint64_t bits = 0;
-  for (const Phrase& p : kPhrases) bits |= uint64_t{1} << p.words[0];
-  for (const Phrase& p : kTwoWordDampeners) bits |= uint64_t{1} << p.words[0];
-  return bits;
-}();
-static_assert(sizeof(kWordNames) / sizeof(kWordNames[0]) <= 64, "kPhraseStarts has a bit per WordId");
-
-// A word of the text as the rules see it.
-struct Word {
-  uint32_t entry;  // in the Dictionary (its none() for a word in no list)
-  uint8_t flags;   // WordFlag
-  WordId id;
+// The first two words of a list's phrases: bit b of next[a] for "a b ...",
+// so that most places are ruled out without going through the list.
+struct PhrasePairs {
+  uint64_t next[64];
 };
+static_assert(sizeof(kWordNames) / sizeof(kWordNames[0]) <= 64, "PhrasePairs has a bit per WordId");
+
+template <std::size_t N>
+constexpr PhrasePairs pairs_of(const Phrase (&list)[N]) {
+  PhrasePairs pairs{};
+  for (const Phrase& p : list) pairs.next[p.words[0]] |= uint64_t{1} << p.words[1];
+  return pairs;
+}
+constexpr PhrasePairs kPhrasePairs = pairs_of(kPhrases);
+constexpr PhrasePairs kDampenerPairs = pairs_of(kTwoWordDampeners);
+constexpr PhrasePairs kAnyPairs = [] {
+  PhrasePairs pairs{};
+  for (int a = 0; a < 64; ++a) pairs.next[a] = kPhrasePairs.next[a] | kDampenerPairs.next[a];
+  return pairs;
+}();
+
 
 // A text's words and what the rules need to know of them as a whole.
 struct TextWords {
   std::vector<Word> words;
+  std::size_t bangs = 0;        // "!" in the text
+  std::size_t questions = 0;    // "?" in the text
+  // Found by tally() once the words are in:
   std::vector<uint32_t> rated;  // the lexicon words that are not degree words, in order
   std::size_t all_caps = 0;     // words with kAllCaps
   std::size_t first_but = SIZE_MAX;  // the first "but", if any
-  std::size_t bangs = 0;        // "!" in the text
-  std::size_t questions = 0;    // "?" in the text
 
   void clear() {
     words.clear();
-    rated.clear();
-    all_caps = bangs = questions = 0;
-    first_but = SIZE_MAX;
+    bangs = questions = 0;
+  }
+
+  void tally() {
+    const std::size_t n = words.size();
+    rated.resize(n);
+    std::size_t caps = 0, k = 0, but = SIZE_MAX;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Word w = words[i];
+      caps += (w.flags & kAllCaps) != 0;
+      rated[k] = static_cast<uint32_t>(i);
+      k += (w.flags & (kInLexicon | kIsDegree)) == kInLexicon;
+      if (w.id == kBut && but == SIZE_MAX) but = i;
+    }
+    rated.resize(k);
+    all_caps = caps;
+    first_but = but;
   }
 };
 
@@ -341,10 +393,16 @@ class Scorer {
       if (first + k >= n_ || !is(first + k, p.words[k])) return false;
     return true;
   }
-  // The phrase spelled by words [first, first + size), if any.
-  const Phrase* phrase(const Phrase* begin, const Phrase* end, std::size_t first, int size) const {
-    for (const Phrase* p = begin; p != end; ++p)
-      if (p->size == size && phrase_at(*p, first)) return p;
+  // Whether words first and first + 1 begin a phrase of the list.
+  bool starts(const PhrasePairs& pairs, std::size_t first) const {
+    return first + 1 < n_ && (pairs.next[w_[first].id] >> w_[first + 1].id & 1);
+  }
+  // The phrase of the list spelled by words [first, first + size), if any.
+  template <std::size_t N>
+  const Phrase* phrase(const Phrase (&list)[N], const PhrasePairs& pairs, std::size_t first, int size) const {
+    if (!starts(pairs, first)) return nullptr;
+    for (const Phrase& p : list)
+      if (p.size == size && phrase_at(p, first)) return &p;
     return nullptr;
   }
 
@@ -382,24 +440,19 @@ class Scorer {
   // a two-word dampener among the three words before it lowers it.
   double idioms(double v, std::size_t i) const {
     // Every phrase looked for starts at one of words i - 3 .. i.
-    if (!(kPhraseStarts >> w_[i - 3].id & 1) && !(kPhraseStarts >> w_[i - 2].id & 1) &&
-        !(kPhraseStarts >> w_[i - 1].id & 1) && !(kPhraseStarts >> w_[i].id & 1))
+    if (!starts(kAnyPairs, i - 3) && !starts(kAnyPairs, i - 2) && !starts(kAnyPairs, i - 1) && !starts(kAnyPairs, i))
       return v;
-    const Phrase* b = kPhrases;
-    const Phrase* e = kPhrases + sizeof(kPhrases) / sizeof(kPhrases[0]);
     // Checked in this order; the first found wins.
     const struct { std::size_t first; int size; } before[] = {{i - 1, 2}, {i - 2, 3}, {i - 2, 2}, {i - 3, 3}, {i - 3, 2}};
     for (const auto& s : before)
-      if (const Phrase* p = phrase(b, e, s.first, s.size)) { v = p->valence; break; }
+      if (const Phrase* p = phrase(kPhrases, kPhrasePairs, s.first, s.size)) { v = p->valence; break; }
     // Phrases starting at the word override that.
     if (n_ - 1 > i)
-      if (const Phrase* p = phrase(b, e, i, 2)) v = p->valence;
+      if (const Phrase* p = phrase(kPhrases, kPhrasePairs, i, 2)) v = p->valence;
     if (n_ - 1 > i + 1)
-      if (const Phrase* p = phrase(b, e, i, 3)) v = p->valence;
-    const Phrase* db = kTwoWordDampeners;
-    const Phrase* de = db + sizeof(kTwoWordDampeners) / sizeof(kTwoWordDampeners[0]);
+      if (const Phrase* p = phrase(kPhrases, kPhrasePairs, i, 3)) v = p->valence;
     for (const auto& s : {std::pair<std::size_t, int>{i - 3, 2}, {i - 2, 2}})
-      if (const Phrase* p = phrase(db, de, s.first, s.second)) v += p->valence;
+      if (const Phrase* p = phrase(kTwoWordDampeners, kDampenerPairs, s.first, s.second)) v += p->valence;
     return v;
   }
 
@@ -519,62 +572,251 @@ bool has_nt(std::string_view w) {
   return false;
 }
 
+// A buffer reused from text to text, grown when needed and never filled.
+class ByteBuffer {
+ public:
+  char* get(std::size_t size) {
+    if (size > capacity_) {
+      capacity_ = std::max(2 * capacity_, size);
+      bytes_.reset(new char[capacity_]);
+    }
+    return bytes_.get();
+  }
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  std::size_t capacity_ = 0;
+};
+
+// Each emoji's description as words, for WordSplitter: the reference puts
+// the description in the emoji's place before it splits the text, and most
+// emoji stand alone, so their words can be found once and for all.
+class EmojiDescriptions {
+ public:
+  struct Words {
+    uint32_t first, count;  // in words()
+    uint32_t bangs, questions;
+  };
+  EmojiDescriptions();  // (after WordSplitter, which it uses)
+  const Words& of(std::size_t emoji) const { return of_[emoji]; }  // by index in vader_data::kEmoji
+  const Word* words() const { return words_.data(); }
+
+ private:
+  std::vector<Words> of_;
+  std::vector<Word> words_;
+};
+
+const EmojiDescriptions& emoji_descriptions() {
+  static const EmojiDescriptions d;
+  return d;
+}
+
 // Finds a text's words and what the rules need of each (TextWords).
 class WordSplitter {
  public:
-  // Starts with no words.
-  explicit WordSplitter(TextWords& out) : dict_(dictionary()), out_(out) { out_.clear(); }
+  // Starts with no words; lower is where split() keeps the text lower-cased.
+  WordSplitter(TextWords& out, ByteBuffer& lower) : dict_(dictionary()), out_(out), lower_(lower) { out_.clear(); }
 
   // Adds the words of text, split on white space as str.split() does. With
-  // stop_at_emoji, stops at the first emoji and returns its offset (the
-  // caller replaces the emoji from there on by their descriptions and splits
-  // that too); otherwise, or without emoji, returns text.size(). A
-  // description is always set apart from what precedes it, so an emoji ends
-  // the word before it and no word is cut in two.
-  std::size_t split(std::string_view text, bool stop_at_emoji) {
-    const char* p = text.data();
-    const char* const end = p + text.size();
+  // replace_emoji, an emoji stands for the words of its description (which
+  // the reference puts in its place, set apart from what precedes it unless
+  // that is a space: so an emoji always ends a word); when a description
+  // runs into a word that follows the emoji, split() stops at that emoji and
+  // returns its offset, and the caller replaces the emoji from there on
+  // and splits the result without replace_emoji. Otherwise it returns
+  // text.size().
+  //
+  // Runs of bytes between ASCII white space are found 64 bytes at a time
+  // (core/byte_classes.h), with what the rules need of an ASCII word, and
+  // copied lower-cased, whence ASCII words are looked up (their keys read up
+  // to WordKey::kMaxBytes bytes from a word's start: the copy has room for
+  // that); a run with non-ASCII bytes is read again character by character
+  // (it may hold other white space, emoji, letters with case).
+  std::size_t split(std::string_view text, bool replace_emoji) {
+    const char* const base = text.data();
+    const std::size_t size = text.size();
+    char* const lower = lower_.get((size + 63) / 64 * 64 + WordKey::kMaxBytes);
+    std::size_t start = SIZE_MAX;  // of a run that goes on from one block into the next
+    RunClasses run{};
+    for (std::size_t off = 0; off < size; off += 64) {
+      if ((off & (kInterruptCheckInterval * 64 - 1)) == 0 && off > 0) check_interrupts();
+      const ByteClasses c = classify_bytes(base + off, std::min<std::size_t>(64, size - off), lower + off);
+      unsigned i = 0;  // the next byte of the block to look at
+      if (start != SIZE_MAX) {
+        const unsigned e = c.space ? static_cast<unsigned>(__builtin_ctzll(c.space)) : 64;
+        run.add(c, bit_range(0, e));
+        if (e == 64) continue;
+        if (!take_run(base + start, base + off + e, run, replace_emoji)) return static_cast<std::size_t>(stop_ - base);
+        start = SIZE_MAX;
+        i = e;
+      }
+      // The runs that start in this block (i < 64 from here on).
+      for (;;) {
+        const uint64_t rest = ~c.space & ~below(i);
+        if (rest == 0) break;
+        const unsigned s = static_cast<unsigned>(__builtin_ctzll(rest));
+        const uint64_t after = c.space & ~below(s);
+        if (after == 0) {  // it goes on into the next block
+          start = off + s;
+          run = RunClasses{};
+          run.add(c, ~below(s));
+          break;
+        }
+        const unsigned e = static_cast<unsigned>(__builtin_ctzll(after));
+        const uint64_t bits = below(e) & ~below(s);
+        if (c.non_ascii & bits) {
+          if (!split_run(base + off + s, base + off + e, replace_emoji)) return static_cast<std::size_t>(stop_ - base);
+        } else {
+          add_ascii(base + off, lower + off, c, s, e);
+        }
+        i = e;
+      }
+    }
+    if (start != SIZE_MAX && !take_run(base + start, base + size, run, replace_emoji))
+      return static_cast<std::size_t>(stop_ - base);
+    return size;
+  }
+
+  // Whether an emoji's description that ends just before q runs into a word:
+  // a character at q that is neither white space nor another emoji.
+  static bool runs_on(const char* q, const char* end) {
+    if (q == end) return false;
+    std::size_t len = 1;
+    const vader_data::EmojiEntry* emoji = nullptr;
+    unsigned f = kByteFlags[static_cast<unsigned char>(*q)];
+    if (f & kNonAscii) f = non_ascii_flags(q, end, &len, &emoji);
+    return !(f & (kSpaceChar | kEmoji));
+  }
+
+  // Adds the words of an emoji's description.
+  void add_description(std::size_t emoji) {
+    const EmojiDescriptions& d = emoji_descriptions();
+    const EmojiDescriptions::Words& w = d.of(emoji);
+    for (uint32_t k = 0; k < w.count; ++k) push(d.words()[w.first + k]);
+    out_.bangs += w.bangs;
+    out_.questions += w.questions;
+  }
+
+  void push(const Word& w) { out_.words.push_back(w); }
+
+ private:
+  // The bits below bit i of a bitmap, i < 64.
+  static uint64_t below(unsigned i) { return (uint64_t{1} << i) - 1; }
+
+  // Adds the ASCII word at bytes [s, e) of the block at block (lower: its
+  // lower-cased copy), e < 64 (the common case: what add() does, from the
+  // block's bitmaps and no loop).
+  void add_ascii(const char* block, const char* lower, const ByteClasses& c, unsigned s, unsigned e) {
+    const uint64_t bits = (uint64_t{1} << e) - (uint64_t{1} << s);
+    // Punctuation at either end: the run of punct bits from s up, and the
+    // one from e - 1 down (shifted to the top; the zeros shifted in stop
+    // the count).
+    const unsigned size = e - s;
+    const unsigned lead = std::min<unsigned>(static_cast<unsigned>(__builtin_ctzll(~(c.punct >> s))), size);
+    const unsigned trail =
+        std::min<unsigned>(static_cast<unsigned>(__builtin_clzll(~(c.punct << (64 - e)))), size - lead);
+    const bool trimmed = size - lead - trail > 2;
+    const unsigned b = trimmed ? s + lead : s, n = trimmed ? size - lead - trail : size;
+    Word w{};
+    if (n <= WordKey::kMaxBytes) w = dict_.find(make_padded_word_key(lower + b, n));
+    w.flags |= (((c.upper & bits) != 0) & ((c.lower & bits) == 0)) * kAllCaps;
+    if ((c.quote & bits) && has_nt(std::string_view(block + s, size))) w.flags |= kNegates;
+    if ((c.bang | c.question) & bits) {
+      out_.bangs += bit_count(c.bang & bits);
+      out_.questions += bit_count(c.question & bits);
+    }
+    push(w);
+  }
+
+  // What a run of bytes between ASCII white space holds, from the bitmaps of
+  // the blocks it spans.
+  struct RunClasses {
+    unsigned flags = 0;  // CharFlag: kNonAscii, kPunct, kUpperCase, kLowerCase, kQuote
+    uint32_t bangs = 0, questions = 0;
+    void add(const ByteClasses& c, uint64_t run) {
+      flags |= ((c.non_ascii & run) != 0) * kNonAscii | ((c.punct & run) != 0) * kPunct |
+               ((c.upper & run) != 0) * kUpperCase | ((c.lower & run) != 0) * kLowerCase |
+               ((c.quote & run) != 0) * kQuote;
+      if ((c.bang | c.question) & run) {  // (seldom: no branch and no count for most runs)
+        bangs += bit_count(c.bang & run);
+        questions += bit_count(c.question & run);
+      }
+    }
+  };
+
+  static uint32_t bit_count(uint64_t bits) {
+    uint32_t n = 0;
+    for (; bits; bits &= bits - 1) ++n;
+    return n;
+  }
+
+  // Adds the run [start, end) as a word, or reads it character by character
+  // when it has non-ASCII bytes. False when that stopped at an emoji (at
+  // stop_).
+  bool take_run(const char* start, const char* end, const RunClasses& run, bool replace_emoji) {
+    if (!(run.flags & kNonAscii)) {
+      add(start, end, run.flags, run.bangs, run.questions);
+      return true;
+    }
+    return split_run(start, end, replace_emoji);
+  }
+
+  // The words of a run without ASCII white space, character by character.
+  bool split_run(const char* p, const char* const end, bool replace_emoji) {
+    const vader_data::EmojiEntry* emoji = nullptr;
+    std::size_t turn = 0;  // (a run may be long)
+    // Each turn reads one character and its flags, then skips white space,
+    // takes one word, or takes an emoji's description.
     while (p < end) {
-      // Each turn reads one character and its flags, then either skips white
-      // space or takes one word.
+      if ((++turn & (kInterruptCheckInterval - 1)) == 0) check_interrupts();
       std::size_t len = 1;
       unsigned f = kByteFlags[static_cast<unsigned char>(*p)];
-      if (f & kNonAscii) {
-        f = non_ascii_flags(p, end, &len);
-        if ((f & kEmoji) && stop_at_emoji) break;
-      }
+      if (f & kNonAscii) f = non_ascii_flags(p, end, &len, &emoji);
       if (f & kSpaceChar) {
+        p += len;
+        continue;
+      }
+      if ((f & kEmoji) && replace_emoji) {
+        if (runs_on(p + len, end)) {
+          stop_ = p;
+          return false;
+        }
+        add_description(static_cast<std::size_t>(emoji - vader_data::kEmoji));
         p += len;
         continue;
       }
       const char* const start = p;
       unsigned flags = 0;
+      uint32_t bangs = 0, questions = 0;
       for (;;) {
         flags |= f;
+        bangs += *p == '!';
+        questions += *p == '?';
         p += len;
         if (p == end) break;
         len = 1;
         f = kByteFlags[static_cast<unsigned char>(*p)];
         if (f & kNonAscii) {
-          f = non_ascii_flags(p, end, &len);
-          if ((f & kEmoji) && stop_at_emoji) break;
+          f = non_ascii_flags(p, end, &len, &emoji);
+          if ((f & kEmoji) && replace_emoji) break;
         }
         if (f & kSpaceChar) break;
       }
-      add(start, p, flags);
-      if ((f & kEmoji) && stop_at_emoji && p < end) break;
+      add(start, p, flags, bangs, questions);
     }
-    return static_cast<std::size_t>(p - text.data());
+    return true;
   }
 
- private:
   // The word [start, end) with the or of its characters' flags. ASCII
   // punctuation is trimmed from both ends unless that leaves two characters
   // or fewer (an emoticon such as ":)"). Trimming changes neither whether
   // the word is all capitals nor whether it holds "n't" (punctuation has no
   // case, and "n't" is never cut: n and t are no punctuation), so both are
   // taken from the word as written.
-  void add(const char* start, const char* end, unsigned flags) {
+  void add(const char* start, const char* end, unsigned flags, uint32_t bangs, uint32_t questions) {
+    out_.bangs += bangs;
+    out_.questions += questions;
     const char* b = start;
     const char* e = end;
     if (flags & kPunct) {
@@ -585,33 +827,21 @@ class WordSplitter {
         b = start;
         e = end;
       }
-      if (flags & kMark) {
-        for (const char* p = start; p < end; ++p) {
-          out_.bangs += *p == '!';
-          out_.questions += *p == '?';
-        }
-      }
     }
-    uint8_t own = 0;
-    if ((flags & kUpperCase) && !(flags & kLowerCase)) own |= kAllCaps;
+    uint8_t own = ((flags & (kUpperCase | kLowerCase)) == kUpperCase) * kAllCaps;
     if ((flags & kQuote) && has_nt(std::string_view(start, static_cast<std::size_t>(end - start)))) own |= kNegates;
     // The lists hold lower-case ASCII: a word with another non-ASCII
     // character than KELVIN SIGN cannot be in them.
-    uint32_t entry = dict_.none();
-    WordKey key;
+    Word w{};
     if (!(flags & (kNonAscii | kKelvin))) {
-      if (make_word_key(b, static_cast<std::size_t>(e - b), &key)) entry = dict_.find(key);
+      WordKey key;
+      if (make_word_key(b, static_cast<std::size_t>(e - b), &key)) w = dict_.find(key);
     } else if (!(flags & kNonAscii)) {
-      if (kelvin_key(b, e, &key)) entry = dict_.find(key);
+      WordKey key;
+      if (kelvin_key(b, e, &key)) w = dict_.find(key);
     }
-    const Entry& x = dict_.entry(entry);
-    const uint8_t word_flags = own | x.flags;
-    const std::size_t i = out_.words.size();
-    if ((i & (kInterruptCheckInterval - 1)) == 0 && i > 0) check_interrupts();
-    out_.words.push_back(Word{entry, word_flags, x.id});
-    out_.all_caps += (word_flags & kAllCaps) != 0;
-    if ((word_flags & (kInLexicon | kIsDegree)) == kInLexicon) out_.rated.push_back(static_cast<uint32_t>(i));
-    if (x.id == kBut && out_.first_but == SIZE_MAX) out_.first_but = i;
+    w.flags |= own;
+    push(w);
   }
 
   // The key of a word of ASCII and KELVIN SIGNs (which lower to "k").
@@ -632,7 +862,22 @@ class WordSplitter {
 
   const Dictionary& dict_;
   TextWords& out_;
+  ByteBuffer& lower_;
+  const char* stop_ = nullptr;      // where split_run() stopped
 };
+
+EmojiDescriptions::EmojiDescriptions() {
+  TextWords t;
+  ByteBuffer lower;
+  of_.reserve(vader_data::kEmojiSize);
+  for (std::size_t i = 0; i < vader_data::kEmojiSize; ++i) {
+    const std::string_view description(vader_data::kEmoji[i].description, vader_data::kEmoji[i].length);
+    WordSplitter(t, lower).split(description, false);
+    of_.push_back(Words{static_cast<uint32_t>(words_.size()), static_cast<uint32_t>(t.words.size()),
+                        static_cast<uint32_t>(t.bangs), static_cast<uint32_t>(t.questions)});
+    words_.insert(words_.end(), t.words.begin(), t.words.end());
+  }
+}
 
 // The text with each emoji code point replaced by its description (sequences
 // such as flags or skin tones are looked up piecewise, as by the reference).
@@ -666,10 +911,12 @@ void replace_emoji(std::string_view input, std::string& out) {
 // Buffers reused from call to call (one scorer per thread); large ones are
 // given back so a huge text does not keep its memory.
 struct Scratch {
+  ByteBuffer lower;
   std::string replaced;
   TextWords text;
   std::vector<Valence> valences;
   void trim() {
+    if (lower.capacity() > (1u << 16)) lower = ByteBuffer();
     if (replaced.capacity() > (1u << 16)) std::string().swap(replaced);
     if (text.words.capacity() > (1u << 12)) std::vector<Word>().swap(text.words);
     if (text.rated.capacity() > (1u << 12)) std::vector<uint32_t>().swap(text.rated);
@@ -689,7 +936,7 @@ SentimentScores sentiment_scores_exact(std::string_view input) {
   // Words: split on white space; emoji become their descriptions first (from
   // the first emoji on: the words before it are the same either way).
   TextWords& t = scratch.text;
-  WordSplitter splitter(t);
+  WordSplitter splitter(t, scratch.lower);
   const std::size_t emoji = splitter.split(input, true);
   if (emoji < input.size()) {
     replace_emoji(input.substr(emoji), scratch.replaced);
@@ -699,6 +946,7 @@ SentimentScores sentiment_scores_exact(std::string_view input) {
   SentimentScores out;
   const std::size_t n = t.words.size();
   if (n == 0) return out;
+  t.tally();
 
   std::vector<Valence>& s = scratch.valences;
   if (t.rated.empty()) s.clear();

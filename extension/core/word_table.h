@@ -1,9 +1,9 @@
 // A fixed set of short ASCII words, looked up by a word as written in text:
-// lower-casing the word, packing it into machine words and hashing it happen
-// in one pass eight bytes at a time, and most look-ups, hits on short words
-// and misses alike, read one table slot and no key bytes elsewhere. Written
-// for VADER's lexicons (core/vader.cpp: several thousand words of at most 19
-// bytes, looked up once per word of every text scored).
+// lower-casing the word and packing it into machine words happen eight bytes
+// at a time, and a look-up reads one small array and one table slot, with no
+// loop and no key bytes elsewhere for words of up to eight bytes. Written for
+// VADER's lexicons (core/vader.cpp: several thousand words of at most 19
+// bytes, looked up once per word of every text scored, most of them misses).
 #pragma once
 
 #include "core/no_postgres.h"
@@ -34,14 +34,16 @@ inline uint64_t little_endian(uint64_t v) { return v; }
 inline uint32_t little_endian(uint32_t v) { return v; }
 #endif
 
+inline uint64_t load8(const char* s) {
+  uint64_t v;
+  std::memcpy(&v, s, 8);
+  return little_endian(v);
+}
+
 // Bytes [s, s + n), 0 <= n <= 8, as a little-endian number (byte k in bits
 // 8k..8k+7, zero above): at most two loads, which may overlap, and no loop.
 inline uint64_t load_le(const char* s, std::size_t n) {
-  if (n >= 8) {
-    uint64_t v;
-    std::memcpy(&v, s, 8);
-    return little_endian(v);
-  }
+  if (n >= 8) return load8(s);
   if (n >= 4) {
     uint32_t lo, hi;
     std::memcpy(&lo, s, 4);
@@ -51,6 +53,13 @@ inline uint64_t load_le(const char* s, std::size_t n) {
   if (n == 0) return 0;
   auto b = [&](std::size_t k) { return uint64_t{static_cast<unsigned char>(s[k])} << (8 * k); };
   return b(0) | b(n / 2) | b(n - 1);
+}
+
+// The low n bytes of eight, for n <= 8 (no branch).
+inline uint64_t low_bytes(std::size_t n) {
+  static constexpr uint64_t kMask[9] = {0,          0xFF,         0xFFFF,         0xFFFFFF,          0xFFFFFFFF,
+                                        0xFFFFFFFFFF, 0xFFFFFFFFFFFF, 0xFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF};
+  return kMask[n];
 }
 
 // Eight ASCII bytes with 'A'-'Z' turned into 'a'-'z': a byte has its top bit
@@ -64,48 +73,61 @@ inline uint64_t ascii_lower(uint64_t v) {
 
 }  // namespace word_table_detail
 
+// The key of the bytes [s, s + n), which are lower case already (ASCII
+// words that classify_bytes() copied lower-cased, say), n <=
+// WordKey::kMaxBytes, when the WordKey::kMaxBytes bytes from s may all be
+// read (the word and what follows it in a padded buffer): three loads and
+// no branch.
+inline WordKey make_padded_word_key(const char* s, std::size_t n) {
+  using namespace word_table_detail;
+  const std::size_t n1 = n > 8 ? n - 8 : 0, n2 = n > 16 ? n - 16 : 0;
+  return WordKey{{load8(s) & low_bytes(n < 8 ? n : 8), load8(s + 8) & low_bytes(n1 < 8 ? n1 : 8),
+                  load8(s + 16) & low_bytes(n2)},
+                 static_cast<uint32_t>(n)};
+}
+
 // The key of the ASCII bytes [s, s + n) lower-cased ('A'-'Z' only, as
-// Python's str.lower() on ASCII); false when n > WordKey::kMaxBytes. Reads
-// no byte outside [s, s + n). Bytes of 0x80 and above are not ASCII: the
-// result for them is unspecified (but no out-of-bounds read).
+// Python's str.lower() on ASCII), reading no byte outside [s, s + n); false
+// when n > WordKey::kMaxBytes. Bytes of 0x80 and above are not ASCII: the
+// result for them is unspecified.
 inline bool make_word_key(const char* s, std::size_t n, WordKey* key) {
-  using word_table_detail::ascii_lower;
-  using word_table_detail::load_le;
+  using namespace word_table_detail;
   if (n > WordKey::kMaxBytes) return false;
   key->size = static_cast<uint32_t>(n);
-  if (n <= 8) {
-    key->part[0] = ascii_lower(load_le(s, n));
-    key->part[1] = key->part[2] = 0;
-  } else {
-    key->part[0] = ascii_lower(load_le(s, 8));
-    key->part[1] = ascii_lower(load_le(s + 8, n <= 16 ? n - 8 : 8));
-    key->part[2] = n <= 16 ? 0 : ascii_lower(load_le(s + 16, n - 16));
-  }
+  key->part[0] = ascii_lower(load_le(s, n < 8 ? n : 8));
+  key->part[1] = n <= 8 ? 0 : ascii_lower(load_le(s + 8, n < 16 ? n - 8 : 8));
+  key->part[2] = n <= 16 ? 0 : ascii_lower(load_le(s + 16, n - 16));
   return true;
 }
 
-// Open addressing with linear probing over a power-of-two number of slots,
-// at most half full. Each slot holds a key's size and first eight bytes; the
-// rest of longer keys is kept aside and compared only when those match.
+// Perfect hashing by "hash and displace": a key's hash picks a bucket, and
+// the bucket's pilot (a small number chosen when the table is built) picks
+// the key's slot, so that every listed word has a slot of its own. The
+// pilots, two bytes for about four words, stay in the fastest cache; the
+// slots are about half full. A slot holds its word's size, first eight
+// bytes and value; the rest of longer words is kept aside. A look-up has no
+// branch on whether the word is found, so a processor can go on with the
+// next word while the slot is being read.
 class WordTable {
  public:
   static constexpr uint32_t kNotFound = UINT32_MAX;
 
   // words: distinct, each 1..WordKey::kMaxBytes bytes of ASCII without
-  // upper-case letters; a word's value is its position in the list.
-  // Throws std::invalid_argument otherwise.
-  explicit WordTable(const std::vector<std::string_view>& words);
+  // upper-case letters; values: as many, none kNotFound. Throws
+  // std::invalid_argument otherwise (or std::runtime_error in the unlikely
+  // case that no pilot separates some words: two words whose 64-bit hashes
+  // are equal).
+  WordTable(const std::vector<std::string_view>& words, const std::vector<uint32_t>& values);
 
-  // The value of the word whose key this is, or kNotFound.
-  uint32_t find(const WordKey& key) const {
-    const uint64_t head = key.part[0];
-    for (std::size_t h = home(key);; h = (h + 1) & mask_) {
-      const Slot& s = slots_[h];
-      if (s.size == key.size && s.head == head &&
-          (key.size <= 8 || (tails_[s.value].part[0] == key.part[1] && tails_[s.value].part[1] == key.part[2])))
-        return s.value;
-      if (s.size == 0) return kNotFound;
-    }
+  // The value of the word whose key this is, or not_found.
+  uint32_t find(const WordKey& key, uint32_t not_found = kNotFound) const {
+    const uint64_t h = hash(key);
+    const Slot& s = slots_[slot_of(h, pilots_[bucket_of(h)])];
+    const Tail& t = tails_[s.tail];  // (tail 0 is all zero: that of words of up to 8 bytes and empty slots)
+    const bool found = (s.size == key.size) & (s.head == key.part[0]) & (t.part[0] == key.part[1]) &
+                       (t.part[1] == key.part[2]);
+    const uint32_t keep = uint32_t{0} - found;  // (empty slots have size 0)
+    return (s.value & keep) | (not_found & ~keep);
   }
 
   // find() of the ASCII bytes [s, s + n) lower-cased.
@@ -119,26 +141,30 @@ class WordTable {
  private:
   struct Slot {
     uint64_t head;  // the key's first eight bytes
-    uint32_t size;  // 0: an empty slot
+    uint16_t size;  // 0: an empty slot
+    uint16_t tail;  // in tails_
     uint32_t value;
   };
   struct Tail {
     uint64_t part[2];  // the key's bytes 8..23
   };
 
-  // The key's first slot to probe: the top bits of a multiplicative hash.
-  std::size_t home(const WordKey& key) const {
+  static uint64_t hash(const WordKey& key) {
     uint64_t h = key.part[0] * 0x9E3779B97F4A7C15ULL;
     h ^= (key.part[1] ^ key.size) * 0xC2B2AE3D27D4EB4FULL;
     h ^= key.part[2] * 0x165667B19E3779F9ULL;
-    h ^= h >> 32;
-    return static_cast<std::size_t>((h * 0xD6E8FEB86659FD93ULL) >> shift_);
+    return h ^ (h >> 31);
+  }
+  std::size_t bucket_of(uint64_t h) const { return static_cast<std::size_t>(h >> bucket_shift_); }
+  std::size_t slot_of(uint64_t h, uint16_t pilot) const {
+    return static_cast<std::size_t>(((h ^ (pilot * 0xD6E8FEB86659FD93ULL)) * 0xFF51AFD7ED558CCDULL) >> slot_shift_);
   }
 
+  std::vector<uint16_t> pilots_;  // by bucket
   std::vector<Slot> slots_;
-  std::vector<Tail> tails_;  // by value
-  std::size_t mask_ = 0;
-  unsigned shift_ = 63;  // 64 - log2(slot count)
+  std::vector<Tail> tails_;       // of the words longer than 8 bytes, after an all-zero one
+  unsigned bucket_shift_ = 63;    // 64 - log2(bucket count)
+  unsigned slot_shift_ = 63;      // 64 - log2(slot count)
 };
 
 }  // namespace pulse

@@ -2,7 +2,8 @@
 // construction, and the table's look-ups against std::unordered_map over
 // the same words (hits, misses that share a prefix or the first eight bytes,
 // case, sizes around 8 and 16 and the limit). Keys are built from buffers of
-// exactly the word's size, so the sanitizer pass catches a read past a word.
+// exactly the word's size (or the word and the padding the padded key may
+// read), so the sanitizer pass catches a read past them.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -76,6 +77,26 @@ TEST(WordTable, EveryAsciiByteLowersAtEveryPosition) {
   }
 }
 
+TEST(WordTable, PaddedKeyReadsLowerCaseBytesAsTheyAre) {
+  std::mt19937 rng(3);
+  for (std::size_t n = 0; n <= WordKey::kMaxBytes; ++n) {
+    for (int rep = 0; rep < 200; ++rep) {
+      std::string w = random_ascii(rng, n);
+      for (char& c : w)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      // The word, then bytes that must not leak into the key, up to the
+      // WordKey::kMaxBytes bytes the key may read, in a buffer of that size.
+      std::unique_ptr<char[]> padded(new char[WordKey::kMaxBytes]);
+      std::memset(padded.get(), 'Q', WordKey::kMaxBytes);
+      std::memcpy(padded.get(), w.data(), n);
+      WordKey k = pulse::make_padded_word_key(padded.get(), n);
+      WordKey want = slow_key(w);
+      EXPECT_EQ(k.size, want.size);
+      for (int p = 0; p < 3; ++p) EXPECT_EQ(k.part[p], want.part[p]) << "size " << n << " part " << p;
+    }
+  }
+}
+
 TEST(WordTable, KeyRefusesLongerWords) {
   WordKey k;
   EXPECT_TRUE(key_of(std::string(WordKey::kMaxBytes, 'a'), &k));
@@ -87,19 +108,26 @@ TEST(WordTable, FindsEachWordAndNothingElse) {
       "a", "ab", "abc", "good", "goodness", "goodnesss", "goodnessgracious", "goodnessgraciousm", "kind-of", ":)",
       "(-:", "n't", "can't", "0123456789abcdefghijklmn", "abcdefgh", "abcdefgx", "abcdefghabcdefgh", "abcdefghabcdefgx"};
   std::vector<std::string_view> views(listed.begin(), listed.end());
-  WordTable t(views);
+  std::vector<uint32_t> values;
+  for (std::size_t i = 0; i < listed.size(); ++i) values.push_back(static_cast<uint32_t>(1000 + 7 * i));
+  WordTable t(views, values);
   for (std::size_t i = 0; i < listed.size(); ++i) {
-    EXPECT_EQ(t.find(listed[i]), i) << listed[i];
+    EXPECT_EQ(t.find(listed[i]), values[i]) << listed[i];
     std::string upper = listed[i];
     for (char& c : upper)
       if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    EXPECT_EQ(t.find(upper), i) << upper;
+    EXPECT_EQ(t.find(upper), values[i]) << upper;
   }
   const std::vector<std::string> misses = {
       "", "b", "abcd", "goo", "goodnes", "goodnesses", "goodnessgraciousn", "goodnessgraciousmm", "kind_of", ":(",
       "abcdefgy", "abcdefghabcdefgy", "abcdefghabcdefg", "abcdefghabcdefghh", "0123456789abcdefghijklmnX",
       "0123456789abcdefghijklmo", "good\x01", std::string("a\0", 2), std::string("abcdefgh\0", 9)};
   for (const std::string& miss : misses) EXPECT_EQ(t.find(miss), WordTable::kNotFound) << miss;
+  WordKey k;
+  ASSERT_TRUE(make_word_key("goo", 3, &k));
+  EXPECT_EQ(t.find(k, 77), 77u);
+  ASSERT_TRUE(make_word_key("Good", 4, &k));
+  EXPECT_EQ(t.find(k, 77), values[3]);
 }
 
 TEST(WordTable, AgreesWithAMapOnManyWords) {
@@ -117,7 +145,9 @@ TEST(WordTable, AgreesWithAMapOnManyWords) {
     if (want.emplace(w, static_cast<uint32_t>(words.size())).second) words.push_back(w);
   }
   std::vector<std::string_view> views(words.begin(), words.end());
-  WordTable t(views);
+  std::vector<uint32_t> values;
+  for (std::size_t i = 0; i < words.size(); ++i) values.push_back(static_cast<uint32_t>(i));
+  WordTable t(views, values);
   EXPECT_GE(t.slot_count(), 2 * words.size());
   for (std::size_t i = 0; i < words.size(); ++i) ASSERT_EQ(t.find(words[i]), i) << words[i];
   for (int rep = 0; rep < 200000; ++rep) {
@@ -129,13 +159,18 @@ TEST(WordTable, AgreesWithAMapOnManyWords) {
 
 TEST(WordTable, RefusesBadWordLists) {
   using V = std::vector<std::string_view>;
-  EXPECT_THROW(WordTable(V{"good", "bad", "good"}), std::invalid_argument);
-  EXPECT_THROW(WordTable(V{"Good"}), std::invalid_argument);
-  EXPECT_THROW(WordTable(V{""}), std::invalid_argument);
-  EXPECT_THROW(WordTable(V{std::string_view("caf\xC3\xA9")}), std::invalid_argument);
+  using U = std::vector<uint32_t>;
+  EXPECT_THROW(WordTable(V{"good", "bad", "good"}, U{1, 2, 3}), std::invalid_argument);
+  EXPECT_THROW(WordTable(V{"Good"}, U{1}), std::invalid_argument);
+  EXPECT_THROW(WordTable(V{""}, U{1}), std::invalid_argument);
+  EXPECT_THROW(WordTable(V{std::string_view("caf\xC3\xA9")}, U{1}), std::invalid_argument);
   const std::string too_long(WordKey::kMaxBytes + 1, 'a');
-  EXPECT_THROW(WordTable(V{too_long}), std::invalid_argument);
-  EXPECT_EQ(WordTable(V{}).find("a"), WordTable::kNotFound);
+  EXPECT_THROW(WordTable(V{too_long}, U{1}), std::invalid_argument);
+  EXPECT_THROW(WordTable(V{"good"}, U{1, 2}), std::invalid_argument);
+  EXPECT_THROW(WordTable(V{"good"}, U{WordTable::kNotFound}), std::invalid_argument);
+  EXPECT_EQ(WordTable(V{}, U{}).find("a"), WordTable::kNotFound);
+  EXPECT_EQ(WordTable(V{}, U{}).find(""), WordTable::kNotFound);
+  EXPECT_EQ(WordTable(V{"a"}, U{5}).find(""), WordTable::kNotFound);
 }
 
 }  // namespace
