@@ -206,43 +206,53 @@ enum WordFlag : uint8_t {
   kIsDegree = 1u << 1,   // a booster or dampener
   kNegates = 1u << 2,    // a negation word, or one with "n't"
   kAllCaps = 1u << 3,    // Python's str.isupper() of the word as written
+  kDampener = 1u << 4,   // (a degree word that) dampens: kDampen, not kBoost
 };
 
-// A listed word's data (a Word points at it).
-struct Entry {
-  double valence = 0;  // lexicon valence
-  double degree = 0;   // booster (+) or dampener (-) intensity
-  uint8_t flags = 0;   // kInLexicon, kIsDegree, kNegates
-  WordId id = kOther;
-};
-
-// A word of the text as the rules see it.
+// A word of the text as the rules see it: four bytes, which the dictionary
+// keeps for each listed word, so that a look-up is all there is to read.
 struct Word {
-  uint16_t entry;  // in the Dictionary (0: a word in no list)
-  uint8_t flags;   // WordFlag
+  int8_t tenths;  // lexicon valence, in tenths (every valence of the lexicon has one decimal)
+  uint8_t flags;  // WordFlag
   WordId id;
+  uint8_t unused;
 };
+static_assert(sizeof(Word) == 4, "a Word is packed into the word table's 32-bit values");
+
+// A valence in tenths as a double: n / 10.0, the double nearest to the
+// decimal, as Python reads "n/10" from the lexicon.
+constexpr std::array<double, 256> kTenths = [] {
+  std::array<double, 256> t{};
+  for (int n = -128; n < 128; ++n) t[static_cast<std::size_t>(n + 128)] = n / 10.0;
+  return t;
+}();
+double valence_of(const Word& w) { return kTenths[static_cast<std::size_t>(w.tenths + 128)]; }
+double degree_of(const Word& w) { return w.flags & kDampener ? kDampen : kBoost; }
 
 // Every listed word (lexicon, degree words, negations, the words the rules
-// name), lower case, to its Entry, from one look-up.
+// name), lower case, to its Word, from one look-up.
 class Dictionary {
  public:
   Dictionary() {
-    entries_.emplace_back();  // entry 0, for words in no list
-    words_.emplace_back();
-    std::unordered_map<std::string_view, uint32_t> index;
-    auto add = [&](std::string_view word) -> Entry& {
-      auto [it, added] = index.emplace(word, static_cast<uint32_t>(words_.size()));
+    std::vector<std::string_view> words;
+    std::vector<Word> of;
+    std::unordered_map<std::string_view, std::size_t> index;
+    auto add = [&](std::string_view word) -> Word& {
+      auto [it, added] = index.emplace(word, words.size());
       if (added) {
-        words_.push_back(word);
-        entries_.emplace_back();
+        words.push_back(word);
+        of.push_back(Word{});
       }
-      return entries_[it->second];
+      return of[it->second];
     };
     for (std::size_t i = 0; i < vader_data::kLexiconSize; ++i) {
-      Entry& e = add(std::string_view(vader_data::kLexicon[i].token, vader_data::kLexicon[i].length));
-      e.flags |= kInLexicon;
-      e.valence = vader_data::kLexicon[i].valence;
+      Word& w = add(std::string_view(vader_data::kLexicon[i].token, vader_data::kLexicon[i].length));
+      const double v = vader_data::kLexicon[i].valence;
+      const long tenths = std::lround(v * 10);
+      if (tenths < -128 || tenths > 127 || kTenths[static_cast<std::size_t>(tenths + 128)] != v)
+        throw std::logic_error("VADER: a lexicon valence is not a number of tenths");
+      w.flags |= kInLexicon;
+      w.tenths = static_cast<int8_t>(tenths);
     }
     for (const char* w : {"absolutely", "amazingly", "awfully", "completely", "considerable", "considerably",
                           "decidedly", "deeply", "effing", "enormous", "enormously", "entirely", "especially",
@@ -252,18 +262,12 @@ class Dictionary {
                           "incredible", "incredibly", "intensely", "major", "majorly", "more", "most",
                           "particularly", "purely", "quite", "really", "remarkably", "so", "substantially",
                           "thoroughly", "total", "totally", "tremendous", "tremendously", "uber", "unbelievably",
-                          "unusually", "utter", "utterly", "very"}) {
-      Entry& e = add(w);
-      e.flags |= kIsDegree;
-      e.degree = kBoost;
-    }
+                          "unusually", "utter", "utterly", "very"})
+      add(w).flags |= kIsDegree;
     for (const char* w : {"almost", "barely", "hardly", "kinda", "kindof", "kind-of", "less", "little", "marginal",
                           "marginally", "occasional", "occasionally", "partly", "scarce", "scarcely", "slight",
-                          "slightly", "somewhat", "sorta", "sortof", "sort-of"}) {
-      Entry& e = add(w);
-      e.flags |= kIsDegree;
-      e.degree = kDampen;
-    }
+                          "slightly", "somewhat", "sorta", "sortof", "sort-of"})
+      add(w).flags |= kIsDegree | kDampener;
     for (const char* w : {"aint", "arent", "cannot", "cant", "couldnt", "darent", "didnt", "doesnt", "ain't",
                           "aren't", "can't", "couldn't", "daren't", "didn't", "doesn't", "dont", "hadnt", "hasnt",
                           "havent", "isnt", "mightnt", "mustnt", "neither", "don't", "hadn't", "hasn't", "haven't",
@@ -274,29 +278,26 @@ class Dictionary {
       add(w).flags |= kNegates;
     for (int id = 1; id < static_cast<int>(sizeof(kWordNames) / sizeof(kWordNames[0])); ++id)
       add(kWordNames[id]).id = static_cast<WordId>(id);
-    // The table holds each word's Word (its flags and id with the entry),
-    // so that a look-up needs no other read.
-    if (entries_.size() > UINT16_MAX) throw std::logic_error("VADER: too many listed words");
     std::vector<uint32_t> packed;
-    for (uint32_t i = 1; i < entries_.size(); ++i)
-      packed.push_back(pack(Word{static_cast<uint16_t>(i), entries_[i].flags, entries_[i].id}));
-    table_ = WordTable(std::vector<std::string_view>(words_.begin() + 1, words_.end()), packed);
+    for (const Word& w : of) packed.push_back(pack(w));
+    table_ = WordTable(words, packed);
   }
 
   // The Word of a key (lower case), Word{} for a word in no list.
   Word find(const WordKey& key) const { return unpack(table_.find(key, 0)); }
-  const Entry& entry(uint32_t i) const { return entries_[i]; }
 
  private:
   static uint32_t pack(const Word& w) {
-    return w.entry | uint32_t{w.flags} << 16 | uint32_t{w.id} << 24;  // (never WordTable::kNotFound: ids are small)
+    uint32_t v;
+    std::memcpy(&v, &w, sizeof v);
+    return v;  // (never WordTable::kNotFound: ids are small)
   }
   static Word unpack(uint32_t v) {
-    return Word{static_cast<uint16_t>(v), static_cast<uint8_t>(v >> 16), static_cast<WordId>(v >> 24)};
+    Word w;
+    std::memcpy(&w, &v, sizeof w);
+    return w;
   }
 
-  std::vector<std::string_view> words_;  // by entry index (the lists are static)
-  std::vector<Entry> entries_;
   WordTable table_{{}, {}};
 };
 
@@ -383,7 +384,7 @@ struct Valence {
 // The rules over one text's words.
 class Scorer {
  public:
-  explicit Scorer(const TextWords& t) : dict_(dictionary()), t_(t), w_(t.words), n_(t.words.size()) {}
+  explicit Scorer(const TextWords& t) : t_(t), w_(t.words), n_(t.words.size()) {}
 
   bool is(std::size_t i, WordId id) const { return w_[i].id == id; }
   bool has(std::size_t i, WordFlag f) const { return w_[i].flags & f; }
@@ -409,7 +410,7 @@ class Scorer {
   // A booster's or dampener's contribution to a lexicon word of valence v.
   double degree(std::size_t j, double v) const {
     if (!has(j, kIsDegree)) return 0.0;
-    const double d = dict_.entry(w_[j].entry).degree;
+    const double d = degree_of(w_[j]);
     double s = v < 0 ? -d : d;
     if (has(j, kAllCaps) && cap_diff_) s += v > 0 ? kCapsBoost : -kCapsBoost;
     return s;
@@ -459,7 +460,7 @@ class Scorer {
   // The valence of lexicon word i after every rule that looks at its
   // neighbours.
   double valence(std::size_t i) const {
-    const double base = dict_.entry(w_[i].entry).valence;
+    const double base = valence_of(w_[i]);
     double v = base;
     // "no" before another lexicon word negates that word instead of counting.
     if (is(i, kNo) && i + 1 < n_ && has(i + 1, kInLexicon)) v = 0.0;
@@ -545,7 +546,6 @@ class Scorer {
     }
   }
 
-  const Dictionary& dict_;
   const TextWords& t_;
   const std::vector<Word>& w_;
   std::size_t n_;
@@ -926,7 +926,11 @@ struct Scratch {
 
 }  // namespace
 
-SentimentScores sentiment_scores_exact(std::string_view input) {
+namespace {
+
+// The scores of sentiment_scores_exact(); neg, neu and pos only with
+// proportions (pulse.sentiment wants the compound score alone).
+SentimentScores score(std::string_view input, bool proportions) {
   thread_local Scratch scratch;
   struct Trim {
     Scratch& s;
@@ -963,6 +967,7 @@ SentimentScores sentiment_scores_exact(std::string_view input) {
   else if (sum < 0) sum -= emphasis;
   double compound = sum / std::sqrt(sum * sum + kAlpha);
   out.compound = std::clamp(compound, -1.0, 1.0);
+  if (!proportions) return out;
 
   // Each word weighs 1 plus its valence's magnitude in its own class.
   double pos = 0.0, neg = 0.0;
@@ -979,6 +984,10 @@ SentimentScores sentiment_scores_exact(std::string_view input) {
   out.neu = std::fabs(neu / total);
   return out;
 }
+
+}  // namespace
+
+SentimentScores sentiment_scores_exact(std::string_view text) { return score(text, true); }
 
 double round_like_python(double x, int decimals) {
   if (!std::isfinite(x)) return x;
@@ -1009,7 +1018,7 @@ SentimentScores sentiment_scores(std::string_view text) {
 }
 
 double sentiment_compound(std::string_view text) {
-  return round_like_python(sentiment_scores_exact(text).compound, 4);
+  return round_like_python(score(text, false).compound, 4);
 }
 
 }  // namespace pulse

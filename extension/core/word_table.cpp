@@ -18,6 +18,7 @@ WordTable::WordTable(const std::vector<std::string_view>& words, const std::vect
   slot_shift_ = 64 - slot_bits;
   pilots_.assign(std::size_t{1} << bucket_bits, 0);
   slots_.assign(std::size_t{1} << slot_bits, Slot{0, 0, 0, kNotFound});
+  fingerprints_.assign(slots_.size(), 0);
   tails_.assign(1, Tail{{0, 0}});
 
   std::vector<uint64_t> hashes, heads;
@@ -72,8 +73,10 @@ WordTable::WordTable(const std::vector<std::string_view>& words, const std::vect
             throw std::invalid_argument("WordTable: \"" + std::string(words[i]) + "\" is listed twice");
       throw std::runtime_error("WordTable: no pilot places bucket of \"" + std::string(words[in[0]]) + "\"");
     }
-    for (std::size_t k = 0; k < in.size(); ++k)
+    for (std::size_t k = 0; k < in.size(); ++k) {
       slots_[at[k]] = Slot{heads[in[k]], static_cast<uint16_t>(words[in[k]].size()), tail_of[in[k]], values[in[k]]};
+      fingerprints_[at[k]] = fingerprint(hashes[in[k]]);
+    }
   }
 }
 

@@ -102,12 +102,13 @@ inline bool make_word_key(const char* s, std::size_t n, WordKey* key) {
 
 // Perfect hashing by "hash and displace": a key's hash picks a bucket, and
 // the bucket's pilot (a small number chosen when the table is built) picks
-// the key's slot, so that every listed word has a slot of its own. The
-// pilots, two bytes for about four words, stay in the fastest cache; the
-// slots are about half full. A slot holds its word's size, first eight
-// bytes and value; the rest of longer words is kept aside. A look-up has no
-// branch on whether the word is found, so a processor can go on with the
-// next word while the slot is being read.
+// the key's slot, so that every listed word has a slot of its own. Beside
+// the slots, one byte per slot holds a fingerprint of the slot's word (8
+// more bits of its hash; 0: empty): most words looked up are in no list,
+// and the pilots (two bytes for about four words) and fingerprints (a byte
+// for about two) stay in the fastest cache, so such a look-up is answered
+// there. A slot holds its word's size, first eight bytes and value; the
+// rest of longer words is kept aside.
 class WordTable {
  public:
   static constexpr uint32_t kNotFound = UINT32_MAX;
@@ -122,11 +123,13 @@ class WordTable {
   // The value of the word whose key this is, or not_found.
   uint32_t find(const WordKey& key, uint32_t not_found = kNotFound) const {
     const uint64_t h = hash(key);
-    const Slot& s = slots_[slot_of(h, pilots_[bucket_of(h)])];
-    const Tail& t = tails_[s.tail];  // (tail 0 is all zero: that of words of up to 8 bytes and empty slots)
+    const std::size_t i = slot_of(h, pilots_[bucket_of(h)]);
+    if (fingerprints_[i] != fingerprint(h)) return not_found;
+    const Slot& s = slots_[i];
+    const Tail& t = tails_[s.tail];  // (tail 0 is all zero: that of words of up to 8 bytes)
     const bool found = (s.size == key.size) & (s.head == key.part[0]) & (t.part[0] == key.part[1]) &
                        (t.part[1] == key.part[2]);
-    const uint32_t keep = uint32_t{0} - found;  // (empty slots have size 0)
+    const uint32_t keep = uint32_t{0} - found;
     return (s.value & keep) | (not_found & ~keep);
   }
 
@@ -155,12 +158,14 @@ class WordTable {
     h ^= key.part[2] * 0x165667B19E3779F9ULL;
     return h ^ (h >> 31);
   }
+  static uint8_t fingerprint(uint64_t h) { return static_cast<uint8_t>(1 + (h & 0xFFFF) % 255); }  // 1..255
   std::size_t bucket_of(uint64_t h) const { return static_cast<std::size_t>(h >> bucket_shift_); }
   std::size_t slot_of(uint64_t h, uint16_t pilot) const {
     return static_cast<std::size_t>(((h ^ (pilot * 0xD6E8FEB86659FD93ULL)) * 0xFF51AFD7ED558CCDULL) >> slot_shift_);
   }
 
   std::vector<uint16_t> pilots_;  // by bucket
+  std::vector<uint8_t> fingerprints_;  // by slot
   std::vector<Slot> slots_;
   std::vector<Tail> tails_;       // of the words longer than 8 bytes, after an all-zero one
   unsigned bucket_shift_ = 63;    // 64 - log2(bucket count)
