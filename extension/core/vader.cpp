@@ -147,23 +147,54 @@ const std::vector<uint8_t>& block_flags() {
   return t;
 }
 
-// The emoji lexicon's entry for a code point, if any. Most code points in a
-// block that has emoji are none: a bitmap answers for them.
-const vader_data::EmojiEntry* find_emoji(uint32_t cp) {
-  constexpr uint32_t kBitmapEnd = 0x20000;  // (emoji above are looked up directly)
-  static const std::vector<uint64_t> bitmap = [] {
-    std::vector<uint64_t> b(kBitmapEnd / 64, 0);
+// The emoji lexicon's entry for a code point, if any: below 0x20000 (all
+// but a few), a bitmap of the emoji code points, with the number of emoji
+// before each 64 of them, answers without a search.
+class EmojiIndex {
+ public:
+  EmojiIndex() : bits_(kEnd / 64, 0), before_(kEnd / 64, 0) {
     for (std::size_t i = 0; i < vader_data::kEmojiSize; ++i) {
       const uint32_t c = vader_data::kEmoji[i].code_point;
-      if (c < kBitmapEnd) b[c / 64] |= uint64_t{1} << (c % 64);
+      if (c < kEnd) bits_[c / 64] |= uint64_t{1} << (c % 64);
     }
-    return b;
-  }();
-  if (cp < kBitmapEnd && !(bitmap[cp / 64] >> (cp % 64) & 1)) return nullptr;
-  const vader_data::EmojiEntry* end = vader_data::kEmoji + vader_data::kEmojiSize;
-  const vader_data::EmojiEntry* e = std::lower_bound(
-      vader_data::kEmoji, end, cp, [](const vader_data::EmojiEntry& x, uint32_t c) { return x.code_point < c; });
-  return e != end && e->code_point == cp ? e : nullptr;
+    uint32_t n = 0;
+    for (std::size_t k = 0; k < bits_.size(); ++k) {
+      before_[k] = static_cast<uint16_t>(n);
+      n += bit_count(bits_[k]);
+    }
+    if (n > UINT16_MAX) throw std::logic_error("VADER: too many emoji");
+  }
+
+  const vader_data::EmojiEntry* find(uint32_t cp) const {
+    if (cp < kEnd) {
+      const uint64_t word = bits_[cp / 64];
+      if (!(word >> (cp % 64) & 1)) return nullptr;
+      // (kEmoji is sorted by code point and starts with those below kEnd)
+      return vader_data::kEmoji + before_[cp / 64] + bit_count(word & ((uint64_t{1} << (cp % 64)) - 1));
+    }
+    const vader_data::EmojiEntry* end = vader_data::kEmoji + vader_data::kEmojiSize;
+    const vader_data::EmojiEntry* e = std::lower_bound(
+        vader_data::kEmoji, end, cp, [](const vader_data::EmojiEntry& x, uint32_t c) { return x.code_point < c; });
+    return e != end && e->code_point == cp ? e : nullptr;
+  }
+
+ private:
+  static constexpr uint32_t kEnd = 0x20000;
+
+  static uint32_t bit_count(uint64_t x) {  // (no popcnt instruction in baseline x86-64)
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
+  }
+
+  std::vector<uint64_t> bits_;
+  std::vector<uint16_t> before_;
+};
+
+const vader_data::EmojiEntry* find_emoji(uint32_t cp) {
+  static const EmojiIndex index;
+  return index.find(cp);
 }
 
 // The flags of the non-ASCII character at p and its length; *emoji is the
@@ -908,9 +939,9 @@ void replace_emoji(std::string_view input, std::string& out) {
   out.append(copied, end);
 }
 
-// Buffers reused from call to call (one scorer per thread); large ones are
-// given back so a huge text does not keep its memory.
-struct Scratch {
+// Buffers reused from text to text; large ones are given back so a huge text
+// does not keep its memory.
+struct Buffers {
   ByteBuffer lower;
   std::string replaced;
   TextWords text;
@@ -924,16 +955,11 @@ struct Scratch {
   }
 };
 
-}  // namespace
-
-namespace {
-
 // The scores of sentiment_scores_exact(); neg, neu and pos only with
 // proportions (pulse.sentiment wants the compound score alone).
-SentimentScores score(std::string_view input, bool proportions) {
-  thread_local Scratch scratch;
+SentimentScores score(Buffers& scratch, std::string_view input, bool proportions) {
   struct Trim {
-    Scratch& s;
+    Buffers& s;
     ~Trim() { s.trim(); }
   } trim{scratch};
 
@@ -987,7 +1013,38 @@ SentimentScores score(std::string_view input, bool proportions) {
 
 }  // namespace
 
-SentimentScores sentiment_scores_exact(std::string_view text) { return score(text, true); }
+struct SentimentScorer::Scratch {
+  Buffers buffers;
+};
+
+SentimentScorer::SentimentScorer() : scratch_(std::make_unique<Scratch>()) {}
+SentimentScorer::~SentimentScorer() = default;
+
+SentimentScores SentimentScorer::scores_exact(std::string_view text) { return score(scratch_->buffers, text, true); }
+
+SentimentScores SentimentScorer::scores(std::string_view text) {
+  SentimentScores s = scores_exact(text);
+  s.neg = round_like_python(s.neg, 3);
+  s.neu = round_like_python(s.neu, 3);
+  s.pos = round_like_python(s.pos, 3);
+  s.compound = round_like_python(s.compound, 4);
+  return s;
+}
+
+double SentimentScorer::compound(std::string_view text) {
+  return round_like_python(score(scratch_->buffers, text, false).compound, 4);
+}
+
+namespace {
+
+SentimentScorer& thread_scorer() {
+  thread_local SentimentScorer scorer;
+  return scorer;
+}
+
+}  // namespace
+
+SentimentScores sentiment_scores_exact(std::string_view text) { return thread_scorer().scores_exact(text); }
 
 double round_like_python(double x, int decimals) {
   if (!std::isfinite(x)) return x;
@@ -1008,17 +1065,8 @@ double round_like_python(double x, int decimals) {
   return y;
 }
 
-SentimentScores sentiment_scores(std::string_view text) {
-  SentimentScores s = sentiment_scores_exact(text);
-  s.neg = round_like_python(s.neg, 3);
-  s.neu = round_like_python(s.neu, 3);
-  s.pos = round_like_python(s.pos, 3);
-  s.compound = round_like_python(s.compound, 4);
-  return s;
-}
+SentimentScores sentiment_scores(std::string_view text) { return thread_scorer().scores(text); }
 
-double sentiment_compound(std::string_view text) {
-  return round_like_python(score(text, false).compound, 4);
-}
+double sentiment_compound(std::string_view text) { return thread_scorer().compound(text); }
 
 }  // namespace pulse

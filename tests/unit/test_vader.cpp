@@ -173,6 +173,18 @@ TEST(Vader, LongWordsAndTextsAcrossBlocks) {
             pulse::sentiment_scores("not xxx good").compound);
 }
 
+TEST(Vader, ScorersKeepNothingFromTextToText) {
+  // Two scorers used in turn, on texts of every kind, agree with each other
+  // and with the functions (whose scorer is the thread's).
+  pulse::SentimentScorer a, b;
+  for (const Row& r : rows()) {
+    pulse::SentimentScores x = a.scores(r.text), y = b.scores_exact(r.text);
+    EXPECT_EQ(x.compound, r.published[3]) << "line " << r.line;
+    EXPECT_EQ(y.compound, pulse::sentiment_scores_exact(r.text).compound) << "line " << r.line;
+    EXPECT_EQ(b.compound(r.text), r.published[3]) << "line " << r.line;
+  }
+}
+
 TEST(Vader, RoundsLikePython) {
   // Python: round(2.675, 2) == 2.67 (the double is below 2.675), round(0.125, 2) == 0.12 (tie to even).
   EXPECT_EQ(pulse::round_like_python(2.675, 2), 2.67);
