@@ -379,30 +379,28 @@ struct TextWords {
   std::vector<Word> words;
   std::size_t bangs = 0;        // "!" in the text
   std::size_t questions = 0;    // "?" in the text
-  // Found by tally() once the words are in:
-  std::vector<uint32_t> rated;  // the lexicon words that are not degree words, in order
   std::size_t all_caps = 0;     // words with kAllCaps
   std::size_t first_but = SIZE_MAX;  // the first "but", if any
+  // The lexicon words that are not degree words, in order: the first
+  // rated_count of rated (which has room for every word, so that push()
+  // need not branch on the word).
+  std::vector<uint32_t> rated;
+  std::size_t rated_count = 0;
 
   void clear() {
     words.clear();
-    bangs = questions = 0;
+    bangs = questions = all_caps = rated_count = 0;
+    first_but = SIZE_MAX;
   }
 
-  void tally() {
-    const std::size_t n = words.size();
-    rated.resize(n);
-    std::size_t caps = 0, k = 0, but = SIZE_MAX;
-    for (std::size_t i = 0; i < n; ++i) {
-      const Word w = words[i];
-      caps += (w.flags & kAllCaps) != 0;
-      rated[k] = static_cast<uint32_t>(i);
-      k += (w.flags & (kInLexicon | kIsDegree)) == kInLexicon;
-      if (w.id == kBut && but == SIZE_MAX) but = i;
-    }
-    rated.resize(k);
-    all_caps = caps;
-    first_but = but;
+  void push(const Word& w) {
+    const std::size_t i = words.size();
+    words.push_back(w);
+    if (rated.size() < words.size()) rated.resize(words.capacity());
+    rated[rated_count] = static_cast<uint32_t>(i);
+    rated_count += (w.flags & (kInLexicon | kIsDegree)) == kInLexicon;
+    all_caps += (w.flags & kAllCaps) != 0;
+    if (w.id == kBut && first_but == SIZE_MAX) first_but = i;
   }
 };
 
@@ -522,9 +520,9 @@ class Scorer {
   void run(std::vector<Valence>& out) {
     cap_diff_ = t_.all_caps > 0 && t_.all_caps < n_;
     out.clear();
-    std::size_t turn = 0;
-    for (uint32_t i : t_.rated) {
-      if ((++turn & (kInterruptCheckInterval - 1)) == 0) check_interrupts();
+    for (std::size_t k = 0; k < t_.rated_count; ++k) {
+      const std::size_t i = t_.rated[k];
+      if (((k + 1) & (kInterruptCheckInterval - 1)) == 0) check_interrupts();
       if (i + 1 < n_ && is(i, kKind) && is(i + 1, kOf)) continue;
       const double v = valence(i);
       if (v != 0) out.push_back(Valence{i, v});
@@ -673,6 +671,7 @@ class WordSplitter {
     for (std::size_t off = 0; off < size; off += 64) {
       if ((off & (kInterruptCheckInterval * 64 - 1)) == 0 && off > 0) check_interrupts();
       const ByteClasses c = classify_bytes(base + off, std::min<std::size_t>(64, size - off), lower + off);
+      const uint64_t marks = c.bang | c.question;
       unsigned i = 0;  // the next byte of the block to look at
       if (start != SIZE_MAX) {
         const unsigned e = c.space ? static_cast<unsigned>(__builtin_ctzll(c.space)) : 64;
@@ -699,7 +698,7 @@ class WordSplitter {
         if (c.non_ascii & bits) {
           if (!split_run(base + off + s, base + off + e, replace_emoji)) return static_cast<std::size_t>(stop_ - base);
         } else {
-          add_ascii(base + off, lower + off, c, s, e);
+          add_ascii(base + off, lower + off, c, marks, s, e);
         }
         i = e;
       }
@@ -729,16 +728,16 @@ class WordSplitter {
     out_.questions += w.questions;
   }
 
-  void push(const Word& w) { out_.words.push_back(w); }
+  void push(const Word& w) { out_.push(w); }
 
  private:
   // The bits below bit i of a bitmap, i < 64.
   static uint64_t below(unsigned i) { return (uint64_t{1} << i) - 1; }
 
   // Adds the ASCII word at bytes [s, e) of the block at block (lower: its
-  // lower-cased copy), e < 64 (the common case: what add() does, from the
-  // block's bitmaps and no loop).
-  void add_ascii(const char* block, const char* lower, const ByteClasses& c, unsigned s, unsigned e) {
+  // lower-cased copy; marks: its "!" and "?"), e < 64 (the common case: what
+  // add() does, from the block's bitmaps and no loop).
+  void add_ascii(const char* block, const char* lower, const ByteClasses& c, uint64_t marks, unsigned s, unsigned e) {
     const uint64_t bits = (uint64_t{1} << e) - (uint64_t{1} << s);
     // Punctuation at either end: the run of punct bits from s up, and the
     // one from e - 1 down (shifted to the top; the zeros shifted in stop
@@ -753,7 +752,7 @@ class WordSplitter {
     if (n <= WordKey::kMaxBytes) w = dict_.find(make_padded_word_key(lower + b, n));
     w.flags |= (((c.upper & bits) != 0) & ((c.lower & bits) == 0)) * kAllCaps;
     if ((c.quote & bits) && has_nt(std::string_view(block + s, size))) w.flags |= kNegates;
-    if ((c.bang | c.question) & bits) {
+    if (marks & bits) {
       out_.bangs += bit_count(c.bang & bits);
       out_.questions += bit_count(c.question & bits);
     }
@@ -976,10 +975,9 @@ SentimentScores score(Buffers& scratch, std::string_view input, bool proportions
   SentimentScores out;
   const std::size_t n = t.words.size();
   if (n == 0) return out;
-  t.tally();
 
   std::vector<Valence>& s = scratch.valences;
-  if (t.rated.empty()) s.clear();
+  if (t.rated_count == 0) s.clear();
   else Scorer(t).run(s);
 
   // Punctuation emphasis from the whole text (descriptions included).

@@ -55,11 +55,20 @@ inline uint64_t load_le(const char* s, std::size_t n) {
   return b(0) | b(n / 2) | b(n - 1);
 }
 
-// The low n bytes of eight, for n <= 8 (no branch).
-inline uint64_t low_bytes(std::size_t n) {
-  static constexpr uint64_t kMask[9] = {0,          0xFF,         0xFFFF,         0xFFFFFF,          0xFFFFFFFF,
-                                        0xFFFFFFFFFF, 0xFFFFFFFFFFFF, 0xFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF};
-  return kMask[n];
+// Which bytes of a key's three parts belong to a word of n bytes.
+struct KeyMasks {
+  uint64_t part[3];
+};
+inline const KeyMasks& key_masks(std::size_t n) {
+  static constexpr auto kMasks = [] {
+    struct Table {
+      KeyMasks of[WordKey::kMaxBytes + 1];
+    } t{};
+    for (std::size_t n = 0; n <= WordKey::kMaxBytes; ++n)
+      for (std::size_t i = 0; i < n; ++i) t.of[n].part[i / 8] |= uint64_t{0xFF} << (8 * (i % 8));
+    return t;
+  }();
+  return kMasks.of[n];
 }
 
 // Eight ASCII bytes with 'A'-'Z' turned into 'a'-'z': a byte has its top bit
@@ -80,9 +89,8 @@ inline uint64_t ascii_lower(uint64_t v) {
 // no branch.
 inline WordKey make_padded_word_key(const char* s, std::size_t n) {
   using namespace word_table_detail;
-  const std::size_t n1 = n > 8 ? n - 8 : 0, n2 = n > 16 ? n - 16 : 0;
-  return WordKey{{load8(s) & low_bytes(n < 8 ? n : 8), load8(s + 8) & low_bytes(n1 < 8 ? n1 : 8),
-                  load8(s + 16) & low_bytes(n2)},
+  const KeyMasks& m = key_masks(n);
+  return WordKey{{load8(s) & m.part[0], load8(s + 8) & m.part[1], load8(s + 16) & m.part[2]},
                  static_cast<uint32_t>(n)};
 }
 
@@ -158,7 +166,10 @@ class WordTable {
     h ^= key.part[2] * 0x165667B19E3779F9ULL;
     return h ^ (h >> 31);
   }
-  static uint8_t fingerprint(uint64_t h) { return static_cast<uint8_t>(1 + (h & 0xFFFF) % 255); }  // 1..255
+  static uint8_t fingerprint(uint64_t h) {  // 1..255: the low byte, 0 made 1
+    const uint8_t f = static_cast<uint8_t>(h);
+    return f | (f == 0);
+  }
   std::size_t bucket_of(uint64_t h) const { return static_cast<std::size_t>(h >> bucket_shift_); }
   std::size_t slot_of(uint64_t h, uint16_t pilot) const {
     return static_cast<std::size_t>(((h ^ (pilot * 0xD6E8FEB86659FD93ULL)) * 0xFF51AFD7ED558CCDULL) >> slot_shift_);
