@@ -65,21 +65,21 @@ constexpr uint32_t kKelvinSign = 0x212A;  // the only non-ASCII character Python
 // start a well-formed sequence is one character of its own (kInvalid).
 uint32_t decode(const char* p, const char* end, std::size_t* len) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(p[k]); };
-  unsigned char c = b(0);
+  const unsigned char c = b(0);
   *len = 1;
   if (c < 0x80) return c;
-  int n;
-  uint32_t cp, min;
-  if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; min = 0x80; }
-  else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; min = 0x800; }
-  else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; min = 0x10000; }
-  else return kInvalid;
-  for (int k = 1; k <= n; ++k) {
-    if (p + k >= end || (b(k) & 0xC0) != 0x80) return kInvalid;
+  // Continuation bytes after the lead byte: C2-DF one, E0-EF two, F0-F4 three.
+  const std::size_t n = c >= 0xF0 ? (c <= 0xF4 ? 3 : 0) : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
+  if (n == 0 || static_cast<std::size_t>(end - p) <= n) return kInvalid;
+  uint32_t cp = c & (0x7Fu >> (n + 1));
+  unsigned bad = 0;
+  for (std::size_t k = 1; k <= n; ++k) {  // (no early exit: any bad byte makes kInvalid)
+    bad |= (b(k) & 0xC0) ^ 0x80;
     cp = (cp << 6) | (b(k) & 0x3F);
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return kInvalid;
-  *len = static_cast<std::size_t>(n) + 1;
+  static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+  if (bad || cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return kInvalid;
+  *len = n + 1;
   return cp;
 }
 
