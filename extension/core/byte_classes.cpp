@@ -38,13 +38,15 @@ ByteClasses classify_bytes_slowly(const char* p, std::size_t n, char* lower) {
 namespace {
 
 // Sixteen bytes at p, classified into bits 16k..16k+15 of c and written
-// lower-cased to lower. Compares are of signed bytes, so bytes of 0x80 and
-// above (negative) fall in no ASCII range.
+// lower-cased to lower.
 inline void classify16(const char* p, unsigned k, ByteClasses& c, char* lower) {
   const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  auto in = [&](char lo, char hi) {  // lo <= byte <= hi, 1 <= lo <= hi <= 0x7E
-    return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
-                         _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+  // lo <= byte <= hi, 1 <= lo <= hi <= 0x7F, in one signed compare: byte +
+  // (0x80 - lo) is below -128 + (hi - lo + 1) exactly then (for bytes of
+  // 0x80 and above it is at least -lo, which is not).
+  auto in = [&](int lo, int hi) {
+    return _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(0x80 - lo))),
+                          _mm_set1_epi8(static_cast<char>(-128 + (hi - lo + 1))));
   };
   auto is = [&](char v) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(v)); };
   const unsigned shift = 16 * k;
