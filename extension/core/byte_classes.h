@@ -40,4 +40,13 @@ inline uint64_t bit_range(unsigned from, unsigned to) {
   return below_to & ~below_from;
 }
 
+// The number of bits set (a plain formula: baseline x86-64 has no popcnt
+// instruction, and __builtin_popcountll would call a library routine).
+inline unsigned bit_count(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<unsigned>((x * 0x0101010101010101ULL) >> 56);
+}
+
 }  // namespace pulse

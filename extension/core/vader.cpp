@@ -5,12 +5,15 @@
 // rule finds the valence it rescales, ...) this file does what the reference
 // does, because the scores must be equal; those places say so.
 //
-// Speed: a text is read once, byte by byte, to find its words and what each
-// holds (capitals, lower-case letters, an apostrophe, "!" or "?", non-ASCII
-// characters); each word is then looked up once, lower-cased eight bytes at
-// a time (core/word_table.h), and the rules read small per-word records.
-// Only words with non-ASCII characters take slower paths, and only texts with
-// emoji are copied.
+// Speed (pulse.sentiment scores a tweet in about a third of a microsecond,
+// bench/README.md): a text's bytes are classified 64 at a time into bitmaps
+// (core/byte_classes.h), whence an ASCII word's bounds, trimmed punctuation,
+// case and marks come without a loop over its bytes; the same pass writes a
+// lower-cased copy, whence the word's key is loaded and looked up in a
+// perfect-hash table (core/word_table.h) whose value is all the rules need
+// of the word (a four-byte Word). Words with non-ASCII characters are read
+// character by character; emoji descriptions are split once for all texts;
+// only the valences that are not 0 are kept.
 #include "core/vader.h"
 
 #include <algorithm>
@@ -180,13 +183,6 @@ class EmojiIndex {
 
  private:
   static constexpr uint32_t kEnd = 0x20000;
-
-  static uint32_t bit_count(uint64_t x) {  // (no popcnt instruction in baseline x86-64)
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
-  }
 
   std::vector<uint64_t> bits_;
   std::vector<uint16_t> before_;
@@ -708,6 +704,7 @@ class WordSplitter {
     return size;
   }
 
+ private:
   // Whether an emoji's description that ends just before q runs into a word:
   // a character at q that is neither white space nor another emoji.
   static bool runs_on(const char* q, const char* end) {
@@ -730,7 +727,6 @@ class WordSplitter {
 
   void push(const Word& w) { out_.push(w); }
 
- private:
   // The bits below bit i of a bitmap, i < 64.
   static uint64_t below(unsigned i) { return (uint64_t{1} << i) - 1; }
 
@@ -768,18 +764,12 @@ class WordSplitter {
       flags |= ((c.non_ascii & run) != 0) * kNonAscii | ((c.punct & run) != 0) * kPunct |
                ((c.upper & run) != 0) * kUpperCase | ((c.lower & run) != 0) * kLowerCase |
                ((c.quote & run) != 0) * kQuote;
-      if ((c.bang | c.question) & run) {  // (seldom: no branch and no count for most runs)
+      if ((c.bang | c.question) & run) {  // (most runs have neither)
         bangs += bit_count(c.bang & run);
         questions += bit_count(c.question & run);
       }
     }
   };
-
-  static uint32_t bit_count(uint64_t bits) {
-    uint32_t n = 0;
-    for (; bits; bits &= bits - 1) ++n;
-    return n;
-  }
 
   // Adds the run [start, end) as a word, or reads it character by character
   // when it has non-ASCII bytes. False when that stopped at an emoji (at
@@ -838,7 +828,8 @@ class WordSplitter {
     return true;
   }
 
-  // The word [start, end) with the or of its characters' flags. ASCII
+  // Adds the word [start, end), given the or of its characters' flags and
+  // its "!" and "?" (the general case of add_ascii()). ASCII
   // punctuation is trimmed from both ends unless that leaves two characters
   // or fewer (an emoticon such as ":)"). Trimming changes neither whether
   // the word is all capitals nor whether it holds "n't" (punctuation has no
@@ -893,7 +884,7 @@ class WordSplitter {
   const Dictionary& dict_;
   TextWords& out_;
   ByteBuffer& lower_;
-  const char* stop_ = nullptr;      // where split_run() stopped
+  const char* stop_ = nullptr;  // where split_run() stopped
 };
 
 EmojiDescriptions::EmojiDescriptions() {

@@ -72,6 +72,18 @@ TEST(ByteClasses, EverySizeOfRandomText) {
   }
 }
 
+TEST(ByteClasses, BitCount) {
+  std::mt19937_64 rng(9);
+  for (int rep = 0; rep < 10000; ++rep) {
+    uint64_t x = rng() & rng();
+    unsigned want = 0;
+    for (uint64_t y = x; y; y &= y - 1) ++want;
+    EXPECT_EQ(pulse::bit_count(x), want);
+  }
+  EXPECT_EQ(pulse::bit_count(0), 0u);
+  EXPECT_EQ(pulse::bit_count(~uint64_t{0}), 64u);
+}
+
 TEST(ByteClasses, BitRange) {
   EXPECT_EQ(pulse::bit_range(0, 0), 0u);
   EXPECT_EQ(pulse::bit_range(0, 64), ~uint64_t{0});
