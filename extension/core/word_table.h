@@ -1,9 +1,10 @@
 // A fixed set of short ASCII words, looked up by a word as written in text:
-// lower-casing the word and packing it into machine words happen eight bytes
-// at a time, and a look-up reads one small array and one table slot, with no
-// loop and no key bytes elsewhere for words of up to eight bytes. Written for
-// VADER's lexicons (core/vader.cpp: several thousand words of at most 19
-// bytes, looked up once per word of every text scored, most of them misses).
+// the word is lower-cased and packed into machine words eight bytes at a
+// time, and a look-up, with no loop, reads two small arrays (which answer for
+// most words that are not in the set) and, for the others, one table slot.
+// Written for VADER's lexicons (core/vader.cpp: several thousand words of at
+// most 19 bytes, looked up once per word of every text scored, most of them
+// in none of the lists).
 #pragma once
 
 #include "core/no_postgres.h"
