@@ -234,6 +234,8 @@ enum WordFlag : uint8_t {
   kNegates = 1u << 2,    // a negation word, or one with "n't"
   kAllCaps = 1u << 3,    // Python's str.isupper() of the word as written
   kDampener = 1u << 4,   // (a degree word that) dampens: kDampen, not kBoost
+  kContext = 1u << 5,    // a degree word, a negation or a word some rule names: its
+                         // neighbours' valences may depend on it
 };
 
 // A word of the text as the rules see it: four bytes, which the dictionary
@@ -306,7 +308,10 @@ class Dictionary {
     for (int id = 1; id < static_cast<int>(sizeof(kWordNames) / sizeof(kWordNames[0])); ++id)
       add(kWordNames[id]).id = static_cast<WordId>(id);
     std::vector<uint32_t> packed;
-    for (const Word& w : of) packed.push_back(pack(w));
+    for (Word& w : of) {
+      if ((w.flags & (kIsDegree | kNegates)) || w.id != kOther) w.flags |= kContext;
+      packed.push_back(pack(w));
+    }
     table_ = WordTable(words, packed);
   }
 
@@ -487,6 +492,14 @@ class Scorer {
   double valence(std::size_t i) const {
     const double base = valence_of(w_[i]);
     double v = base;
+    // Most lexicon words have none of the words the rules look for around
+    // them: then only the capitals rule applies.
+    const uint8_t before = (i > 0 ? w_[i - 1].flags : 0) | (i > 1 ? w_[i - 2].flags : 0) |
+                           (i > 2 ? w_[i - 3].flags : 0);
+    if (!(before & kContext) && w_[i].id == kOther) {
+      if (has(i, kAllCaps) && cap_diff_) v += v > 0 ? kCapsBoost : -kCapsBoost;
+      return v;
+    }
     // "no" before another lexicon word negates that word instead of counting.
     if (is(i, kNo) && i + 1 < n_ && has(i + 1, kInLexicon)) v = 0.0;
     if ((i > 0 && is(i - 1, kNo)) || (i > 1 && is(i - 2, kNo)) ||
@@ -747,7 +760,7 @@ class WordSplitter {
     Word w{};
     if (n <= WordKey::kMaxBytes) w = dict_.find(make_padded_word_key(lower + b, n));
     w.flags |= (((c.upper & bits) != 0) & ((c.lower & bits) == 0)) * kAllCaps;
-    if ((c.quote & bits) && has_nt(std::string_view(block + s, size))) w.flags |= kNegates;
+    if ((c.quote & bits) && has_nt(std::string_view(block + s, size))) w.flags |= kNegates | kContext;
     if (marks & bits) {
       out_.bangs += bit_count(c.bang & bits);
       out_.questions += bit_count(c.question & bits);
@@ -850,7 +863,8 @@ class WordSplitter {
       }
     }
     uint8_t own = ((flags & (kUpperCase | kLowerCase)) == kUpperCase) * kAllCaps;
-    if ((flags & kQuote) && has_nt(std::string_view(start, static_cast<std::size_t>(end - start)))) own |= kNegates;
+    if ((flags & kQuote) && has_nt(std::string_view(start, static_cast<std::size_t>(end - start))))
+      own |= kNegates | kContext;
     // The lists hold lower-case ASCII: a word with another non-ASCII
     // character than KELVIN SIGN cannot be in them.
     Word w{};
@@ -971,6 +985,13 @@ SentimentScores score(Buffers& scratch, std::string_view input, bool proportions
   if (t.rated_count == 0) s.clear();
   else Scorer(t).run(s);
 
+  // No valence: compound 0, all neutral (what the formulas below give, without
+  // their square root and divisions).
+  if (s.empty()) {
+    out.neu = 1.0;
+    return out;
+  }
+
   // Punctuation emphasis from the whole text (descriptions included).
   double emphasis = static_cast<double>(std::min<std::size_t>(t.bangs, 4)) * kExclamation;
   if (t.questions > 1) emphasis += t.questions <= 3 ? static_cast<double>(t.questions) * kQuestion : kManyQuestions;
@@ -1036,7 +1057,7 @@ SentimentScorer& thread_scorer() {
 SentimentScores sentiment_scores_exact(std::string_view text) { return thread_scorer().scores_exact(text); }
 
 double round_like_python(double x, int decimals) {
-  if (!std::isfinite(x)) return x;
+  if (!std::isfinite(x) || x == 0) return x;
   static constexpr double kPow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
   if (decimals >= 0 && decimals <= 8 && std::fabs(x) * kPow10[decimals] < 1e9) {
     // x * 10^d is off by at most an ulp or so; unless that lands next to a
@@ -1044,7 +1065,12 @@ double round_like_python(double x, int decimals) {
     // (both exact, one correctly rounded division) is the double nearest to
     // the decimal: Python's result. Near a half, decide on the exact value.
     double y = x * kPow10[decimals];
-    double k = std::nearbyint(y);
+    // y rounded to an integer, ties to even (as nearbyint() in the default
+    // rounding mode, without its library call): adding 1.5 * 2^52 leaves no
+    // bits below the units, and taking it away again is exact (|y| < 1e9;
+    // IEEE arithmetic, which the compiler keeps without -ffast-math).
+    constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52
+    double k = (y + kRound) - kRound;
     if (std::fabs(std::fabs(y - k) - 0.5) > 1e-6) return k / kPow10[decimals];
   }
   char buf[400];
