@@ -9,7 +9,8 @@
 #     out at VADER_REF; skipped when unset or absent) on the
 #     first PY_N of the same texts (default 100,000: at its speed 1M takes
 #     minutes), single-threaded: tweets/s and the ratio; its compound scores
-#     are compared with pulse.sentiment's for every text it scored;
+#     are compared with pulse.sentiment's for every text it scored; both are
+#     also timed in CPU time (a check on a shared machine);
 #  3. ingest: the same texts as X API v2 lines through `pulse-load tweets
 #     --source file` into a database as installed, and into one whose
 #     pulse.sentiment is replaced by an inlined constant NULL (the projection
@@ -47,48 +48,7 @@ now() { date +%s.%N; }
 ms() { psql -XAtq -d bench_sent -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
 
 echo "== generating $N tweet texts"
-python3 - "$N" "$work/texts.txt" "$work/tweets.jsonl" "$src" <<'PY'
-import json, random, re, sys, datetime
-n, texts_path, jsonl_path, src = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-sys.path.insert(0, src + '/demo')
-import generate as g
-rnd = random.Random(15)
-hand = []
-for line in open(src + '/tests/data/vader_sentences.txt', encoding='utf-8'):
-    if not line.startswith('#') and '\\' not in line and line.strip():
-        hand.append(line.rstrip('\n'))
-templates = g.EN_TEMPLATES * 6 + g.KO_TEMPLATES * 2 + g.ES_TEMPLATES + g.JA_TEMPLATES
-extras = ['https://t.co/%s' % ''.join(rnd.choice('abcdefghijkmnpqrstuvwxyz0123456789') for _ in range(10)) for _ in range(50)]
-def one(k):
-    parts = []
-    for _ in range(rnd.choice((1, 1, 2, 2, 3))):
-        if rnd.random() < 0.5:
-            usd = rnd.randrange(20000, 110000)
-            parts.append(rnd.choice(templates).format(
-                usd=f'{usd:,}', krw=f'{usd * 1350:,}', level=f'{usd // 500 * 500:,}', pct=f'{rnd.random() * 9:.1f}',
-                dir=rnd.choice(('up', 'down')), kdir=rnd.choice(('상승', '하락')), es_dir=rnd.choice(('subiendo', 'bajando')),
-                mood=rnd.choice(g.MOODS), emoji=rnd.choice(g.EMOJI), adj=rnd.choice(g.ADJ)))
-        else:
-            parts.append(rnd.choice(hand))
-    if rnd.random() < 0.3:
-        parts.insert(0, '@%s' % rnd.choice(('CryptoDesk', 'satoshi_fan', 'kimchi_premium', 'trader_jo')))
-    if rnd.random() < 0.3:
-        parts.append(rnd.choice(extras))
-    text = ' '.join(parts)
-    if rnd.random() < 0.15:
-        text = 'RT @%s: %s' % (rnd.choice(('elonmusk', 'news', 'whale_alert')), text)
-    return text[:280]
-base = 1724796000000000000
-with open(texts_path, 'w', encoding='utf-8') as tf, open(jsonl_path, 'w', encoding='utf-8') as jf:
-    for k in range(n):
-        t = one(k)
-        tf.write(t + '\n')
-        i = base + k * 86 * (1 << 22)
-        ms = (i >> 22) + 1288834974657
-        ts = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000Z')
-        jf.write(json.dumps({'data': {'id': str(i), 'created_at': ts, 'author_id': str(1000 + k % 5000),
-                                      'lang': 'en', 'text': t}}, ensure_ascii=False) + '\n')
-PY
+python3 bench/sentiment_texts.py "$N" "$work/texts.txt" "$work/tweets.jsonl"
 echo "   $(( $(stat -c %s "$work/texts.txt") / 1048576 )) MB of text, mean $(( $(stat -c %s "$work/texts.txt") / N )) bytes"
 
 echo "== pulse.sentiment over $N texts (one backend)"
@@ -104,13 +64,34 @@ sent_ms=$(echo "if ($sent_ms2 < $sent_ms) $sent_ms2 else $sent_ms" | bc -l)
 net_ms=$(echo "$sent_ms - $scan_ms" | bc -l)
 printf "pulse.sentiment: %.0f ms for %d texts = %.0f tweets/s (the scan with length() alone: %.0f ms; net of it %.0f tweets/s)\n" \
   "$sent_ms" "$N" "$(echo "$N * 1000 / $sent_ms" | bc -l)" "$scan_ms" "$(echo "$N * 1000 / $net_ms" | bc -l)"
+# CPU time of the backend too (Linux /proc): on a shared machine the wall time
+# above counts the time other work holds the CPU, and the comparison in CPU
+# time, which counts neither side's waiting, is a check on the ratio.
+cpu_ms() {  # query -> CPU milliseconds of the backend that ran it
+  psql -XAtq -d bench_sent >/dev/null <<SQL
+$settings
+SELECT pg_backend_pid() AS pid \gset
+\setenv BPID :pid
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat > $work/cpu_before
+$1;
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat > $work/cpu_after
+SQL
+  echo "($(cat "$work/cpu_after") - $(cat "$work/cpu_before")) * 1000 / $(getconf CLK_TCK)" | bc -l
+}
+sent_cpu_ms=
+if [ -r /proc/self/stat ]; then
+  scan_cpu_ms=$(cpu_ms "SELECT sum(length(t)) FROM texts")
+  sent_cpu_ms=$(cpu_ms "SELECT sum(pulse.sentiment(t)) FROM texts")
+  printf "pulse.sentiment in CPU time of the backend: %.0f ms (the scan with length() alone: %.0f ms)\n" "$sent_cpu_ms" "$scan_cpu_ms"
+fi
 psql -XAtq -d bench_sent -c "COPY (SELECT n, pulse.sentiment(t) FROM texts WHERE n <= $PY_N ORDER BY n) TO STDOUT" >"$work/pulse_scores.tsv"
 
 if [ -f "$VADER_REF/vaderSentiment/vaderSentiment.py" ]; then
   echo "== reference Python implementation over the first $PY_N texts"
-  /usr/bin/python3 - "$VADER_REF" "$work/texts.txt" "$PY_N" "$work/pulse_scores.tsv" "$sent_ms" "$N" <<'PY'
+  /usr/bin/python3 - "$VADER_REF" "$work/texts.txt" "$PY_N" "$work/pulse_scores.tsv" "$sent_ms" "$N" "$sent_cpu_ms" <<'PY'
 import sys, time
 ref, texts_path, py_n, pulse_path, sent_ms, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]), int(sys.argv[6])
+sent_cpu_ms = float(sys.argv[7]) if sys.argv[7] else None
 sys.path.insert(0, ref)
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 a = SentimentIntensityAnalyzer()
@@ -120,15 +101,18 @@ with open(texts_path, encoding='utf-8') as f:
         texts.append(line.rstrip('\n'))
         if len(texts) == py_n:
             break
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 scores = [a.polarity_scores(t)['compound'] for t in texts]
-dt = time.perf_counter() - t0
+dt, dcpu = time.perf_counter() - t0, time.process_time() - c0
 pulse = [float(l.split('\t')[1]) for l in open(pulse_path)]
 differ = sum(1 for x, y in zip(scores, pulse) if x != y)
 py_rate = len(texts) / dt
 pg_rate = n * 1000 / sent_ms
 print(f'python reference: {dt:.1f} s for {len(texts)} texts = {py_rate:.0f} tweets/s (Python {sys.version.split()[0]})')
 print(f'ratio pulse.sentiment / python: {pg_rate / py_rate:.1f}x; compound scores that differ: {differ} of {len(texts)}')
+if sent_cpu_ms:
+    print(f'in CPU time: python {dcpu:.1f} s ({1e6 * dcpu / len(texts):.1f} us a text), pulse.sentiment '
+          f'{1e3 * sent_cpu_ms / n:.3f} us a text: ratio {(dcpu / len(texts)) / (sent_cpu_ms / 1e3 / n):.1f}x')
 PY
 else
   echo "== reference Python implementation: skipped (no checkout at VADER_REF=$VADER_REF)"

@@ -7,6 +7,7 @@
 
 #include "core/no_postgres.h"
 
+#include <memory>
 #include <string_view>
 
 namespace pulse {
@@ -16,6 +17,25 @@ struct SentimentScores {
   double neu = 0;       // neutral,
   double pos = 0;       // positive (they sum to about 1; all 0 for no words)
   double compound = 0;  // normalised sum of valences, -1..1
+};
+
+// Scores texts with buffers of its own, kept from text to text: one object
+// for many texts (each thread needs its own; the functions below keep one
+// per thread).
+class SentimentScorer {
+ public:
+  SentimentScorer();
+  ~SentimentScorer();
+  SentimentScorer(const SentimentScorer&) = delete;
+  SentimentScorer& operator=(const SentimentScorer&) = delete;
+
+  SentimentScores scores_exact(std::string_view text);  // as sentiment_scores_exact()
+  SentimentScores scores(std::string_view text);        // as sentiment_scores()
+  double compound(std::string_view text);               // as sentiment_compound()
+
+ private:
+  struct Scratch;
+  std::unique_ptr<Scratch> scratch_;
 };
 
 // The scores of UTF-8 text before rounding. Bytes that are not valid UTF-8

@@ -26,10 +26,17 @@ std::string_view utf8_arg(FunctionCallInfo fcinfo) {
   return t;
 }
 
+// The backend's scorer (a backend is one thread; a static costs less than
+// the thread-local one of pulse::sentiment_compound in a shared library).
+pulse::SentimentScorer& scorer() {
+  static pulse::SentimentScorer s;
+  return s;
+}
+
 }  // namespace
 
 // pulse.sentiment(text) RETURNS float8 (STRICT): VADER's compound score.
-PULSE_FUNCTION(pulse_sentiment) { PG_RETURN_FLOAT8(pulse::sentiment_compound(utf8_arg(fcinfo))); }
+PULSE_FUNCTION(pulse_sentiment) { PG_RETURN_FLOAT8(scorer().compound(utf8_arg(fcinfo))); }
 
 // pulse.sentiment_scores(text) RETURNS TABLE(neg, neu, pos, compound): one
 // row; NULL text gives one row of NULLs (so a LATERAL call keeps its row).
@@ -39,7 +46,7 @@ PULSE_FUNCTION(pulse_sentiment_scores) {
   if (PG_ARGISNULL(0)) {
     out.put({Cell::null(), Cell::null(), Cell::null(), Cell::null()});
   } else {
-    pulse::SentimentScores s = pulse::sentiment_scores(utf8_arg(fcinfo));
+    pulse::SentimentScores s = scorer().scores(utf8_arg(fcinfo));
     out.put({Cell::float8(s.neg), Cell::float8(s.neu), Cell::float8(s.pos), Cell::float8(s.compound)});
   }
   return static_cast<Datum>(0);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -122,6 +123,66 @@ TEST(Vader, ExactScoresEqualReference) {
 
 TEST(Vader, CompoundIsRoundedToFourDecimals) {
   for (const Row& r : rows()) EXPECT_EQ(pulse::sentiment_compound(r.text), r.published[3]) << "line " << r.line;
+}
+
+// The scorer reads text 64 bytes at a time: the same words wherever the
+// block edges fall, and whatever white space separates them, give the same
+// scores to the last bit.
+TEST(Vader, BlockEdgesAndSpacingChangeNothing) {
+  std::mt19937 rng(17);
+  const char* spaces[] = {" ", "  ", "\t", "\n", " \t ", "\xE3\x80\x80", "\xC2\xA0"};
+  auto same = [](const pulse::SentimentScores& a, const pulse::SentimentScores& b) {
+    return a.neg == b.neg && a.neu == b.neu && a.pos == b.pos && a.compound == b.compound;
+  };
+  int bad = 0;
+  for (const Row& r : rows()) {
+    const pulse::SentimentScores want = pulse::sentiment_scores_exact(r.text);
+    for (std::size_t shift : {1, 2, 7, 15, 16, 17, 31, 33, 47, 62, 63, 64, 65, 100, 127, 128, 129}) {
+      const std::string t = std::string(shift, ' ') + r.text + std::string(shift % 5, ' ');
+      if (!same(pulse::sentiment_scores_exact(t), want) && bad++ < 10)
+        ADD_FAILURE() << "line " << r.line << " shifted by " << shift;
+    }
+    // Each ASCII space becomes other white space (which also moves every
+    // word to another place in its block).
+    std::string t;
+    for (char c : r.text) {
+      if (c == ' ') t += spaces[rng() % (sizeof(spaces) / sizeof(spaces[0]))];
+      else t += c;
+    }
+    if (!same(pulse::sentiment_scores_exact(t), want) && bad++ < 10)
+      ADD_FAILURE() << "line " << r.line << " respaced: \"" << shown(t) << "\"";
+  }
+  EXPECT_EQ(bad, 0);
+}
+
+TEST(Vader, LongWordsAndTextsAcrossBlocks) {
+  // A word longer than a block, words across block edges, a text whose size
+  // is a multiple of 64, non-ASCII runs across edges.
+  const std::string good_run = "GOOD" + std::string(70, '!');
+  const pulse::SentimentScores a = pulse::sentiment_scores_exact("it is " + good_run + " today");
+  EXPECT_GT(a.compound, 0.0);
+  EXPECT_EQ(a.compound, pulse::sentiment_scores_exact("it is " + good_run + "  today").compound);
+  std::string t64(60, ' ');
+  t64 += "good";
+  ASSERT_EQ(t64.size(), 64u);
+  EXPECT_EQ(pulse::sentiment_scores(t64).compound, pulse::sentiment_scores("good").compound);
+  std::string t128 = std::string(60, ' ') + "caf\xC3\xA9 " + std::string(54, ' ') + "great";
+  EXPECT_EQ(pulse::sentiment_scores(t128).compound, pulse::sentiment_scores("caf\xC3\xA9 great").compound);
+  // A word of 100 letters is in no list; its neighbours still count.
+  EXPECT_EQ(pulse::sentiment_scores("not " + std::string(100, 'x') + " good").compound,
+            pulse::sentiment_scores("not xxx good").compound);
+}
+
+TEST(Vader, ScorersKeepNothingFromTextToText) {
+  // Two scorers used in turn, on texts of every kind, agree with each other
+  // and with the functions (whose scorer is the thread's).
+  pulse::SentimentScorer a, b;
+  for (const Row& r : rows()) {
+    pulse::SentimentScores x = a.scores(r.text), y = b.scores_exact(r.text);
+    EXPECT_EQ(x.compound, r.published[3]) << "line " << r.line;
+    EXPECT_EQ(y.compound, pulse::sentiment_scores_exact(r.text).compound) << "line " << r.line;
+    EXPECT_EQ(b.compound(r.text), r.published[3]) << "line " << r.line;
+  }
 }
 
 TEST(Vader, RoundsLikePython) {
