@@ -15,6 +15,7 @@
 #include "core/backoff.h"
 #include "core/log.h"
 #include "core/pg_sink.h"
+#include "core/pg_write.h"
 #include "core/source.h"
 #include "export/layout.h"
 
@@ -34,21 +35,6 @@ struct ReadRecord {
 constexpr const char* kConsumerLeaseSql =
     "SELECT pg_try_advisory_lock(hashtextextended('pulse.consumer:' || $1, 0))";
 
-std::string flatten(const std::string& msg) {
-  std::string out;
-  bool space = false;
-  for (char c : msg) {
-    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
 // The consumer's side of the database: one connection, the consumer's
 // lease, pulse.read and pulse.commit. A lost connection is a DbConnectError
 // (the caller reconnects and reads again from the committed position);
@@ -65,7 +51,7 @@ class ConsumerDb {
     const char* vals[] = {conninfo_.c_str(), app.c_str(), nullptr};
     PgConnPtr c(PQconnectdbParams(keys, vals, 1));
     if (PQstatus(c.get()) != CONNECTION_OK)
-      throw DbConnectError("cannot connect to the database: " + flatten(PQerrorMessage(c.get())));
+      throw DbConnectError("cannot connect to the database: " + one_line(PQerrorMessage(c.get())));
     PQsetNoticeReceiver(c.get(), &ConsumerDb::on_notice, this);
     int previous = pid_;
     conn_ = std::move(c);
@@ -119,7 +105,7 @@ class ConsumerDb {
     const char* sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
     std::string severity = sev ? sev : "NOTICE";
     db->log_.log(severity == "WARNING" ? "warn" : "info",
-                 "server " + severity + ": " + flatten(primary ? primary : PQresultErrorMessage(res)),
+                 "server " + severity + ": " + one_line(primary ? primary : PQresultErrorMessage(res)),
                  {{"consumer", db->consumer_}});
   }
 
@@ -131,7 +117,7 @@ class ConsumerDb {
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
     const char* code = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = code ? code : "";
-    std::string msg = what + ": " + flatten(r && *PQresultErrorMessage(r.get()) ? PQresultErrorMessage(r.get())
+    std::string msg = what + ": " + one_line(r && *PQresultErrorMessage(r.get()) ? PQresultErrorMessage(r.get())
                                                                               : PQerrorMessage(conn_.get()));
     bool lost = PQstatus(conn_.get()) != CONNECTION_OK || sqlstate.empty() || sqlstate.rfind("08", 0) == 0 ||
                 sqlstate.rfind("57P0", 0) == 0;
