@@ -4,7 +4,11 @@
 // most words that are not in the set) and, for the others, one table slot.
 // Written for VADER's lexicons (core/vader.cpp: several thousand words of at
 // most 19 bytes, looked up once per word of every text scored, most of them
-// in none of the lists).
+// in none of the lists). Hand-written rather than generated (gperf) or taken
+// from a perfect-hashing library: it is built at first use from the lists
+// compiled in, with no build-time tool, its keys are the eight-byte words
+// the scorer already holds, and a slot carries the scorer's record of the
+// word, so one look-up is all there is to read.
 #pragma once
 
 #include "core/no_postgres.h"

@@ -18,7 +18,12 @@ namespace pulse::pg {
 namespace {
 
 std::string_view varlena_view(Datum d) {
-  auto* v = static_cast<struct varlena*>(pg_guard([&] { return static_cast<void*>(PG_DETOAST_DATUM_PACKED(d)); }));
+  auto* v = reinterpret_cast<struct varlena*>(DatumGetPointer(d));
+  // Only a compressed or out-of-line value needs detoasting (and a guard,
+  // which costs a sigsetjmp): PG_DETOAST_DATUM_PACKED returns the others as
+  // they are, and most values a function reads a row at a time are those.
+  if (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v))
+    v = static_cast<struct varlena*>(pg_guard([&] { return static_cast<void*>(PG_DETOAST_DATUM_PACKED(d)); }));
   return std::string_view(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 }
 
