@@ -6,9 +6,24 @@
 #include <cstring>
 
 namespace pulse::load {
-namespace {
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool skip_stream_lead(std::string_view& chunk, size_t& bom_seen) {
+  static const unsigned char kBom[] = {0xEF, 0xBB, 0xBF};
+  while (!chunk.empty()) {
+    unsigned char c = static_cast<unsigned char>(chunk.front());
+    if ((bom_seen < 3 && c == kBom[bom_seen]) || is_json_space(static_cast<char>(c))) {
+      if (bom_seen < 3 && c == kBom[bom_seen]) ++bom_seen;
+      chunk.remove_prefix(1);
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+namespace {
 
 bool blank(std::string_view s) {
   for (char c : s)
@@ -162,20 +177,7 @@ void JsonArraySplitter::finish(const FrameSink& sink) {
 }
 
 void RecordReader::feed(std::string_view chunk, const FrameSink& sink) {
-  while (mode_ == Mode::kUnknown && !chunk.empty()) {
-    unsigned char c = static_cast<unsigned char>(chunk.front());
-    static const unsigned char kBom[] = {0xEF, 0xBB, 0xBF};
-    if (bom_seen_ < 3 && c == kBom[bom_seen_]) {
-      ++bom_seen_;
-      chunk.remove_prefix(1);
-      continue;
-    }
-    if (is_json_space(static_cast<char>(c))) {
-      chunk.remove_prefix(1);
-      continue;
-    }
-    mode_ = c == '[' ? Mode::kArray : Mode::kLines;
-  }
+  if (mode_ == Mode::kUnknown && skip_stream_lead(chunk, bom_seen_)) mode_ = chunk.front() == '[' ? Mode::kArray : Mode::kLines;
   if (mode_ == Mode::kArray) array_.feed(chunk, sink);
   else if (mode_ == Mode::kLines) lines_.feed(chunk, sink);
 }

@@ -73,6 +73,14 @@ class JsonArraySplitter {
   std::string trailing_;
 };
 
+// JSON's whitespace (space, tab, LF, CR).
+bool is_json_space(char c);
+
+// Drops what may precede a JSON record stream's first byte: a UTF-8 byte
+// order mark (bom_seen counts its bytes across chunks) and whitespace. True
+// when chunk now starts with that first byte; false when it was used up.
+bool skip_stream_lead(std::string_view& chunk, size_t& bom_seen);
+
 // Reads JSON Lines or one JSON array from a byte stream, deciding by the first
 // byte that is not whitespace (or a UTF-8 byte order mark): '[' means an
 // array, anything else JSON Lines.

@@ -23,8 +23,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 }  // namespace
 
 bool valid_stream(std::string_view s) {
@@ -132,20 +130,7 @@ void BodyParser::start(char first) {
 
 void BodyParser::feed(std::string_view chunk) {
   auto sink = [this](pulse::load::Frame&& f) { add(std::move(f)); };
-  while (!started_ && !chunk.empty()) {
-    unsigned char c = static_cast<unsigned char>(chunk.front());
-    static const unsigned char kBom[] = {0xEF, 0xBB, 0xBF};
-    if (bom_seen_ < 3 && c == kBom[bom_seen_]) {
-      ++bom_seen_;
-      chunk.remove_prefix(1);
-      continue;
-    }
-    if (is_space(static_cast<char>(c))) {
-      chunk.remove_prefix(1);
-      continue;
-    }
-    start(static_cast<char>(c));
-  }
+  if (!started_ && pulse::load::skip_stream_lead(chunk, bom_seen_)) start(chunk.front());
   if (!started_) return;
   if (single_) {
     single_size_ += chunk.size();
@@ -164,7 +149,7 @@ void BodyParser::finish() {
   if (single_) {
     pulse::load::Frame f;
     f.size = single_size_;
-    while (!single_buf_.empty() && is_space(single_buf_.back()) && single_size_ == single_buf_.size()) {
+    while (!single_buf_.empty() && pulse::load::is_json_space(single_buf_.back()) && single_size_ == single_buf_.size()) {
       single_buf_.pop_back();
       --single_size_;
     }
