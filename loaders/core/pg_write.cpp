@@ -4,6 +4,8 @@
 
 #include "core/version.h"
 
+#include <sys/socket.h>
+
 #include <cstdlib>
 
 #include "core/cli.h"
@@ -40,15 +42,32 @@ bool copy_in(PGconn* c, const char* sql, const std::string& data, std::string& e
     err = result_error(c, r.get(), &sqlstate);
     return false;
   }
-  bool ok = PQputCopyData(c, data.data(), int(data.size())) == 1 && PQputCopyEnd(c, nullptr) == 1;
+  // End the COPY even when sending its data failed: a connection left in the
+  // COPY IN state answers every PQgetResult with another PGRES_COPY_IN, so
+  // the loop below would never see the NULL that ends it.
+  bool ok = PQputCopyData(c, data.data(), int(data.size())) == 1;
+  if (!ok) err = one_line(PQerrorMessage(c));
+  if (PQputCopyEnd(c, ok ? nullptr : "pulse: sending the COPY data failed") != 1) {
+    if (ok) err = one_line(PQerrorMessage(c));
+    ok = false;
+  }
   // Read results until NULL, as libpq requires after COPY.
   bool failed = !ok;
-  if (!ok) err = PQerrorMessage(c);
   while (PGresult* res = PQgetResult(c)) {
     PgResultPtr rr(res);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && !failed) {
       err = result_error(c, res, &sqlstate);
       failed = true;
+    }
+    // Still in COPY after PQputCopyEnd failed: the connection cannot leave
+    // that state, so drop it (the caller sees a broken connection and
+    // reconnects) rather than spin here.
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
+      if (err.empty()) err = "the connection is stuck in COPY";
+      if (PQsocket(c) >= 0) shutdown(PQsocket(c), SHUT_RDWR);
+      PQconsumeInput(c);  // reads the end of the socket: CONNECTION_BAD
+      break;
     }
   }
   return !failed;

@@ -25,7 +25,7 @@ requests() { curl -s "$api/_replay/requests"; }
 
 # load ARGS...: runs pulse-load candles, keeps stderr in $work/err, sets $rc.
 load() {
-  "$bin" candles "$@" 2>"$work/err"
-  rc=$?
+  "$bin" candles "$@" 2>"$work/err" &
+  wait_loader $! "pulse-load candles $*" "$work/err"
 }
 summary_field() { grep -o "$1 [0-9]*" "$work/err" | tail -1 | awk '{print $2}'; }

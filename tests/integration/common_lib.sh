@@ -29,3 +29,29 @@ new_db() {
 }
 
 q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }
+
+# wait_loader PID WHAT ERRFILE [SECONDS]: waits for a loader and sets $rc to
+# its exit status. One still running after SECONDS (default 300) is hung: what
+# it and the database were doing is printed, it is killed, and the test
+# fails, naming WHAT (rather than ctest's timeout, which shows nothing).
+wait_loader() {
+  local pid=$1 what=$2 errfile=$3 limit=${4:-300} i
+  for ((i = 0; i < limit * 10; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid"
+      rc=$?
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "HANG: $what: the loader (pid $pid) still runs after $limit s"
+  echo "-- loader: $(grep '^State' /proc/"$pid"/status 2>/dev/null) wchan=$(cat /proc/"$pid"/wchan 2>/dev/null)"
+  echo "-- loader stderr (last 20 lines):"
+  tail -20 "$errfile" 2>/dev/null
+  echo "-- database sessions:"
+  PGOPTIONS="-c lock_timeout=5s" psql -X -c "SELECT pid, application_name, state, wait_event_type, wait_event, now() - xact_start AS xact_age, left(query, 100) AS query FROM pg_stat_activity WHERE datname = current_database()" 2>&1
+  PGOPTIONS="-c lock_timeout=5s" psql -X -c "SELECT locktype, relation::regclass, objid, mode, pid FROM pg_locks WHERE NOT granted" 2>&1
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  fail "$what: hung"
+}

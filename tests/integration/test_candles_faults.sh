@@ -78,7 +78,7 @@ for _ in $(seq 100); do
 done
 sleep 0.5
 t0=$(date +%s%N)
-kill -INT $pid; wait $pid; rc=$?
+kill -INT $pid; wait_loader $pid "the loader after SIGINT" "$work/err"
 elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$rc" = 0 ] || { cat "$work/err"; fail "SIGINT during a hanging request exited $rc"; }
 [ "$elapsed_ms" -lt 5000 ] || fail "SIGINT took ${elapsed_ms} ms to stop a hanging request"

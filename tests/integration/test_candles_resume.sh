@@ -62,7 +62,7 @@ for _ in $(seq 100); do
   [ "$(q "SELECT count(*) FROM pulse.candles")" -ge 200 ] && break
   sleep 0.05
 done
-kill -TERM $pid; wait $pid; rc=$?
+kill -TERM $pid; wait_loader $pid "the loader after SIGTERM" "$work/err"
 [ "$rc" = 0 ] || { cat "$work/err"; fail "SIGTERM exited $rc"; }
 read_n=$(summary_field records)
 [ "$read_n" -lt $expected ] || fail "SIGTERM did not stop the run early"
@@ -82,7 +82,7 @@ for _ in $(seq 200); do
   [ $killed -ge 2 ] && break
   sleep 0.3
 done
-wait $pid; rc=$?
+wait_loader $pid "the loader whose connection was dropped" "$work/err"
 [ $killed -ge 2 ] || { tail -5 "$work/err"; fail "could not terminate the loader's connection twice ($killed times; loader exit $rc)"; }
 [ "$rc" = 0 ] || { cat "$work/err"; fail "loader did not survive the connection drops (exit $rc)"; }
 grep -q "will retry batch\|retrying" "$work/err" || fail "reconnects were not logged: $(cat "$work/err")"
@@ -93,7 +93,7 @@ new_db pulse_it_candles_resume
 PULSE_LOAD_TEST_TIME_SCALE=0.005 "$bin" candles --exchange upbit --market KRW-BTC --follow --api-url "$api" --quiet 2>"$work/err" &
 pid=$!
 sleep 2
-kill -INT $pid; wait $pid; rc=$?
+kill -INT $pid; wait_loader $pid "--follow after SIGINT" "$work/err"
 [ "$rc" = 0 ] || { cat "$work/err"; fail "--follow after SIGINT exited $rc"; }
 polls=$(requests | python3 -c "import json,sys; print(sum(1 for r in json.load(sys.stdin) if r['query'].get('count') == '5'))")
 [ "$polls" -ge 2 ] || fail "--follow polled $polls times"
