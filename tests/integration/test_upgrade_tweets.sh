@@ -16,6 +16,9 @@ createdb "$db" || fail "createdb $db"
 export PGDATABASE=$db
 psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION pulse VERSION '0.1.0'" || fail "install 0.1.0"
 
+# One base minute for every received_at and its check (now() moves, and may
+# pass a minute boundary between the inserts and the check).
+base=$(q "SELECT date_trunc('minute', now())")
 # Through 0.1.0's own apply_batch, in batches observed one after the
 # other (received_at 3, 2, 1 hours ago).
 land() {  # batch hours_ago payload...
@@ -24,7 +27,7 @@ land() {  # batch hours_ago payload...
   for p in "$@"; do
     i=$((i + 1))
     q "INSERT INTO pulse.landing (stream, format, batch_id, seq, received_at, payload)
-       VALUES ('x/up', 'twitter_v2', $b, $i, date_trunc('minute', now()) - interval '$h hours', '$p')" >/dev/null \
+       VALUES ('x/up', 'twitter_v2', $b, $i, timestamptz '$base' - interval '$h hours', '$p')" >/dev/null \
       || fail "landing batch $b"
   done
   q "SELECT * FROM pulse.apply_batch('x/up', $b, '{\"batch\": $b}')" >/dev/null || fail "apply batch $b"
@@ -63,7 +66,7 @@ $want"
 [ "$(q "SELECT count(*) FROM pulse.tweets WHERE sentiment IS NOT NULL AND sentiment = pulse.sentiment(text)")" = 4 ] \
   || fail "sentiment after the update: $(q "SELECT id, text, sentiment FROM pulse.tweets")"
 # observed_at the newest observation's, ingested_at the first row's
-[ "$(q "SELECT observed_at = date_trunc('minute', now()) - interval '1 hour' FROM pulse.tweets WHERE id = 1750000000000000000")" = t ] \
+[ "$(q "SELECT observed_at = timestamptz '$base' - interval '1 hour' FROM pulse.tweets WHERE id = 1750000000000000000")" = t ] \
   || fail "observed_at: $(q "SELECT observed_at FROM pulse.tweets WHERE id = 1750000000000000000")"
 # every moved row is in a partition the partition manager knows
 [ "$(q "SELECT count(*) FROM pulse.tweets WHERE tableoid = 'pulse.tweets'::regclass")" = 0 ] || fail "rows outside partitions"
