@@ -86,17 +86,6 @@ PULSE_FUNCTION(pulse_moving_corr_trans) {
   PG_RETURN_POINTER(s);
 }
 
-// moving_corr_accum(internal, float8, float8): forward transition of plain
-// aggregation (GROUP BY, parallel partials, frames that only grow): starts
-// compact and moves to a larger state only when the values need it.
-PULSE_FUNCTION(pulse_moving_corr_accum) {
-  pulse::CorrArena arena = arena_of(agg_context(fcinfo));
-  void* s = PG_ARGISNULL(0) ? pulse::corr_agg_new(arena, g_force_wide) : PG_GETARG_POINTER(0);
-  if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-    s = pulse::corr_agg_add(arena, s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
-  PG_RETURN_POINTER(s);
-}
-
 // moving_corr_inv(internal, float8, float8): exact inverse transition. NULL
 // tells the window executor to restart the frame (only when forced).
 PULSE_FUNCTION(pulse_moving_corr_inv) {
@@ -155,6 +144,106 @@ PULSE_FUNCTION(pulse_moving_corr_deserialize) {
   void* s = pulse::pg::alloc_in(ctx, size);
   std::memcpy(s, bytes.data(), size);
   PG_RETURN_POINTER(s);
+}
+
+// ---- plain aggregation's state as a bytea (STYPE bytea) ----------------
+// Citus combines partial aggregates across shards only for a state type
+// with text input and output (it ships the state between nodes as text),
+// not for `internal`; bytea has them, and PostgreSQL's own parallel
+// aggregation needs no serialization step for it. The state struct (compact,
+// medium or wide: core/corr_agg.h) keeps its layout: the 4-byte varlena
+// header takes the place of its leading 4-byte kind, which the struct's size
+// (the bytea's) tells apart, so the 128-byte compact state is still one
+// 128-byte chunk. Before the core sees a state its kind is written back in
+// place of the header, and the header again before PostgreSQL sees it.
+namespace {
+
+constexpr std::size_t kHeader = sizeof(uint32_t);  // == VARHDRSZ: where kind lives
+static_assert(sizeof(pulse::CorrState) % 8 == 0);
+
+uint32_t kind_of_size(std::size_t total) {
+  for (uint32_t kind : {pulse::kCorrCompact, pulse::kCorrMedium, pulse::kCorrWide})
+    if (pulse::corr_agg_size(kind) == total) return kind;
+  return 0;
+}
+
+// A chunk holding the state as PostgreSQL sees it -> the core's view.
+void* to_core(void* chunk) {
+  uint32_t kind = kind_of_size(pulse::pg::bytea_chunk_size(chunk));
+  if (kind == 0) throw pulse::Error(pulse::sqlstate::kInvalidParameterValue, "invalid moving_corr state");
+  std::memcpy(chunk, &kind, sizeof kind);
+  return chunk;
+}
+
+// The core's state -> a bytea datum (the same chunk).
+Datum to_datum(void* state) {
+  pulse::pg::set_bytea_size(state, pulse::corr_agg_size(pulse::corr_agg_kind(state)));
+  return PointerGetDatum(state);
+}
+
+// States from the caller's memory: a new state is handed to the executor,
+// which copies it into the aggregate's context and frees the one it held
+// (so the core must not free it: release does nothing). The transition value
+// itself is changed in place, as an aggregate's transition function may.
+pulse::CorrArena bytea_arena() {
+  return {[](void*, std::size_t size) { return pulse::pg::alloc_current(size); }, [](void*) {}, nullptr};
+}
+
+// Argument argno as a state the core may change: the transition value's own
+// chunk (the normal case), else a copy.
+void* writable_state(FunctionCallInfo fcinfo, int argno) {
+  if (void* own = pulse::pg::bytea_own_chunk(PG_GETARG_DATUM(argno))) return to_core(own);
+  std::string_view bytes = pulse::pg::bytea_view(PG_GETARG_DATUM(argno));
+  void* copy = pulse::pg::alloc_current(bytes.size() + kHeader);
+  std::memcpy(static_cast<char*>(copy) + kHeader, bytes.data(), bytes.size());
+  pulse::pg::set_bytea_size(copy, bytes.size() + kHeader);
+  return to_core(copy);
+}
+
+// Argument argno copied into buf (read only: a combine's second input, the
+// final function's state).
+struct StateCopy {
+  alignas(8) unsigned char bytes[sizeof(pulse::CorrState)];
+};
+void* read_state(FunctionCallInfo fcinfo, int argno, StateCopy* buf) {
+  std::string_view bytes = pulse::pg::bytea_view(PG_GETARG_DATUM(argno));
+  uint32_t kind = kind_of_size(bytes.size() + kHeader);
+  if (kind == 0) throw pulse::Error(pulse::sqlstate::kInvalidParameterValue, "invalid moving_corr state");
+  std::memcpy(buf->bytes, &kind, sizeof kind);
+  std::memcpy(buf->bytes + kHeader, bytes.data(), bytes.size());
+  return buf->bytes;
+}
+
+}  // namespace
+
+// moving_corr_accum(bytea, float8, float8) -> bytea: forward transition of
+// plain aggregation (GROUP BY, parallel and Citus partials, frames that only
+// grow): starts compact and moves to a larger state only when the values need it.
+PULSE_FUNCTION(pulse_moving_corr_accum_bytea) {
+  agg_context(fcinfo);
+  pulse::CorrArena arena = bytea_arena();
+  void* s = PG_ARGISNULL(0) ? pulse::corr_agg_new(arena, g_force_wide) : writable_state(fcinfo, 0);
+  if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+    s = pulse::corr_agg_add(arena, s, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
+  return to_datum(s);
+}
+
+// moving_corr_combine(bytea, bytea) -> bytea (strict): merges partial states.
+PULSE_FUNCTION(pulse_moving_corr_combine_bytea) {
+  agg_context(fcinfo);
+  StateCopy other;
+  const void* b = read_state(fcinfo, 1, &other);
+  return to_datum(pulse::corr_agg_combine(bytea_arena(), writable_state(fcinfo, 0), b));
+}
+
+// moving_corr_final(bytea) -> float8: corr() of the state, read from a copy
+// (the result may normalize a wide state's digits).
+PULSE_FUNCTION(pulse_moving_corr_final_bytea) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  StateCopy copy;
+  pulse::CorrResult r = pulse::corr_agg_result(read_state(fcinfo, 0, &copy));
+  if (r.is_null) PG_RETURN_NULL();
+  PG_RETURN_FLOAT8(r.value);
 }
 
 namespace {

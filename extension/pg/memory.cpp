@@ -22,6 +22,10 @@ void* alloc_in(MemoryContext ctx, std::size_t size) {
   return pg_guard([&] { return MemoryContextAlloc(ctx, size); });
 }
 
+void* alloc_current(std::size_t size) {
+  return pg_guard([&] { return palloc(size); });
+}
+
 void free_chunk(void* chunk) noexcept { pfree(chunk); }
 
 void on_reset(MemoryContext ctx, void (*fn)(void*), void* arg) {

@@ -16,6 +16,9 @@ MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* what);
 // palloc'd, uninitialized memory in ctx (guarded: out of memory throws).
 void* alloc_in(MemoryContext ctx, std::size_t size);
 
+// palloc'd, uninitialized memory in CurrentMemoryContext (guarded).
+void* alloc_current(std::size_t size);
+
 // Returns a chunk from alloc_in to its context (pfree of a valid chunk does
 // not raise).
 void free_chunk(void* chunk) noexcept;

@@ -1,4 +1,5 @@
 // text, text[] and bytea values for C++ callers (text.h).
+#include <cstdint>
 #include <cstring>
 
 #include "core/error.h"
@@ -46,6 +47,16 @@ Datum text_datum(std::string_view s) {
 }
 
 Datum bytea_datum(const void* data, std::size_t size) { return varlena_datum(data, size); }
+
+void* bytea_own_chunk(Datum d) noexcept {
+  auto* v = reinterpret_cast<struct varlena*>(DatumGetPointer(d));
+  if (v == nullptr || reinterpret_cast<std::uintptr_t>(v) % 8 != 0 || !VARATT_IS_4B_U(v)) return nullptr;
+  return v;
+}
+
+void set_bytea_size(void* chunk, std::size_t total) noexcept { SET_VARSIZE(chunk, total); }
+
+std::size_t bytea_chunk_size(const void* chunk) noexcept { return VARSIZE(chunk); }
 
 Datum text_array_datum(const std::vector<std::string>& items) {
   const int n = static_cast<int>(items.size());

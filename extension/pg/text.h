@@ -20,6 +20,15 @@ std::string_view bytea_view(Datum d);
 Datum text_datum(std::string_view s);
 Datum bytea_datum(const void* data, std::size_t size);
 
+// A bytea that is its own palloc'd chunk: in line, with the 4-byte header,
+// 8-byte aligned (what palloc and datumCopy make), so a struct may live in
+// it; nullptr for any other form (short header, compressed, out of line).
+void* bytea_own_chunk(Datum d) noexcept;
+// Writes the 4-byte header of a chunk holding `total` bytes (header included).
+void set_bytea_size(void* chunk, std::size_t total) noexcept;
+// The total size (header included) of a chunk from bytea_own_chunk.
+std::size_t bytea_chunk_size(const void* chunk) noexcept;
+
 // A one-dimensional text[] of the strings (an empty array when none).
 Datum text_array_datum(const std::vector<std::string>& items);
 

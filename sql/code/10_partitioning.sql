@@ -203,12 +203,30 @@ BEGIN
   END LOOP;
 END $$;
 
+-- A partition's total bytes: on a Citus table (README "Scaling out") the
+-- coordinator's relation is empty and the rows are in the workers' shards,
+-- which citus_total_relation_size adds up.
+CREATE OR REPLACE FUNCTION pulse_internal.partition_bytes(part regclass) RETURNS bigint
+  LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  n bigint;
+BEGIN
+  IF pulse_internal.citus_table(part) THEN
+    EXECUTE 'SELECT pg_catalog.citus_total_relation_size($1)' INTO n USING part;
+    RETURN n;
+  END IF;
+  RETURN pg_total_relation_size(part);
+END
+$fn$;
+
 CREATE OR REPLACE VIEW pulse.partitions AS
 SELECT m.parent,
        x.part AS partition,
        x.range,
        CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END AS row_estimate,
-       pg_total_relation_size(x.part) AS bytes,
+       pulse_internal.partition_bytes(x.part) AS bytes,
        coalesce(upper(x.range) <= now() - m.lateness, false) AS sealed,
        EXISTS (SELECT 1 FROM pulse_internal.clustered_partitions cp WHERE cp.partition::oid = x.part::oid) AS clustered
   FROM pulse_internal.managed_tables m

@@ -16,6 +16,10 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   left_tag text;
+  left_last timestamptz;
+  recheck boolean;
+  first_at timestamptz;
+  first_id bigint;
 BEGIN
   INSERT INTO pulse.hashtags AS h (hashtag, first_seen, first_tweet_id, last_seen, tweets)
   SELECT r.tag, coalesce(min(r.at) FILTER (WHERE r.c > 0), 'infinity'),
@@ -47,19 +51,25 @@ BEGIN
                                                   FROM unnest(tags, ats, cs) AS r(tag, at, c) WHERE r.c < 0) x
    WHERE t.tag = x.tag AND t.hour = x.hour AND t.tweets <= 0;
   -- Tags a tweet left: gone when no tweet uses them, else their first and
-  -- last tweet again when the one that left was it.
-  FOR left_tag IN SELECT l.tag FROM (SELECT r.tag, array_agg(r.id) AS lost FROM unnest(tags, ids, cs) AS r(tag, id, c)
-                                      WHERE r.c < 0 GROUP BY r.tag) l JOIN pulse.hashtags h ON h.hashtag = l.tag
-                   WHERE h.tweets <= 0 OR h.first_tweet_id = ANY (l.lost)
-                      OR NOT EXISTS (SELECT FROM pulse.tweets t WHERE t.created_at = h.last_seen AND l.tag = ANY (t.hashtags))
-                   ORDER BY 1 LOOP
+  -- last tweet again when the one that left was it. pulse.tweets is read by
+  -- queries of their own, never joined with the state (on Citus it is a
+  -- distributed table, which a coordinator table cannot join; `SELECT 1`:
+  -- Citus 13 cannot run an EXISTS over a select list with no column).
+  FOR left_tag, left_last, recheck IN
+      SELECT l.tag, h.last_seen, NOT (h.tweets <= 0 OR h.first_tweet_id = ANY (l.lost))
+        FROM (SELECT r.tag, array_agg(r.id) AS lost FROM unnest(tags, ids, cs) AS r(tag, id, c)
+               WHERE r.c < 0 GROUP BY r.tag) l JOIN pulse.hashtags h ON h.hashtag = l.tag
+       ORDER BY 1 LOOP
+    CONTINUE WHEN recheck AND EXISTS (SELECT 1 FROM pulse.tweets t WHERE t.created_at = left_last AND left_tag = ANY (t.hashtags));
     DELETE FROM pulse.hashtags h WHERE h.hashtag = left_tag AND h.tweets <= 0;
     IF FOUND THEN
       CONTINUE;
     END IF;
-    UPDATE pulse.hashtags h SET first_seen = f.created_at, first_tweet_id = f.id, last_seen = l.created_at
-      FROM (SELECT t.created_at, t.id FROM pulse.tweets t WHERE left_tag = ANY (t.hashtags) ORDER BY t.created_at, t.id LIMIT 1) f,
-           (SELECT max(t.created_at) AS created_at FROM pulse.tweets t WHERE left_tag = ANY (t.hashtags)) l
+    SELECT t.created_at, t.id INTO first_at, first_id
+      FROM pulse.tweets t WHERE left_tag = ANY (t.hashtags) ORDER BY t.created_at, t.id LIMIT 1;
+    CONTINUE WHEN first_id IS NULL;
+    SELECT max(t.created_at) INTO left_last FROM pulse.tweets t WHERE left_tag = ANY (t.hashtags);
+    UPDATE pulse.hashtags h SET first_seen = first_at, first_tweet_id = first_id, last_seen = left_last
      WHERE h.hashtag = left_tag;
   END LOOP;
 END

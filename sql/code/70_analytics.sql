@@ -19,7 +19,7 @@ CREATE OR REPLACE FUNCTION pulse.moving_corr_deserialize(bytea, internal) RETURN
 COMMENT ON FUNCTION pulse.moving_corr_trans(internal, float8, float8) IS 'Support function of pulse.moving_corr: forward transition of the moving-aggregate mode (wide exact state)';
 COMMENT ON FUNCTION pulse.moving_corr_inv(internal, float8, float8) IS 'Support function of pulse.moving_corr: exact inverse transition (window frames)';
 COMMENT ON FUNCTION pulse.moving_corr_final(internal) IS 'Support function of pulse.moving_corr: corr() of the exact sums';
-COMMENT ON FUNCTION pulse.moving_corr_combine(internal, internal) IS 'Support function of pulse.moving_corr: merges partial states (parallel aggregation)';
+COMMENT ON FUNCTION pulse.moving_corr_combine(internal, internal) IS 'Support function of pulse.moving_corr: merges partial states of the internal form (0.1.0''s parallel aggregation)';
 COMMENT ON FUNCTION pulse.moving_corr_serialize(internal) IS 'Support function of pulse.moving_corr: state to bytea (parallel aggregation)';
 COMMENT ON FUNCTION pulse.moving_corr_deserialize(bytea, internal) IS 'Support function of pulse.moving_corr: bytea to state (parallel aggregation)';
 
@@ -27,16 +27,26 @@ COMMENT ON FUNCTION pulse.moving_corr_deserialize(bytea, internal) IS 'Support f
 -- grow) starts with a 128-byte exact state (core/corr_fixed.h) and moves to
 -- larger ones only when the values need it; the 4,424-byte wide state is the
 -- moving-aggregate mode's, where rows leave the frame. Every state is exact,
--- so the answer is the same whichever one a plan uses.
-CREATE OR REPLACE FUNCTION pulse_internal.moving_corr_accum(internal, float8, float8) RETURNS internal
-  LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_accum';
-COMMENT ON FUNCTION pulse_internal.moving_corr_accum(internal, float8, float8) IS 'Support function of pulse.moving_corr: forward transition of plain aggregation (compact exact state)';
+-- so the answer is the same whichever one a plan uses. The plain state's
+-- type is bytea (the struct's bytes, its size telling its kind; still one
+-- 128-byte chunk), not internal: Citus computes partial aggregates on the
+-- workers and combines them on the coordinator only for a state type it can
+-- send as text (README "Scaling out"), and PostgreSQL's parallel aggregation
+-- passes a bytea state as it is.
+CREATE OR REPLACE FUNCTION pulse_internal.moving_corr_accum(bytea, float8, float8) RETURNS bytea
+  LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_accum_bytea';
+CREATE OR REPLACE FUNCTION pulse_internal.moving_corr_combine(bytea, bytea) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_combine_bytea';
+CREATE OR REPLACE FUNCTION pulse_internal.moving_corr_final(bytea) RETURNS float8
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pulse_moving_corr_final_bytea';
+COMMENT ON FUNCTION pulse_internal.moving_corr_accum(bytea, float8, float8) IS 'Support function of pulse.moving_corr: forward transition of plain aggregation (compact exact state)';
+COMMENT ON FUNCTION pulse_internal.moving_corr_combine(bytea, bytea) IS 'Support function of pulse.moving_corr: merges partial states (parallel and distributed aggregation)';
+COMMENT ON FUNCTION pulse_internal.moving_corr_final(bytea) IS 'Support function of pulse.moving_corr: corr() of the exact sums of a plain-aggregation state';
 
 CREATE OR REPLACE AGGREGATE pulse.moving_corr(float8, float8) (
-  SFUNC = pulse_internal.moving_corr_accum, STYPE = internal, SSPACE = 128,
-  FINALFUNC = pulse.moving_corr_final,
-  COMBINEFUNC = pulse.moving_corr_combine,
-  SERIALFUNC = pulse.moving_corr_serialize, DESERIALFUNC = pulse.moving_corr_deserialize,
+  SFUNC = pulse_internal.moving_corr_accum, STYPE = bytea, SSPACE = 128,
+  FINALFUNC = pulse_internal.moving_corr_final,
+  COMBINEFUNC = pulse_internal.moving_corr_combine,
   MSFUNC = pulse.moving_corr_trans, MINVFUNC = pulse.moving_corr_inv,
   MSTYPE = internal, MSSPACE = 4424, MFINALFUNC = pulse.moving_corr_final,
   PARALLEL = SAFE);

@@ -87,7 +87,20 @@ DECLARE
   conflict_action text := 'DO NOTHING';
   n_keys bigint;
   n_present bigint;
+  -- pulse.tweets: the stored versions' state columns, for tweets_state_apply (86)
+  state_cols name[] := CASE WHEN p.target = 'pulse.tweets'::regclass THEN pulse_internal.tweets_state_columns() END;
+  old_cols text := '';
 BEGIN
+  IF state_cols IS NOT NULL THEN
+    -- Merges into distributed tweets take turns until commit, so each sees
+    -- the versions the one before wrote and the hashtag state moves by
+    -- exactly what changed (on one node the triggers' transition tables
+    -- give that; two batches touching the same tags wait for each other
+    -- there anyway, on the state's rows). The key is the table's oid.
+    PERFORM pg_advisory_xact_lock(p.target::oid::bigint);
+    old_cols := (SELECT string_agg(format(', t.%I AS %I', c, 'pulse_old_' || c), '' ORDER BY o)
+                   FROM unnest(state_cols) WITH ORDINALITY AS u(c, o));
+  END IF;
   IF has_dups THEN
     src_q := format('SELECT DISTINCT ON (%s) %s FROM %s AS src ORDER BY %s%s',
                     key_list, pulse_internal.ident_list(p.s_cols, 'src.%I'), p.s_name, key_list,
@@ -108,8 +121,8 @@ BEGIN
   EXECUTE format('CREATE TEMP TABLE pulse_merge_batch ON COMMIT DROP AS %s', src_q);
   -- the stored keys of the batch, and whether the batch changes them
   EXECUTE format('CREATE TEMP TABLE pulse_merge_stored ON COMMIT DROP AS '
-                 'SELECT %s, (%s) AS apply FROM %s AS t JOIN pg_temp.pulse_merge_batch AS s ON %s',
-                 pulse_internal.ident_list(p.k_cols, 's.%I'), apply_cond, p.t_name,
+                 'SELECT %s, (%s) AS apply%s FROM %s AS t JOIN pg_temp.pulse_merge_batch AS s ON %s',
+                 pulse_internal.ident_list(p.k_cols, 's.%I'), apply_cond, old_cols, p.t_name,
                  (SELECT string_agg(format('t.%I %s s.%I::%s', p.k_cols[j], p.k_eq[j], p.k_cols[j],
                                            p.cast_to[array_position(p.s_cols, p.k_cols[j])]), ' AND ')
                     FROM generate_subscripts(p.k_cols, 1) AS j));
@@ -123,8 +136,44 @@ BEGIN
                    p.t_name, pulse_internal.ident_list(p.s_cols), pulse_internal.ident_list(p.s_cols, 's.%I'),
                    pulse_internal.ident_list(p.k_cols, 'x.%1$I = s.%1$I', ' AND '),
                    pulse_internal.ident_list(p.k_cols, 's.%I'), pulse_internal.ident_list(p.k_cols), conflict_action);
+    IF state_cols IS NOT NULL THEN
+      PERFORM pulse_internal.merge_state_distributed(p, state_cols);
+    END IF;
   END IF;
   DROP TABLE pg_temp.pulse_merge_batch, pg_temp.pulse_merge_stored;
+END
+$fn$;
+
+-- The rows a distributed merge wrote (pg_temp.pulse_state_new: the batch's
+-- new keys and changing rows, their state columns as stored after the
+-- merge: from the batch, or kept from the stored row where the batch has no
+-- such column) and the versions they replaced (pg_temp.pulse_state_old),
+-- handed to tweets_state_apply (86_distributed_writes.sql).
+CREATE OR REPLACE FUNCTION pulse_internal.merge_state_distributed(p pulse_internal.merge_plan, state_cols name[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF to_regclass('pg_temp.pulse_state_new') IS NOT NULL THEN   -- left by a failed merge in this transaction
+    DROP TABLE pg_temp.pulse_state_new;
+  END IF;
+  IF to_regclass('pg_temp.pulse_state_old') IS NOT NULL THEN
+    DROP TABLE pg_temp.pulse_state_old;
+  END IF;
+  EXECUTE format('CREATE TEMP TABLE pulse_state_old ON COMMIT DROP AS SELECT %s FROM pg_temp.pulse_merge_stored AS x WHERE x.apply',
+                 (SELECT string_agg(CASE WHEN c = ANY (p.k_cols) THEN format('x.%I', c) ELSE format('x.%I AS %I', 'pulse_old_' || c, c) END,
+                                    ', ' ORDER BY o)
+                    FROM unnest(state_cols) WITH ORDINALITY AS u(c, o)));
+  EXECUTE format('CREATE TEMP TABLE pulse_state_new ON COMMIT DROP AS SELECT %s FROM pg_temp.pulse_merge_batch AS s '
+                 'LEFT JOIN pg_temp.pulse_merge_stored AS x ON %s WHERE x.apply IS NOT FALSE',
+                 (SELECT string_agg(CASE WHEN c = ANY (p.s_cols) THEN format('s.%I::%s AS %I', c, p.cast_to[array_position(p.s_cols, c)], c)
+                                         ELSE format('CASE WHEN x.apply THEN x.%I END AS %I', 'pulse_old_' || c, c) END,
+                                    ', ' ORDER BY o)
+                    FROM unnest(state_cols) WITH ORDINALITY AS u(c, o)),
+                 pulse_internal.ident_list(p.k_cols, 'x.%1$I = s.%1$I', ' AND '));
+  PERFORM pulse_internal.tweets_state_apply();
+  DROP TABLE pg_temp.pulse_state_new, pg_temp.pulse_state_old;
 END
 $fn$;
 
@@ -206,7 +255,8 @@ BEGIN
       CONTINUE;
     END IF;
     -- Statement triggers (hashtag state, the built-in per-minute rollup)
-    -- cannot follow the rows onto the shards: dropped (README "Scaling out").
+    -- cannot follow the rows onto the shards: dropped; pulse.merge does
+    -- their work on pulse.tweets (86_distributed_writes.sql).
     dropped := NULL;
     FOR trg IN SELECT g.tgname FROM pg_trigger g
                 WHERE g.tgrelid = spec.rel AND NOT g.tgisinternal AND (g.tgtype & 1) = 0 ORDER BY g.tgname LOOP

@@ -6,7 +6,8 @@
 # and started again mid-load. Each restart of the loader resumes at the
 # checkpoint that committed with the last batch (Citus commits the workers'
 # part of a batch with two-phase commit, decided by the coordinator's
-# commit); in the end every tweet and every raw record is there once.
+# commit); in the end every tweet and every raw record is there once, and
+# the hashtag state and per-minute counts count each tweet once.
 . "$(dirname "$0")/citus_lib.sh"
 seed=${PULSE_FAULT_SEED:-$(( $(date +%s%N) % 32768 ))}
 echo "seed $seed (PULSE_FAULT_SEED=$seed replays this run)"
@@ -23,7 +24,8 @@ with open(path, "w") as f:
         i = 1724796000000000000 + k * 1000 * (1 << 22)
         ms = (i >> 22) + 1288834974657
         ts = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        f.write(json.dumps({"data": {"id": str(i), "text": "tweet %d #btc" % k, "created_at": ts, "author_id": "7"},
+        f.write(json.dumps({"data": {"id": str(i), "text": "tweet %d #btc" % k, "created_at": ts, "author_id": "7",
+                                      "entities": {"hashtags": [{"tag": "btc"}]}},
                             "matching_rules": [{"id": "1", "tag": "btc"}]}) + "\n")
 PY
 args=(tweets --source file --file "$work/tweets.jsonl" --batch-rows 250 --flush-interval 20 --quiet --wait-for-stream)
@@ -81,6 +83,10 @@ got=$(q "SELECT count(*), count(DISTINCT payload) FROM pulse.landing")
 [ "$got" = "$n|$n" ] || fail "landing records (count|distinct) $got, expected $n|$n (seed $seed)"
 [ "$(q "SELECT min(text), max(text) FROM pulse.tweets WHERE text IN ('tweet 1 #btc', 'tweet $n #btc')")" = "tweet 1 #btc|tweet $n #btc" ] \
   || fail "first or last tweet missing"
+# the coordinator's state moved with the batches that committed, once each
+[ "$(q "SELECT tweets FROM pulse.hashtags WHERE hashtag = 'btc'")" = $n ] || fail "pulse.hashtags: $(q "SELECT * FROM pulse.hashtags")"
+[ "$(q "SELECT sum(tweets) FROM pulse_internal.tweets_by_minute")" = $n ] || fail "per-minute tweet counts"
+[ "$(q "SELECT sum(tweets) FROM pulse.hashtags_hourly WHERE hashtag = 'btc'")" = $n ] || fail "hashtags_hourly"
 [ "$(q "SELECT (position->>'done')::bool, (position->>'records')::int FROM pulse.checkpoints")" = "t|$n" ] || fail "checkpoint not done"
 [ "$(q "SELECT count(*) FROM pulse.rejects")" = 0 ] || fail "unexpected rejects"
 # both workers hold tweets, and no prepared transaction is left behind
