@@ -19,7 +19,8 @@ BEGIN
   IF date_bin('1 hour', t_min, timestamptz '2000-01-01 00:00:00+00') = date_bin('1 hour', t_max, timestamptz '2000-01-01 00:00:00+00') THEN
     RETURN ARRAY[date_bin('1 hour', t_min, timestamptz '2000-01-01 00:00:00+00')];
   END IF;
-  EXECUTE format('SELECT array_agg(DISTINCT date_bin(''1 hour'', %s, timestamptz ''2000-01-01 00:00:00+00'')) FROM %s AS src',
+  -- (DISTINCT in a subquery hashes; array_agg(DISTINCT ...) would sort every row)
+  EXECUTE format('SELECT array_agg(h.h ORDER BY h.h) FROM (SELECT DISTINCT date_bin(''1 hour'', %s, timestamptz ''2000-01-01 00:00:00+00'') AS h FROM %s AS src) AS h',
                  format(p.time_expr, format('src.%I::%s', p.time_col, p.cast_to[array_position(p.s_cols, p.time_col)])), p.s_name)
     INTO hours;
   RETURN hours;
