@@ -51,10 +51,15 @@ AS $$
 DECLARE
   todo tstzrange[];
   oldest timestamptz;
+  w record := pulse_internal.check_every(t.every);
 BEGIN
+  -- (slot_start's own rule for widths without months, inline: a batch has
+  -- up to hundreds of hours, and a PL/pgSQL call each adds up)
   SELECT coalesce(array_agg(DISTINCT tstzrange(x.s, pulse_internal.slot_next(x.s, t.every), '[)')), '{}')
     INTO todo
-    FROM (SELECT DISTINCT pulse_internal.slot_start(h, t.every) AS s FROM unnest(hours) AS h
+    FROM (SELECT DISTINCT CASE WHEN w.months = 0 THEN date_bin(t.every, h, timestamptz '2000-01-03 00:00:00+00')
+                               ELSE pulse_internal.slot_start(h, t.every) END AS s
+            FROM unnest(hours) AS h
            WHERE isfinite(h)) AS x;
   IF cardinality(todo) > 10000 THEN
     RAISE EXCEPTION 'the batch needs % partitions of % (at most 10000)', cardinality(todo), t.every
