@@ -4,6 +4,9 @@
 # row_number(), replace the original), on the same data in the same run.
 #   bench/merge_bench.sh            # uses PG* variables if PGHOST is set,
 #                                   # else starts a throwaway cluster
+# Case 0 compares the first load of BENCH_FIRST rows (default 100000) with a
+# hand-written INSERT ... ON CONFLICT, best of BENCH_ROUNDS (3) interleaved
+# rounds; BENCH_FIRST_ONLY=1 stops after it.
 # Sizes: BENCH_ROWS (default 1000000), BENCH_BIG (10000000), BENCH_BATCH (100000).
 # Prints one line per case with seconds and the ratio by-hand / merge.
 set -euo pipefail
@@ -11,6 +14,8 @@ cd "$(dirname "$0")/.."
 rows=${BENCH_ROWS:-1000000}
 big=${BENCH_BIG:-10000000}
 batch=${BENCH_BATCH:-100000}
+first=${BENCH_FIRST:-100000}
+first_rounds=${BENCH_ROUNDS:-3}
 per_day=$((rows / 10))          # 10 daily partitions for the small table
 
 started_cluster=
@@ -93,6 +98,37 @@ report() { # LABEL MERGE_SECS HAND_SECS
 
 echo "pulse.merge benchmark: rows=$rows big=$big batch=$batch managed_registry=$managed"
 echo "server: $(q -c 'SHOW server_version'), fsync=$(q -c 'SHOW fsync'), shared_buffers=$(q -c 'SHOW shared_buffers')"
+
+# --- 0. first load of $first rows into an empty managed table: pulse.merge
+# against the INSERT ... ON CONFLICT one would write by hand for the same
+# result (newest version wins), interleaved rounds, best of each; then the
+# same merge again, which must write no WAL.
+make_table m0 10
+make_table h0 10
+q -c "CREATE TABLE src0 AS $(fill_sql "$first" 10 1)"
+q -c "ANALYZE src0"
+hand_upsert="INSERT INTO h0 AS t SELECT * FROM src0 ON CONFLICT (id, ts) DO UPDATE
+               SET v = excluded.v, price = excluded.price, qty = excluded.qty, note = excluded.note
+             WHERE t.v <= excluded.v AND (t.price, t.qty, t.note) IS DISTINCT FROM (excluded.price, excluded.qty, excluded.note)"
+best_m=; best_h=
+for r in $(seq 1 "$first_rounds"); do
+  q -c "TRUNCATE m0, h0" -c "CHECKPOINT"
+  tm=$(secs -c "SELECT * FROM pulse.merge('m0', 'src0', '{id,ts}', 'v')")
+  counts0=$(cat "$out")
+  q -c "CHECKPOINT"
+  th=$(secs -c "$hand_upsert")
+  echo "   round $r: merge $tm s, INSERT ... ON CONFLICT $th s"
+  best_m=$(printf '%s\n' $best_m $tm | sort -n | head -1); best_h=$(printf '%s\n' $best_h $th | sort -n | head -1)
+done
+printf '%-44s merge %8.3f s   INSERT..ON CONFLICT %8.3f s   ratio %5.2fx\n' "0. first load, $first rows (best of $first_rounds)" \
+  "$best_m" "$best_h" "$(echo "$best_h / $best_m" | bc -l)"
+echo "   merge counts (inserted|updated|unchanged): $counts0"
+lsn0=$(q -c "SELECT pg_current_wal_insert_lsn()")
+again0=$(q -c "SELECT * FROM pulse.merge('m0', 'src0', '{id,ts}', 'v')")
+echo "   again: $again0; WAL written by the whole cluster: $(q -c "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$lsn0')") bytes"
+q -c "SELECT '   tables equal: ' || ((SELECT count(*) FROM (SELECT * FROM m0 EXCEPT SELECT * FROM h0) d) = 0)"
+q -c "DROP TABLE m0, h0, src0"
+[ -n "${BENCH_FIRST_ONLY:-}" ] && { psql -qX -d postgres -c "DROP DATABASE $db" >/dev/null; rm -f "$out"; exit 0; }
 
 # --- 1. first merge of $rows rows into an empty table; 2. the same again
 make_table m1 10

@@ -19,7 +19,9 @@ pulse_install_deps() {
     libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev nettle-dev zlib1g-dev
     g++ make cmake pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
-    python3 curl openssl "$@"
+    python3 curl openssl
+    python3-psycopg2   # bench/candles_bench.sh's psycopg2 baseline
+    "$@"
   )
   local missing=()
   for p in "${pkgs[@]}"; do

@@ -51,10 +51,15 @@ AS $$
 DECLARE
   todo tstzrange[];
   oldest timestamptz;
+  w record := pulse_internal.check_every(t.every);
 BEGIN
+  -- (slot_start's own rule for widths without months, inline: a batch has
+  -- up to hundreds of hours, and a PL/pgSQL call each adds up)
   SELECT coalesce(array_agg(DISTINCT tstzrange(x.s, pulse_internal.slot_next(x.s, t.every), '[)')), '{}')
     INTO todo
-    FROM (SELECT DISTINCT pulse_internal.slot_start(h, t.every) AS s FROM unnest(hours) AS h
+    FROM (SELECT DISTINCT CASE WHEN w.months = 0 THEN date_bin(t.every, h, timestamptz '2000-01-03 00:00:00+00')
+                               ELSE pulse_internal.slot_start(h, t.every) END AS s
+            FROM unnest(hours) AS h
            WHERE isfinite(h)) AS x;
   IF cardinality(todo) > 10000 THEN
     RAISE EXCEPTION 'the batch needs % partitions of % (at most 10000)', cardinality(todo), t.every
@@ -97,6 +102,35 @@ BEGIN
   RETURN pname;
 END $$;
 
+-- Whether each slot already is a partition of its own, found the cheap way:
+-- by the name create_slots gives a slot (see partition_name), then checked
+-- against that partition's bound. A batch whose partitions exist (the usual
+-- case) then reads a few catalog rows through their indexes instead of
+-- every partition's bound. A slot covered some other way (a partition made
+-- by hand, under another name or on other bounds) answers false, and
+-- missing_ranges decides. Only reads: a partition another session is making
+-- and has not committed is not seen, and create_slots then waits for it.
+CREATE OR REPLACE FUNCTION pulse_internal.slots_present(parent regclass, every interval, slots tstzrange[])
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  w record := pulse_internal.check_every(every);
+  fmt text := CASE WHEN w.months > 0 THEN 'YYYYMM' WHEN w.seconds % 86400 = 0 THEN 'YYYYMMDD' ELSE 'YYYYMMDD"_"HH24' END;
+BEGIN
+  RETURN NOT EXISTS (
+    SELECT FROM unnest(slots) AS s(r)
+     CROSS JOIN LATERAL (SELECT to_char(lower(s.r) AT TIME ZONE 'UTC', fmt) AS suffix) AS x
+     WHERE NOT EXISTS (
+       SELECT FROM pg_class pc
+         JOIN pg_class c ON c.relnamespace = pc.relnamespace
+                        AND c.relname = left(pc.relname::text, 61 - length(x.suffix)) || '_p' || x.suffix
+         JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = pc.oid
+        WHERE pc.oid = parent
+          AND pulse_internal.partition_range(c.oid::regclass) = s.r));
+END $$;
+
 -- What the slots still need: each slot less the existing partitions that
 -- overlap it (usually the whole slot or nothing; around a partition made by
 -- hand on other boundaries, the pieces it leaves uncovered).
@@ -127,12 +161,16 @@ DECLARE
   nsp name;
   rel name;
   owner name;
-  todo tstzrange[] := pulse_internal.missing_ranges(t.parent, slots);
+  todo tstzrange[];
   piece tstzrange;
   pname text;
   names text[] := '{}';
   stmts text[] := '{}';
 BEGIN
+  IF cardinality(slots) = 0 OR pulse_internal.slots_present(t.parent, t.every, slots) THEN
+    RETURN 0;
+  END IF;
+  todo := pulse_internal.missing_ranges(t.parent, slots);
   IF cardinality(todo) = 0 OR dry_run THEN
     RETURN cardinality(todo);
   END IF;

@@ -2,6 +2,53 @@
 -- needs, the statement and the counts, and pulse.merge itself, which runs the
 -- steps of 30_merge_plan.sql and these in order, with the caller's rights.
 
+-- The UTC hours the rows of a batch spanning [t_min, t_max] fall in, to
+-- create only the partitions they need (a pass over the batch only when it
+-- spans more than one hour).
+CREATE OR REPLACE FUNCTION pulse_internal.merge_hours(p pulse_internal.merge_plan, t_min timestamptz, t_max timestamptz)
+RETURNS timestamptz[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  hours timestamptz[];
+BEGIN
+  IF p.time_col IS NULL OR NOT isfinite(t_min) OR NOT isfinite(t_max) THEN
+    RETURN NULL;
+  END IF;
+  IF date_bin('1 hour', t_min, timestamptz '2000-01-01 00:00:00+00') = date_bin('1 hour', t_max, timestamptz '2000-01-01 00:00:00+00') THEN
+    RETURN ARRAY[date_bin('1 hour', t_min, timestamptz '2000-01-01 00:00:00+00')];
+  END IF;
+  -- (DISTINCT in a subquery hashes; array_agg(DISTINCT ...) would sort every row)
+  EXECUTE format('SELECT array_agg(h.h ORDER BY h.h) FROM (SELECT DISTINCT date_bin(''1 hour'', %s, timestamptz ''2000-01-01 00:00:00+00'') AS h FROM %s AS src) AS h',
+                 format(p.time_expr, format('src.%I::%s', p.time_col, p.cast_to[array_position(p.s_cols, p.time_col)])), p.s_name)
+    INTO hours;
+  RETURN hours;
+END
+$fn$;
+
+-- The first look at a batch, without grouping it by key: its size, whether
+-- a key column holds NULL, its time range. Enough for the first load of a
+-- range (see pulse.merge), where a repeated key cannot go unnoticed.
+CREATE OR REPLACE FUNCTION pulse_internal.merge_quick_checks(p pulse_internal.merge_plan,
+  OUT n_rows bigint, OUT has_null_key boolean, OUT t_min timestamptz, OUT t_max timestamptz)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  time_cast text := p.cast_to[array_position(p.s_cols, p.time_col)];
+BEGIN
+  EXECUTE format('SELECT count(*), coalesce(bool_or(%s), false), %s, %s FROM %s AS src',
+                 pulse_internal.ident_list(p.k_cols, 'src.%I IS NULL', ' OR '),
+                 CASE WHEN p.time_col IS NULL THEN 'NULL::timestamptz'
+                      ELSE format(p.time_expr, format('min(src.%I::%s)', p.time_col, time_cast)) END,
+                 CASE WHEN p.time_col IS NULL THEN 'NULL::timestamptz'
+                      ELSE format(p.time_expr, format('max(src.%I::%s)', p.time_col, time_cast)) END,
+                 p.s_name)
+    INTO n_rows, has_null_key, t_min, t_max;
+END
+$fn$;
+
 -- Checks: one pass over the batch for its size, distinct keys, NULL keys and
 -- time range; then, only when some key repeats, that the greatest version
 -- wins unambiguously (rows tied for it, every row without a version, must be
@@ -27,17 +74,7 @@ BEGIN
                                                                   p.time_col, time_cast, p.time_col, time_cast) END,
                  p.s_name, key_list)
     INTO n_keys, n_rows, has_null_key, has_dups, t_min, t_max;
-  -- The UTC hours the rows fall in, to create only the partitions they need
-  -- (a second pass only when the batch spans more than one hour).
-  IF p.time_col IS NOT NULL AND isfinite(t_min) AND isfinite(t_max) THEN
-    IF date_bin('1 hour', t_min, timestamptz '2000-01-01 00:00:00+00') = date_bin('1 hour', t_max, timestamptz '2000-01-01 00:00:00+00') THEN
-      hours := ARRAY[date_bin('1 hour', t_min, timestamptz '2000-01-01 00:00:00+00')];
-    ELSE
-      EXECUTE format('SELECT array_agg(DISTINCT date_bin(''1 hour'', %s, timestamptz ''2000-01-01 00:00:00+00'')) FROM %s AS src',
-                     format(p.time_expr, format('src.%I::%s', p.time_col, time_cast)), p.s_name)
-        INTO hours;
-    END IF;
-  END IF;
+  hours := pulse_internal.merge_hours(p, t_min, t_max);
   IF has_null_key THEN
     RAISE EXCEPTION 'pulse.merge: source % has rows with NULL in key column(s) %', p.s_name,
                     pulse_internal.ident_list(p.k_cols)
@@ -110,6 +147,42 @@ BEGIN
 END
 $fn$;
 
+-- Whether the target holds no row the batch could meet: none in the batch's
+-- time range [t_min, t_max] for a managed table (its key includes the time
+-- column, as a partitioned table's unique index must), none at all for an
+-- unpartitioned one (a table partitioned by hand is not looked at: false).
+-- Then the first load of a range (a backfill, a new day) needs no probe of
+-- the target per row. Read in the same snapshot as the probe would be, with
+-- the caller's rights (the probe reads the target too).
+CREATE OR REPLACE FUNCTION pulse_internal.merge_range_empty(p pulse_internal.merge_plan, t_min timestamptz, t_max timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  found_row boolean;
+  -- the column's own type from timestamptz, the inverse of p.time_expr
+  back text := CASE p.cast_to[array_position(p.s_cols, p.time_col)]
+                 WHEN 'timestamp with time zone' THEN '%s'
+                 WHEN 'timestamp without time zone' THEN '(%s AT TIME ZONE ''UTC'')'
+                 WHEN 'date' THEN '(%s AT TIME ZONE ''UTC'')::pg_catalog.date'
+               END;
+BEGIN
+  IF p.time_col IS NULL AND p.t_kind = 'p' THEN
+    RETURN false;   -- partitioned by hand: not worth a look into every partition
+  ELSIF p.time_col IS NULL THEN
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s AS t)', p.t_name) INTO found_row;
+  ELSIF isfinite(t_min) AND isfinite(t_max) AND back IS NOT NULL THEN
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s AS t WHERE t.%I >= %s AND t.%I <= %s)',
+                   p.t_name, p.time_col, format(back, '$1'), p.time_col, format(back, '$2'))
+      INTO found_row USING t_min, t_max;
+  ELSE
+    RETURN false;
+  END IF;
+  RETURN NOT found_row;
+END
+$fn$;
+
 -- When an incoming row (alias s in the probe, with each value cast to the
 -- target's type; excluded in ON CONFLICT) changes the stored row t: its
 -- version is not older, and some non-key column differs.
@@ -173,6 +246,45 @@ BEGIN
 END
 $fn$;
 
+-- The statement for the first load of a range (see pulse.merge): the target
+-- holds no row the batch could meet, in the snapshot the probe would read,
+-- so every row goes to the INSERT in key order, without a probe; ON CONFLICT
+-- still applies the version rule to a row a concurrent merge commits
+-- meanwhile. Only for a target with non-key columns (DO UPDATE), where a
+-- key the batch repeats fails the statement instead of passing unseen.
+CREATE OR REPLACE FUNCTION pulse_internal.merge_first_statement(p pulse_internal.merge_plan)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('INSERT INTO %s AS t (%s) SELECT %s FROM %s AS s ORDER BY %s '
+                'ON CONFLICT (%s) DO UPDATE SET (%s) = ROW(%s) WHERE %s ',
+                p.t_name, pulse_internal.ident_list(p.s_cols), pulse_internal.ident_list(p.s_cols, 's.%I'), p.s_name,
+                pulse_internal.ident_list(p.k_cols, 's.%I'), pulse_internal.ident_list(p.k_cols),
+                pulse_internal.ident_list(p.nk_cols), pulse_internal.ident_list(p.nk_cols, 'excluded.%I'),
+                pulse_internal.merge_changes(p, 'excluded', false))
+$$;
+
+-- How many of these tuples of one partition are fresh inserts (xmax 0, see
+-- merge_run): one TID scan, which fetches the array's tuples in page order.
+-- Never a sequential scan, which the planner may prefer for many tuples and
+-- which would read the whole partition.
+CREATE OR REPLACE FUNCTION pulse_internal.merge_fresh_tuples(leaf regclass, tids tid[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+AS $fn$
+DECLARE
+  n bigint;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM ONLY %s AS t WHERE t.ctid OPERATOR(pg_catalog.=) ANY ($1) '
+                 'AND t.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid', leaf)
+    INTO n USING tids;
+  RETURN n;
+END
+$fn$;
+
 -- Counts: runs the statement and tells inserted from updated rows. A tuple
 -- written by ON CONFLICT DO UPDATE keeps our row lock in its xmax, a fresh
 -- insert has none. A partitioned table cannot return xmax, so for it each
@@ -201,15 +313,12 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_partition_tree(p.target) AS pt
                   WHERE pt.isleaf AND NOT has_table_privilege(pt.relid, 'SELECT')) THEN
     -- The caller may read every partition: read xmax back from each one by
-    -- ctid (a lateral with OFFSET 0 stays one TID fetch per written row,
-    -- whatever the planner thinks of the array's size).
+    -- ctid, one TID scan of the written rows per partition (a TID scan
+    -- fetches an array's tuples in page order).
     n_upd := 0;
     FOR leaf, tids IN EXECUTE 'WITH w AS (' || q || 'RETURNING t.tableoid, t.ctid) '
                               'SELECT w.tableoid, array_agg(w.ctid) FROM w GROUP BY w.tableoid' LOOP
-      EXECUTE format('SELECT count(*) FROM pg_catalog.unnest($1) AS u(tid) CROSS JOIN LATERAL '
-                     '(SELECT t.xmax FROM ONLY %s AS t WHERE t.ctid OPERATOR(pg_catalog.=) u.tid OFFSET 0) AS x '
-                     'WHERE x.xmax OPERATOR(pg_catalog.=) ''0''::pg_catalog.xid', leaf::regclass)
-        INTO i USING tids;
+      i := pulse_internal.merge_fresh_tuples(leaf::regclass, tids);
       n_ins := n_ins + i;
       n_upd := n_upd + cardinality(tids) - i;
     END LOOP;
@@ -255,14 +364,40 @@ DECLARE
   p pulse_internal.merge_plan := pulse_internal.merge_plan(target, source, key, version);
   c record;
   r record;
+  distributed boolean := pulse_internal.citus_table(p.target);
 BEGIN
+  -- The first load of a range: when the target holds no row in the batch's
+  -- time range (none at all, if it is not managed), there is nothing to
+  -- probe and no key to count apart from the rows. A key the batch repeats
+  -- then makes ON CONFLICT DO UPDATE fail ("cannot affect row a second
+  -- time", 21000): that attempt is undone and the full checks below decide
+  -- (an error, or the deduplicated statement).
+  IF p.nk_cols IS NOT NULL AND NOT distributed THEN
+    c := pulse_internal.merge_quick_checks(p);
+    IF c.n_rows = 0 THEN
+      RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint;
+      RETURN;
+    END IF;
+    IF NOT c.has_null_key THEN
+      PERFORM pulse_internal.merge_partitions(p, pulse_internal.merge_hours(p, c.t_min, c.t_max));
+      IF pulse_internal.merge_range_empty(p, c.t_min, c.t_max) THEN
+        BEGIN
+          r := pulse_internal.merge_run(p, pulse_internal.merge_first_statement(p));
+          RETURN QUERY SELECT r.n_ins, r.n_upd, c.n_rows - r.n_ins - r.n_upd;
+          RETURN;
+        EXCEPTION WHEN cardinality_violation THEN
+          NULL;
+        END;
+      END IF;
+    END IF;
+  END IF;
   c := pulse_internal.merge_checks(p);
   IF c.n_rows = 0 THEN
     RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint;
     RETURN;
   END IF;
   PERFORM pulse_internal.merge_partitions(p, c.hours);
-  IF pulse_internal.citus_table(p.target) THEN
+  IF distributed THEN
     r := pulse_internal.merge_run_distributed(p, c.has_dups);   -- 85_distribute.sql
   ELSE
     r := pulse_internal.merge_run(p, pulse_internal.merge_statement(p, c.has_dups));

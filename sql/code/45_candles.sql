@@ -157,15 +157,107 @@ LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
           FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
 $$;
 
+-- The staging table of apply_candles: a batch's usable candles, one per
+-- key. Made once per session and kept (emptied at each commit, and by
+-- apply_candles when a transaction applies several batches), so a batch
+-- creates no table. apply_candles runs with the extension owner's rights
+-- (apply_batch is SECURITY DEFINER): a look-alike the session made itself
+-- (with a trigger, a rule, row security) would run code with those rights,
+-- so only a table this role made is used.
+CREATE OR REPLACE FUNCTION pulse_internal.candle_stage() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t regclass := to_regclass('pg_temp.pulse_candle_src');
+BEGIN
+  IF t IS NULL THEN
+    CREATE TEMP TABLE pulse_candle_src (
+      market text NOT NULL, period interval NOT NULL, bucket_start timestamptz NOT NULL,
+      open numeric, high numeric, low numeric, close numeric, volume numeric, quote_volume numeric,
+      observed_at timestamptz
+    ) ON COMMIT DELETE ROWS;
+    RETURN;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+              WHERE c.oid = t AND (c.relowner <> current_user::regrole OR c.relkind <> 'r' OR c.relhastriggers
+                                   OR c.relhasrules OR c.relrowsecurity)) THEN
+    RAISE EXCEPTION 'temporary table pulse_candle_src exists but was not made by pulse'
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Drop it before loading candles in this session.';
+  END IF;
+  -- Rows left by an earlier batch of this transaction (pulse.reapply).
+  IF EXISTS (SELECT FROM pg_temp.pulse_candle_src) THEN
+    DELETE FROM pg_temp.pulse_candle_src;
+  END IF;
+END
+$$;
+
+-- The merge step of apply_candles: the staged candles of one exchange, whose
+-- times lie in [t_min, t_max], into pulse.candles. Returns how many rows it
+-- wrote and how many staged keys it did not find stored.
+CREATE OR REPLACE FUNCTION pulse_internal.candle_merge(exchange text, t_min timestamptz, t_max timestamptz,
+                                                       OUT total bigint, OUT fresh bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+  -- Only rows that will change reach the INSERT: an unchanged row hit by ON
+  -- CONFLICT would still be locked, which writes WAL. Each staged row probes
+  -- the primary key once (LIMIT 1 keeps it a parameterized nested loop; the
+  -- batch's time range prunes the partitions once, each row's time the rest
+  -- at run time), so the cost follows the batch, not the table. The ON
+  -- CONFLICT condition repeats the test for rows a concurrent batch just
+  -- wrote. (xmax cannot be returned from a partitioned table, so inserts and
+  -- updates are told apart by whether the key existed in this snapshot.)
+  WITH todo AS (
+      SELECT g.*, c.found IS NOT NULL AS existed
+        FROM pg_temp.pulse_candle_src g
+        LEFT JOIN LATERAL (
+          SELECT true AS found, c.observed_at, c.open, c.high, c.low, c.close, c.volume, c.quote_volume
+            FROM pulse.candles c
+           WHERE c.exchange = candle_merge.exchange AND c.market = g.market AND c.period = g.period
+             AND c.bucket_start = g.bucket_start AND c.bucket_start BETWEEN t_min AND t_max
+           LIMIT 1) c ON true
+       WHERE c.found IS NULL
+          OR (g.observed_at >= c.observed_at
+              AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
+                  IS DISTINCT FROM (g.open, g.high, g.low, g.close, g.volume, g.quote_volume))),
+    up AS (
+      INSERT INTO pulse.candles AS c
+             (exchange, market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
+      SELECT candle_merge.exchange, t.market, t.period, t.bucket_start, t.open, t.high, t.low, t.close,
+             t.volume, t.quote_volume, t.observed_at
+        FROM todo t
+      ON CONFLICT (exchange, market, period, bucket_start) DO UPDATE
+         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+             volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
+             observed_at = EXCLUDED.observed_at, ingested_at = now()
+       WHERE EXCLUDED.observed_at >= c.observed_at
+         AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
+             IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, EXCLUDED.quote_volume)
+      RETURNING 1)
+    -- Counted without joining `up` back to `todo`: every row of todo
+    -- that did not exist was inserted, unless a concurrent batch
+    -- inserted it first (then it was updated or left as is).
+  SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM todo WHERE NOT existed) INTO total, fresh;
+END
+$$;
+
 -- Applies a batch's landing rows of one candle format (the exchange's name):
 -- projects them with the format's record projection and merges them into
 -- pulse.candles with pulse.merge semantics: inside the batch the greatest
 -- observed_at wins per key (then the later record); a stored row is
 -- rewritten only when the incoming version is not older AND a price or
 -- volume differs, so loading the same data twice writes nothing. Written as
--- one INSERT ... ON CONFLICT on the primary key rather than a pulse.merge
--- call: the batch is a query result, and this avoids a temporary table per
--- batch on the loaders' hot path.
+-- INSERT ... ON CONFLICT on the primary key rather than a pulse.merge call
+-- (which would check and count the batch again). Two statements: the first
+-- projects each record once, puts the rejects in pulse.rejects and the
+-- usable candles, one per key, in the session's staging table, and returns
+-- the UTC hours they fall in; the partitions those need are made; the
+-- second merges the staged candles.
 CREATE OR REPLACE FUNCTION pulse_internal.apply_candles(stream text, batch_id bigint, exchange text)
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
 LANGUAGE plpgsql
@@ -179,80 +271,59 @@ DECLARE
   proj text := (SELECT f.projection::oid::regproc::text FROM pulse_internal.formats f
                  WHERE f.format = exchange AND f.apply = 'pulse_internal.apply_candles(text,bigint,text)'::regprocedure);
   keep_from timestamptz := pulse_internal.retention_floor('pulse.candles');
+  n_rej bigint;
+  n_good bigint;
+  t_min timestamptz;
+  t_max timestamptz;
   hours timestamptz[];
+  n_total bigint;
+  n_fresh bigint;
 BEGIN
   IF proj IS NULL THEN
     RAISE EXCEPTION 'no candle projection for exchange %', exchange USING ERRCODE = '22023';
   END IF;
-  -- Backfills may reach before the premade partitions: create what this batch
-  -- needs. This function runs as the extension owner (apply_batch is SECURITY
-  -- DEFINER), so it calls the unchecked internal: pulse.ensure_partitions
-  -- checks the session user, a pulse_writer member without INSERT on candles.
-  -- Only the partitions that rows go to.
-  EXECUTE format('SELECT array_agg(DISTINCT date_bin(''1 hour'', p.bucket_start, timestamptz ''2000-01-01 00:00:00+00''))
-                    FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
-                   WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3 AND p.reason IS NULL
-                     AND p.bucket_start >= $4', proj)
-    INTO hours USING stream, batch_id, exchange, keep_from;
-  IF hours IS NOT NULL THEN
-    PERFORM pulse_internal.create_partitions_at('pulse.candles'::regclass, hours);
-  END IF;
-  RETURN QUERY EXECUTE format($q$
+  PERFORM pulse_internal.candle_stage();
+  -- The raw record travels only with rejected rows (it is what a reject
+  -- keeps), so the sort for the newest version per key stays small.
+  EXECUTE format($q$
     WITH proj AS MATERIALIZED (
-      SELECT l.seq, l.payload, p.market, p.period, p.bucket_start, p.open, p.high, p.low, p.close,
-             p.volume, p.quote_volume, p.observed_at,
-             coalesce(p.reason, CASE WHEN p.bucket_start < $4
-                                     THEN format('candle opens at %%s, before what the retention of pulse.candles keeps (%%s)',
-                                                 pulse_internal.utc_text(p.bucket_start), pulse_internal.utc_text($4)) END) AS reason
-        FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
-       WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3),
+      SELECT r.seq, CASE WHEN r.reason IS NOT NULL THEN r.payload END AS payload, r.market, r.period, r.bucket_start,
+             r.open, r.high, r.low, r.close, r.volume, r.quote_volume, r.observed_at, r.reason
+        FROM (SELECT l.seq, l.payload, p.market, p.period, p.bucket_start, p.open, p.high, p.low, p.close,
+                     p.volume, p.quote_volume, p.observed_at,
+                     coalesce(p.reason, CASE WHEN p.bucket_start < $4
+                                             THEN format('candle opens at %%s, before what the retention of pulse.candles keeps (%%s)',
+                                                         pulse_internal.utc_text(p.bucket_start), pulse_internal.utc_text($4)) END) AS reason
+                FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
+               WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3 OFFSET 0) AS r),
     rej AS (
       INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
       SELECT $1, $2, $3, convert_to(payload::text, 'UTF8'), reason FROM proj WHERE reason IS NOT NULL
       RETURNING 1),
-    good AS (
-      SELECT DISTINCT ON (market, period, bucket_start) *
+    staged AS (
+      INSERT INTO pg_temp.pulse_candle_src (market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
+      SELECT DISTINCT ON (market, period, bucket_start)
+             market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at
         FROM proj WHERE reason IS NULL
-       ORDER BY market, period, bucket_start, observed_at DESC, seq DESC),
-    -- Only rows that will change reach the INSERT: an unchanged row hit by
-    -- ON CONFLICT would still be locked, which writes WAL. The ON CONFLICT
-    -- condition repeats the test for rows a concurrent batch just wrote.
-    -- (xmax cannot be returned from a partitioned table, so inserts and
-    -- updates are told apart by whether the key existed in this snapshot.)
-    todo AS (
-      SELECT g.*, (c.exchange IS NOT NULL) AS existed
-        FROM good g
-        LEFT JOIN pulse.candles c
-          ON c.exchange = $3 AND c.market = g.market AND c.period = g.period AND c.bucket_start = g.bucket_start
-       WHERE c.exchange IS NULL
-          OR (g.observed_at >= c.observed_at
-              AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
-                  IS DISTINCT FROM (g.open, g.high, g.low, g.close, g.volume, g.quote_volume))),
-    up AS (
-      INSERT INTO pulse.candles AS c
-             (exchange, market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
-      SELECT $3, t.market, t.period, t.bucket_start, t.open, t.high, t.low, t.close, t.volume, t.quote_volume, t.observed_at
-        FROM todo t
-      ON CONFLICT (exchange, market, period, bucket_start) DO UPDATE
-         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
-             volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
-             observed_at = EXCLUDED.observed_at, ingested_at = now()
-       WHERE EXCLUDED.observed_at >= c.observed_at
-         AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
-             IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, EXCLUDED.quote_volume)
-      RETURNING 1),
-    -- Counted without joining `up` back to `todo`: every row of todo that
-    -- did not exist was inserted, unless a concurrent batch inserted it
-    -- first (then it was updated or left as is).
-    counted AS (
-      SELECT (SELECT count(*) FROM up) AS total,
-             (SELECT count(*) FROM todo WHERE NOT existed) AS fresh)
-    SELECT least(fresh, total),
-           total - least(fresh, total),
-           (SELECT count(*) FROM good) - total,
-           (SELECT count(*) FROM rej)
-      FROM counted
-  $q$, proj) USING stream, batch_id, exchange, keep_from;
+       ORDER BY market, period, bucket_start, observed_at DESC, seq DESC
+      RETURNING bucket_start)
+    SELECT (SELECT count(*) FROM rej), s.n, s.lo, s.hi, s.hours
+      FROM (SELECT count(*) AS n, min(bucket_start) AS lo, max(bucket_start) AS hi,
+                   array_agg(DISTINCT date_bin('1 hour', bucket_start, timestamptz '2000-01-01 00:00:00+00')) AS hours
+              FROM staged) AS s
+  $q$, proj) INTO n_rej, n_good, t_min, t_max, hours USING stream, batch_id, exchange, keep_from;
+  IF n_good = 0 THEN
+    RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, n_rej;
+    RETURN;
+  END IF;
+  -- Backfills may reach before the premade partitions: create what this batch
+  -- needs, and only that (cheap when they exist). This function runs as the
+  -- extension owner (apply_batch is SECURITY DEFINER), so it calls the
+  -- unchecked internal: pulse.ensure_partitions checks the session user, a
+  -- pulse_writer member without INSERT on candles.
+  PERFORM pulse_internal.create_partitions_at('pulse.candles'::regclass, hours);
+  SELECT m.total, m.fresh INTO n_total, n_fresh FROM pulse_internal.candle_merge(exchange, t_min, t_max) AS m;
+  RETURN QUERY SELECT least(n_fresh, n_total), n_total - least(n_fresh, n_total), n_good - n_total, n_rej;
 END
 $$;
 
