@@ -11,7 +11,7 @@
 #     WAL bytes per 1,000 tweets for each, the loader's peak RSS;
 #  2. cost follows the batch: BATCH (default 20,000) newer tweets through
 #     pulse-load into an empty pulse.tweets and into one holding BIG (default
-#     1,000,000) older rows;
+#     1,000,000) older rows, two interleaved rounds, best of each;
 #  3. latency: the X replay server streams tweets at RATE/s (default 1,000)
 #     for SECONDS (default 10) to `pulse-load tweets --source stream` into the
 #     database holding BIG rows, at the default flush interval and at 100 ms;
@@ -185,7 +185,7 @@ printf "pulse-load peak RSS: %.1f MB\n" "$(echo "$load_rss / 1024" | bc -l)"
 echo "== cost follows the batch: $BATCH tweets into an empty pulse.tweets and into one of $BIG rows"
 # The batch: BATCH newer tweets (after the BIG stored ones), same generator.
 gen_lines "$BATCH" "$work/batch.jsonl" $((BIG + 1000))
-new_db bench_empty
+gen_lines "$BATCH" "$work/batch2.jsonl" $((BIG + BATCH + 2000))
 new_db bench_big
 # BIG older stored rows, made in SQL through pulse.merge (as a loader's
 # projected batch would be), in pieces of 200,000.
@@ -214,16 +214,25 @@ VACUUM ANALYZE pulse.tweets;
 SQL
 big_rows=$(psql -XAt -d bench_big -c "SELECT count(*) FROM pulse.tweets")
 [ "$big_rows" = "$BIG" ] || { echo "stored $big_rows of $BIG"; exit 1; }
-batch_run() {  # db -> seconds
+batch_run() {  # db file -> seconds
   local a b
   a=$(now)
-  "$bin" tweets --source file --file "$work/batch.jsonl" --db "dbname=$1" --quiet 2>"$work/batch-$1.err"
+  "$bin" tweets --source file --file "$2" --db "dbname=$1" --quiet 2>"$work/batch-$1.err"
   b=$(now)
   echo "$b - $a" | bc -l
 }
-empty_s=$(batch_run bench_empty)
-big_s=$(batch_run bench_big)
-[ "$(psql -XAt -d bench_big -c "SELECT count(*) FROM pulse.tweets")" = "$((BIG + BATCH))" ] || { echo "batch not stored"; exit 1; }
+# Two interleaved rounds, best of each: into a fresh empty database, and into
+# the big one (round 2 loads the next BATCH tweets, so it is new work too).
+new_db bench_empty
+empty_s=$(batch_run bench_empty "$work/batch.jsonl")
+big_s=$(batch_run bench_big "$work/batch.jsonl")
+new_db bench_empty
+e2=$(batch_run bench_empty "$work/batch.jsonl")
+b2=$(batch_run bench_big "$work/batch2.jsonl")
+echo "   rounds: empty $empty_s s, $e2 s; big $big_s s, $b2 s"
+empty_s=$(echo "if ($e2 < $empty_s) $e2 else $empty_s" | bc -l)
+big_s=$(echo "if ($b2 < $big_s) $b2 else $big_s" | bc -l)
+[ "$(psql -XAt -d bench_big -c "SELECT count(*) FROM pulse.tweets")" = "$((BIG + 2 * BATCH))" ] || { echo "batches not stored"; exit 1; }
 printf "cost follows batch: %d tweets into empty %.0f tweets/s (%.2f s), into %d rows %.0f tweets/s (%.2f s), ratio %.2f\n" \
   "$BATCH" "$(rate "$BATCH" "$empty_s")" "$empty_s" "$BIG" "$(rate "$BATCH" "$big_s")" "$big_s" "$(echo "$empty_s / $big_s" | bc -l)"
 
@@ -266,6 +275,6 @@ SELECT format('latency ($label): %s tweets, p50 %s ms, p99 %s ms, max %s ms',
           FROM pulse.tweets t WHERE t.id >= $base) x;
 SQL
 }
-echo "== latency: replay stream at $RATE tweets/s for $SECONDS_ s into pulse.tweets holding $((BIG + BATCH)) rows"
-latency bench_big 1824796000000000000 "default flush interval, $((BIG + BATCH)) rows stored"
-latency bench_big 1834796000000000000 "--flush-interval 100, $((BIG + BATCH)) rows stored" --flush-interval 100
+echo "== latency: replay stream at $RATE tweets/s for $SECONDS_ s into pulse.tweets holding $((BIG + 2 * BATCH)) rows"
+latency bench_big 1824796000000000000 "default flush interval, $((BIG + 2 * BATCH)) rows stored"
+latency bench_big 1834796000000000000 "--flush-interval 100, $((BIG + 2 * BATCH)) rows stored" --flush-interval 100
