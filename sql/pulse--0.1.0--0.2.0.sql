@@ -262,6 +262,9 @@ SELECT setval('pulse_internal.landing_pos', coalesce(max(pos), 0) + 1, false) FR
 ALTER TABLE pulse.landing
   ALTER COLUMN pos SET DEFAULT nextval('pulse_internal.landing_pos'), ALTER COLUMN pos SET NOT NULL,
   ALTER COLUMN txid SET DEFAULT pg_current_xact_id(), ALTER COLUMN txid SET NOT NULL;
+-- Landing payloads are compressed with lz4 (0.2.0; see install/tables.sql).
+-- Records already stored stay as they are; new ones, and new partitions, use lz4.
+ALTER TABLE pulse.landing ALTER COLUMN payload SET COMPRESSION lz4;
 
 -- HTTP ingest (0.2.0, pulse-gateway): per-stream bearer tokens, kept only
 -- as SHA-256 hashes, and the answers to requests sent with an

@@ -34,7 +34,7 @@ const FlagGroup kStreamGroup = {
         {"wait-for-stream", "", "", "wait for the stream's current loader to finish instead of exiting 2"},
         {"batch-rows", "N", "5000", "flush a batch after N records"},
         {"batch-bytes", "N", "8388608", "flush a batch after N bytes"},
-        {"flush-interval", "MS", "1000", "flush a batch at least every MS milliseconds"},
+        {"flush-interval", "MS", "500", "flush a batch at least every MS milliseconds"},
     }};
 
 const FlagGroup kHttpGroup = {

@@ -51,9 +51,11 @@ AS 'MODULE_PATHNAME', 'pulse_tweet_time';
 
 -- The creation time a snowflake id encodes, to the second; NULL for ids from
 -- before snowflakes (2010), which encode no time.
+-- Not STRICT: a CASE is not strict, and the planner inlines no STRICT
+-- function whose body is not (a NULL id gives NULL all the same).
 -- inlined
 CREATE OR REPLACE FUNCTION pulse_internal.tweet_snowflake_time(id bigint) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
   SELECT CASE WHEN id >= (86400000::bigint << 22)
               THEN to_timestamp(((id >> 22) + 1288834974657) / 1000) END
@@ -100,10 +102,11 @@ AS 'MODULE_PATHNAME', 'pulse_tweet_tags';
 
 -- matched_rules from a filtered-stream line's matching_rules: each rule's tag,
 -- else its id; sorted and distinct so observations can be unioned. NULL when
--- the record has no matching_rules (it says nothing about rules).
--- inlined
+-- the record has no matching_rules (it says nothing about rules). Not
+-- inlined (a subquery), so the projections write the same query out.
 CREATE OR REPLACE FUNCTION pulse_internal.tweet_rules(rules jsonb) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN jsonb_typeof(rules) = 'array' THEN ARRAY(
     SELECT DISTINCT coalesce(nullif(r ->> 'tag', ''), r ->> 'id')

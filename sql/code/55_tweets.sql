@@ -3,8 +3,10 @@
 -- one row per id, completed from the stored rows, and merged into
 -- pulse.tweets with pulse.merge; unusable items go to pulse.rejects.
 
--- The staging tables of one apply call. Temporary and dropped at commit; a
--- second call in the same transaction empties them.
+-- The staging tables of one apply call. Temporary, made once per session
+-- and emptied at every commit (ON COMMIT DELETE ROWS truncates them in place):
+-- creating and dropping them in every batch wrote catalog rows (and their
+-- WAL) for each. A second call in the same transaction empties them.
 CREATE OR REPLACE FUNCTION pulse_internal.tweets_stage() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -24,7 +26,10 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'Drop them (or end the transaction) before loading tweets in this session.';
     END IF;
-    TRUNCATE pg_temp.pulse_tweet_stage, pg_temp.pulse_tweet_src;
+    -- Empty unless an earlier call of this transaction used them.
+    IF EXISTS (SELECT FROM pg_temp.pulse_tweet_stage) OR EXISTS (SELECT FROM pg_temp.pulse_tweet_src) THEN
+      TRUNCATE pg_temp.pulse_tweet_stage, pg_temp.pulse_tweet_src;
+    END IF;
     RETURN;
   END IF;
   CREATE TEMP TABLE pulse_tweet_stage (
@@ -33,7 +38,7 @@ BEGIN
     hashtags text[], cashtags text[], mentions text[], is_retweet boolean, retweeted_id bigint,
     retweet_count integer, like_count integer, reply_count integer, quote_count integer,
     matched_rules text[]
-  ) ON COMMIT DROP;
+  ) ON COMMIT DELETE ROWS;
   -- Exactly the target's columns that a projection sets (ingested_at keeps
   -- the target's default), so pulse.merge matches them by name. sentiment is
   -- pulse.sentiment(text) of the text the row ends up with.
@@ -44,7 +49,7 @@ BEGIN
     retweet_count integer, like_count integer, reply_count integer, quote_count integer,
     matched_rules text[] NOT NULL, observed_at timestamptz NOT NULL,
     sentiment float8
-  ) ON COMMIT DROP;
+  ) ON COMMIT DELETE ROWS;
 END
 $$;
 
@@ -163,7 +168,20 @@ SET search_path = pg_catalog, pg_temp
 -- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
 SET jit = off
 AS $fn$
+DECLARE
+  lo timestamptz;
+  hi timestamptz;
 BEGIN
+  -- The batch's created_at range: every stored row these ids can match is in
+  -- it (the key holds created_at), so the joins below read only the
+  -- partitions, and within them the index range, of the batch, not every
+  -- stored tweet. PL/pgSQL passes lo and hi as parameters; the plan prunes
+  -- partitions with them (at planning for custom plans, at executor start
+  -- for generic ones).
+  SELECT min(s.created_at), max(s.created_at) INTO lo, hi FROM pg_temp.pulse_tweet_src s;
+  IF lo IS NULL THEN
+    RETURN;
+  END IF;
   -- What the stored row already knows and this observation lacks is kept, when
   -- this observation is not older (an older one changes nothing anyway).
   UPDATE pg_temp.pulse_tweet_src d
@@ -185,7 +203,8 @@ BEGIN
          LATERAL (SELECT bool_or(s.hashtags IS NOT NULL) AS hashtags, bool_or(s.cashtags IS NOT NULL) AS cashtags,
                          bool_or(s.mentions IS NOT NULL) AS mentions, bool_or(s.is_retweet IS NOT NULL) AS is_retweet
                     FROM pg_temp.pulse_tweet_stage s WHERE s.problem IS NULL AND s.id = t.id) AS k
-   WHERE t.id = d.id AND t.created_at = d.created_at AND t.observed_at <= d.observed_at;
+   WHERE t.id = d.id AND t.created_at = d.created_at AND t.observed_at <= d.observed_at
+     AND t.created_at >= lo AND t.created_at <= hi;
 
   -- An observation that changes nothing keeps the stored observed_at, so
   -- re-reading the same tweets writes nothing (observed_at is the time of the
@@ -194,6 +213,7 @@ BEGIN
      SET observed_at = t.observed_at
     FROM pulse.tweets t
    WHERE t.id = d.id AND t.created_at = d.created_at AND t.observed_at <= d.observed_at
+     AND t.created_at >= lo AND t.created_at <= hi
      AND (d.author_id, d.text, d.lang, d.hashtags, d.cashtags, d.mentions, d.is_retweet, d.retweeted_id,
           d.retweet_count, d.like_count, d.reply_count, d.quote_count, d.matched_rules)
          IS NOT DISTINCT FROM
@@ -298,7 +318,7 @@ BEGIN
          pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'like_count'),
          pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'reply_count'),
          pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'quote_count'),
-         pulse_internal.tweet_rules(i.rules)
+         mr.rules
     FROM pulse.landing l
    CROSS JOIN LATERAL pulse_internal.twitter_v2_items(l.payload) AS i
    CROSS JOIN LATERAL (
@@ -312,7 +332,11 @@ BEGIN
                          coalesce(nullif(i.tweet -> '__twarc' -> 'retrieved_at', 'null'),
                                   nullif(l.payload -> '__twarc' -> 'retrieved_at', 'null')) AS stated
                     FROM (SELECT pulse_internal.tweet_bigint(i.tweet -> 'id') AS id,
-                                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time) AS j) AS k) AS f
+                                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time) AS j) AS k
+          -- OFFSET 0: computed once per item and passed on as plain values,
+          -- so tweet_problem and tweet_note (whose arguments they are, each
+          -- used more than once) are inlined instead of run as SQL calls
+          OFFSET 0) AS f
    CROSS JOIN LATERAL (
           SELECT (SELECT pulse_internal.tweet_bigint(rt -> 'id')
                     FROM jsonb_array_elements(pulse_internal.tweet_array(i.tweet -> 'referenced_tweets')) AS rt
@@ -329,6 +353,15 @@ BEGIN
    CROSS JOIN LATERAL (
           SELECT CASE WHEN jsonb_typeof(i.tweet -> 'entities') = 'object' THEN i.tweet -> 'entities' END AS own,
                  o.orig -> 'entities' AS orig) AS e
+   -- matched_rules (pulse_internal.tweet_rules, written out here: a
+   -- function with a subquery is never inlined, and a call per item cost
+   -- more than the rest of the projection)
+   CROSS JOIN LATERAL (
+          SELECT CASE WHEN jsonb_typeof(i.rules) = 'array' THEN ARRAY(
+                   SELECT DISTINCT coalesce(nullif(r ->> 'tag', ''), r ->> 'id')
+                     FROM jsonb_array_elements(i.rules) AS r
+                    WHERE jsonb_typeof(r) = 'object' AND coalesce(nullif(r ->> 'tag', ''), r ->> 'id') IS NOT NULL
+                    ORDER BY 1) END AS rules) AS mr
    WHERE l.stream = stage_twitter_v2.stream AND l.batch_id = stage_twitter_v2.batch_id
      AND l.format = 'twitter_v2';
 END
@@ -364,7 +397,7 @@ BEGIN
          pulse_internal.tweet_count(i.tweet -> 'favorite_count'),
          pulse_internal.tweet_count(i.tweet -> 'reply_count'),
          pulse_internal.tweet_count(i.tweet -> 'quote_count'),
-         pulse_internal.tweet_rules(i.tweet -> 'matching_rules')
+         mr.rules
     FROM pulse.landing l
    CROSS JOIN LATERAL pulse_internal.twitter_v1_items(l.payload) AS i
    CROSS JOIN LATERAL (
@@ -381,12 +414,25 @@ BEGIN
                                  -- the time the streaming API delivered the status
                                  coalesce(nullif(i.tweet -> '__twarc' -> 'retrieved_at', 'null'),
                                           nullif(l.payload -> '__twarc' -> 'retrieved_at', 'null')) AS twarc,
-                                 nullif(i.tweet -> 'timestamp_ms', 'null') AS ts_ms) AS j) AS k) AS f
+                                 nullif(i.tweet -> 'timestamp_ms', 'null') AS ts_ms) AS j) AS k
+          -- OFFSET 0: computed once per item and passed on as plain values,
+          -- so tweet_problem and tweet_note (whose arguments they are, each
+          -- used more than once) are inlined instead of run as SQL calls
+          OFFSET 0) AS f
    -- Entities of the full text: extended_tweet's when the status was cut.
    CROSS JOIN LATERAL (
           SELECT CASE WHEN jsonb_typeof(coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities')) = 'object'
                       THEN coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities') END AS own,
                  coalesce(f.rs -> 'extended_tweet' -> 'entities', f.rs -> 'entities') AS orig) AS e
+   -- matched_rules (pulse_internal.tweet_rules, written out here: a
+   -- function with a subquery is never inlined, and a call per item cost
+   -- more than the rest of the projection)
+   CROSS JOIN LATERAL (
+          SELECT CASE WHEN jsonb_typeof(i.tweet -> 'matching_rules') = 'array' THEN ARRAY(
+                   SELECT DISTINCT coalesce(nullif(r ->> 'tag', ''), r ->> 'id')
+                     FROM jsonb_array_elements(i.tweet -> 'matching_rules') AS r
+                    WHERE jsonb_typeof(r) = 'object' AND coalesce(nullif(r ->> 'tag', ''), r ->> 'id') IS NOT NULL
+                    ORDER BY 1) END AS rules) AS mr
    WHERE l.stream = stage_twitter_v1.stream AND l.batch_id = stage_twitter_v1.batch_id
      AND l.format = 'twitter_v1';
 END

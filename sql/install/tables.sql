@@ -42,6 +42,9 @@ CREATE TABLE pulse.candles (
   PRIMARY KEY (exchange, market, period, bucket_start)
 ) PARTITION BY RANGE (bucket_start);
 
+-- payload is compressed with lz4 (0.2.0): about a third of tweet records
+-- are over the 2 kB at which PostgreSQL compresses, and pglz spent more CPU
+-- on them than the rest of the COPY (bench/tweets_bench.sh, issue 17).
 -- pos and txid (0.2.0) are what stream consumers read by: pos numbers the
 -- records of all streams, txid is the writing transaction (consumers cut
 -- their batches by transaction snapshots, since pos order is not commit order).
@@ -52,7 +55,7 @@ CREATE TABLE pulse.landing (
   batch_id    bigint      NOT NULL,
   seq         integer     NOT NULL,
   received_at timestamptz NOT NULL DEFAULT now(),
-  payload     jsonb       NOT NULL,
+  payload     jsonb       COMPRESSION lz4 NOT NULL,
   pos         bigint      NOT NULL DEFAULT nextval('pulse_internal.landing_pos'),
   txid        xid8        NOT NULL DEFAULT pg_current_xact_id()
 ) PARTITION BY RANGE (received_at);

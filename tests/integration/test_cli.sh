@@ -21,7 +21,7 @@ candles=$("$bin" candles --help) || fail "candles --help exited $?"
 for word in "usage: pulse-load candles" --exchange --market "--period P" --since --until --follow --file --covers \
             --db --stream --wait-for-stream --batch-rows --batch-bytes --flush-interval --api-url --insecure \
             --log-format --quiet --progress-interval --config \
-            "(default: 1m)" "(default: 5000)" "(default: 8388608)" "(default: 1000)" "(default: text)" "(default: 10)" \
+            "(default: 1m)" "(default: 5000)" "(default: 8388608)" "(default: 500)" "(default: text)" "(default: 10)" \
             "examples:" "pulse-load candles --exchange upbit --market KRW-BTC --since"; do
   has "$candles" "$word" "candles --help"
 done

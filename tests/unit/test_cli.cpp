@@ -82,7 +82,7 @@ TEST(Cli, RejectsUnknownCommandAndFlags) {
 TEST(Cli, IntegerFlagsAreRangeCheckedWithTableDefaults) {
   auto opts = parse_args({"tweets", "--batch-rows", "500", "--batch-bytes", "12x"});
   EXPECT_EQ(opts.get_int("batch-rows", 1, 1000000), 500);
-  EXPECT_EQ(opts.get_int("flush-interval", 1, 3600000), 1000);  // the table's default
+  EXPECT_EQ(opts.get_int("flush-interval", 1, 3600000), 500);  // the table's default
   EXPECT_EQ(opts.get_int("progress-interval", 0, 86400), 10);
   EXPECT_THROW(opts.get_int("batch-bytes", 1, 1 << 30), UsageError);
   auto huge = parse_args({"tweets", "--batch-rows", "99999999999999999999"});
