@@ -116,6 +116,12 @@ BEGIN
   IF NOT pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = base), 'MEMBER') THEN
     RAISE EXCEPTION 'only the owner of % can make rollups over it', base USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- A rollup is kept by statement triggers with transition tables, which
+  -- Citus does not run on a distributed table (README "Scaling out").
+  IF pulse_internal.citus_table(base) THEN
+    RAISE EXCEPTION 'rollups over Citus tables are not supported: % is distributed', base USING ERRCODE = 'feature_not_supported',
+      HINT = 'Query the table with GROUP BY (Citus aggregates it on the workers); pulse.minute_activity and the hashtag state are kept by pulse.merge.';
+  END IF;
   PERFORM pulse_internal.interval_usecs(CASE shape->>'kind' WHEN 'session' THEN 'gap' ELSE 'size' END,
                                         pulse_internal.rollup_const(shape->>'size')::interval);
   IF shape->>'kind' = 'hop' THEN

@@ -44,6 +44,11 @@ pulse.tweets|h|id|4" ] || fail "Citus metadata: $got"
 # again: nothing to do
 [ "$(q "SELECT string_agg(note, ',') FROM pulse.distribute(4)")" = "already distributed,already distributed,already distributed" ] \
   || fail "second distribute"
+# and no rollup can be made over a distributed table afterwards (its
+# statement triggers would not run): refused with 0A000, nothing made
+[ "$(sqlstate "SELECT pulse.create_rollup('public.tweet_counts', \$q\$SELECT date_bin('1 hour', created_at, '2000-01-01') AS hour, count(*) AS n FROM pulse.tweets GROUP BY 1\$q\$, emit => 'none')")" = 0A000 ] \
+  || fail "create_rollup over the distributed pulse.tweets was not refused with 0A000"
+[ "$(q "SELECT to_regclass('public.tweet_counts') IS NULL")" = t ] || fail "a refused rollup left its table"
 # the statement triggers are gone, the sentiment row trigger is on the shards
 [ "$(q "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'pulse.tweets'::regclass AND NOT tgisinternal")" = tweets_sentiment ] \
   || fail "triggers left on pulse.tweets"
