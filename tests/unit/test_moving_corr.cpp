@@ -245,7 +245,9 @@ void expect_correctly_rounded(const mpz_class& v, int scale, pulse::Scaled got) 
   mpz_class a = mag << (scale - lo), b = M << (got.e - 53 - lo), ulp = mpz_class(1) << (got.e - 53 - lo);
   mpz_class err2 = 2 * abs(a - b);
   EXPECT_LE(err2, ulp) << "not nearest";
-  if (err2 == ulp) EXPECT_EQ(mpz_class(M % 2), 0) << "tie not to even";
+  if (err2 == ulp) {
+    EXPECT_EQ(mpz_class(M % 2), 0) << "tie not to even";
+  }
 }
 
 TEST(CorrMath, RoundingIsCorrectOnBothLimbWidths) {
