@@ -185,7 +185,11 @@ $fn$;
 
 -- When an incoming row (alias s in the probe, with each value cast to the
 -- target's type; excluded in ON CONFLICT) changes the stored row t: its
--- version is not older, and some non-key column differs.
+-- version is not older, and some non-key column differs. The rows are
+-- compared by binary image with record_image_eq, the function of the *=
+-- operator, called by name: Citus prints `ROW(..)::record *= ROW(..)::record`
+-- for its workers without the casts, where a row-wise *= on plain columns
+-- does not exist, so the same text serves one node and Citus's shards.
 CREATE OR REPLACE FUNCTION pulse_internal.merge_changes(p pulse_internal.merge_plan, alias text, cast_values boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -194,7 +198,7 @@ AS $$
   SELECT CASE WHEN p.version IS NULL THEN ''
               ELSE format('coalesce(t.%I IS NULL OR t.%I %s %I.%I%s, false) AND ', p.version, p.version, p.v_le, alias, p.version,
                           CASE WHEN cast_values THEN '::' || p.cast_to[array_position(p.s_cols, p.version)] ELSE '' END) END
-      || format('NOT (ROW(%s)::pg_catalog.record OPERATOR(pg_catalog.*=) ROW(%s)::pg_catalog.record)',
+      || format('NOT pg_catalog.record_image_eq(ROW(%s), ROW(%s))',
                 pulse_internal.ident_list(p.nk_cols, 't.%I'),
                 (SELECT string_agg(format('%I.%I', alias, c) || CASE WHEN cast_values
                                      THEN '::' || p.cast_to[array_position(p.s_cols, c)] ELSE '' END, ', ' ORDER BY o)
@@ -203,7 +207,7 @@ $$;
 
 -- The statement: the deduplicated batch in key order, only the rows that
 -- would change (new keys, or a not-older version with some column differing,
--- by binary image *=, so 1.0 -> 1.00 is a change and types without an
+-- by binary image (record_image_eq), so 1.0 -> 1.00 is a change and types without an
 -- equality operator work). Probing the target's unique index row by row
 -- (LIMIT 1 keeps the lateral a parameterized nested loop, with run-time
 -- partition pruning) makes the cost follow the batch, not the table;

@@ -7,26 +7,6 @@
 -- pulse_internal.citus_table and citus_worker: 08_citus.sql (rollups and
 -- maintenance ask them before this file is run).
 
--- merge_changes (31_merge.sql) for statements Citus sends to the shards:
--- the same test, with the binary-image row comparison as a function call
--- (record_image_eq, what *= calls), since Citus prints `ROW(..)::record *=
--- ROW(..)::record` for the workers without the casts, and a row-wise *= on
--- plain columns does not exist.
-CREATE OR REPLACE FUNCTION pulse_internal.merge_changes_distributed(p pulse_internal.merge_plan, alias text, cast_values boolean)
-RETURNS text
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE WHEN p.version IS NULL THEN ''
-              ELSE format('coalesce(t.%I IS NULL OR t.%I %s %I.%I%s, false) AND ', p.version, p.version, p.v_le, alias, p.version,
-                          CASE WHEN cast_values THEN '::' || p.cast_to[array_position(p.s_cols, p.version)] ELSE '' END) END
-      || format('NOT pg_catalog.record_image_eq(ROW(%s), ROW(%s))',
-                pulse_internal.ident_list(p.nk_cols, 't.%I'),
-                (SELECT string_agg(format('%I.%I', alias, c) || CASE WHEN cast_values
-                                     THEN '::' || p.cast_to[array_position(p.s_cols, c)] ELSE '' END, ', ' ORDER BY o)
-                   FROM unnest(p.nk_cols) WITH ORDINALITY AS u(c, o)))
-$$;
-
 -- pulse.merge into a Citus table. The single-node statement probes the
 -- target row by row in a lateral join and reads each written tuple's xmax
 -- back; Citus plans neither (a lateral outer join from a local table into a
@@ -71,10 +51,10 @@ BEGIN
                     CASE WHEN p.version IS NULL THEN '' ELSE format(', src.%I DESC NULLS LAST', p.version) END);
   END IF;
   IF p.nk_cols IS NOT NULL THEN
-    apply_cond := pulse_internal.merge_changes_distributed(p, 's', true);
+    apply_cond := pulse_internal.merge_changes(p, 's', true);
     conflict_action := format('DO UPDATE SET (%s) = ROW(%s) WHERE %s',
                               pulse_internal.ident_list(p.nk_cols), pulse_internal.ident_list(p.nk_cols, 'excluded.%I'),
-                              pulse_internal.merge_changes_distributed(p, 'excluded', false));
+                              pulse_internal.merge_changes(p, 'excluded', false));
   END IF;
   IF to_regclass('pg_temp.pulse_merge_batch') IS NOT NULL THEN   -- left by a failed merge in this transaction
     DROP TABLE pg_temp.pulse_merge_batch;

@@ -120,7 +120,6 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.merge_statement(pulse_internal.merge_plan, boolean),
   pulse_internal.merge_run(pulse_internal.merge_plan, text),
   pulse_internal.merge_run_distributed(pulse_internal.merge_plan, boolean),
-  pulse_internal.merge_changes_distributed(pulse_internal.merge_plan, text, boolean),
   pulse_internal.merge_state_distributed(pulse_internal.merge_plan, name[]),
   pulse_internal.tweets_state_columns(),
   pulse_internal.citus_table(regclass),
