@@ -23,6 +23,20 @@ CREATE TABLE IF NOT EXISTS pulse_internal.formats (
 );
 COMMENT ON TABLE pulse_internal.formats IS 'Landing formats: the function that applies a batch of each, and what it projects with (a per-record function for candles, a batch staging function for tweets)';
 
+-- Whether pg_temp.<rel> is a plain table the current role made, with no
+-- trigger, rule or row security. apply_batch (SECURITY DEFINER) keeps its
+-- staging tables for the session (tweets_stage, candle_stage) and reuses
+-- one only then: a look-alike the session made itself would run its code
+-- with the definer's rights.
+CREATE OR REPLACE FUNCTION pulse_internal.own_temp_table(rel text) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((SELECT c.relowner = current_user::regrole AND c.relkind = 'r' AND NOT c.relhastriggers
+                          AND NOT c.relhasrules AND NOT c.relrowsecurity
+                     FROM pg_catalog.pg_class c WHERE c.oid = to_regclass('pg_temp.' || rel)), false)
+$$;
+
 -- A JSON value as an exact numeric: a JSON number as printed, or a string
 -- holding a plain decimal (Binance and Coinone quote decimals as strings).
 -- NULL for anything else, so the caller can reject instead of erroring.

@@ -161,9 +161,8 @@ $$;
 -- key. Made once per session and kept (emptied at each commit, and by
 -- apply_candles when a transaction applies several batches), so a batch
 -- creates no table. apply_candles runs with the extension owner's rights
--- (apply_batch is SECURITY DEFINER): a look-alike the session made itself
--- (with a trigger, a rule, row security) would run code with those rights,
--- so only a table this role made is used.
+-- (apply_batch is SECURITY DEFINER), so an existing table is used only if
+-- it is this role's own (own_temp_table, 40_ingest.sql).
 CREATE OR REPLACE FUNCTION pulse_internal.candle_stage() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -179,9 +178,7 @@ BEGIN
     ) ON COMMIT DELETE ROWS;
     RETURN;
   END IF;
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-              WHERE c.oid = t AND (c.relowner <> current_user::regrole OR c.relkind <> 'r' OR c.relhastriggers
-                                   OR c.relhasrules OR c.relrowsecurity)) THEN
+  IF NOT pulse_internal.own_temp_table('pulse_candle_src') THEN
     RAISE EXCEPTION 'temporary table pulse_candle_src exists but was not made by pulse'
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Drop it before loading candles in this session.';

@@ -13,15 +13,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF to_regclass('pg_temp.pulse_tweet_src') IS NOT NULL OR to_regclass('pg_temp.pulse_tweet_stage') IS NOT NULL THEN
-    -- apply_batch (SECURITY DEFINER) writes into these: reuse them only if
-    -- this same role made them. A session's own look-alikes (with a trigger,
-    -- a rule, row security) would otherwise run code with the definer's
-    -- rights.
-    IF to_regclass('pg_temp.pulse_tweet_src') IS NULL OR to_regclass('pg_temp.pulse_tweet_stage') IS NULL
-       OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-                   WHERE c.oid IN (to_regclass('pg_temp.pulse_tweet_src'), to_regclass('pg_temp.pulse_tweet_stage'))
-                     AND (c.relowner <> current_user::regrole OR c.relkind <> 'r' OR c.relhastriggers
-                          OR c.relhasrules OR c.relrowsecurity)) THEN
+    -- apply_batch (SECURITY DEFINER) writes into these: reuse them only
+    -- if both are this role's own (own_temp_table, 40_ingest.sql).
+    IF NOT (pulse_internal.own_temp_table('pulse_tweet_src') AND pulse_internal.own_temp_table('pulse_tweet_stage')) THEN
       RAISE EXCEPTION 'temporary tables pulse_tweet_stage/pulse_tweet_src exist but were not made by pulse'
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'Drop them (or end the transaction) before loading tweets in this session.';
