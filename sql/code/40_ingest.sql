@@ -51,18 +51,6 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   END
 $$;
 
--- The same from a value already split into its text and jsonb_typeof, so a
--- projection extracts each field once (the planner inlines these functions,
--- repeating the argument expression wherever the body names it).
--- inlined
-CREATE OR REPLACE FUNCTION pulse_internal.num(t text, kind text) RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE kind
-    WHEN 'number' THEN t::numeric
-    WHEN 'string' THEN CASE WHEN t ~ '^-?[0-9]+(\.[0-9]+)?$' AND length(t) <= 1000 THEN t::numeric END
-  END
-$$;
-
 -- Epoch milliseconds (a JSON integer or integer string) as timestamptz,
 -- without float arithmetic. NULL when not a plausible epoch-ms integer.
 -- STABLE, not IMMUTABLE: timestamptz + interval is STABLE, and an IMMUTABLE
@@ -78,16 +66,6 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       CASE WHEN (v #>> '{}') ~ '^[0-9]+$' AND length(v #>> '{}') <= 15
            THEN timestamptz 'epoch' + (v #>> '{}')::bigint * interval '1 millisecond' END
   END
-$$;
-
--- The loader's period names ('1m' ... '1h') as intervals; NULL if unknown.
--- inlined
-CREATE OR REPLACE FUNCTION pulse_internal.period(p text) RETURNS interval
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE p WHEN '1m' THEN interval '1 minute' WHEN '3m' THEN interval '3 minutes'
-                WHEN '5m' THEN interval '5 minutes' WHEN '10m' THEN interval '10 minutes'
-                WHEN '15m' THEN interval '15 minutes' WHEN '30m' THEN interval '30 minutes'
-                WHEN '1h' THEN interval '1 hour' WHEN '4h' THEN interval '4 hours' END
 $$;
 
 -- Applies every format present in one landing batch with the function the

@@ -1,6 +1,6 @@
 -- Candles (formats upbit, binance, coinone): each exchange's record
--- projection reads its fields from the API's own record; one shared check
--- (candle_problem) decides whether the row is usable, and one function
+-- projection reads its fields from the API's own record and decides, with
+-- rules shared by all three, whether the row is usable; one function
 -- (apply_candles) merges a batch of any of them into pulse.candles.
 --
 -- A landing payload is {"market", "period", "observed_ms"?, "record": <the
@@ -12,23 +12,21 @@
 --            value, so re-reading a closed candle is `unchanged`.
 --   coinone: the same rule with bucket_start + period as the close, because
 --            its chart records carry no last-trade time.
--- The projections are one-row set-returning SQL functions so that the
--- planner inlines them into the batch query (a scalar function returning a
--- record, called in FROM, is not inlined and costs a function call per
--- record); STABLE because timestamptz arithmetic is. Inlined functions carry
--- no SET clause (it would stop the inlining): they are reached only from
--- apply_candles, whose search_path is pinned, and name only built-ins and
--- pulse_internal.
+-- The projections are C++ (extension/entry/candles.cpp, rules in
+-- extension/core/candle_rules.h): one pass over the record's jsonb, its
+-- numbers copied as the numerics they already are and decimal strings read
+-- by numeric_in, never through a double. Each returns one row per payload:
+-- the candle and why it cannot be stored (NULL when it can): the record's
+-- shape (wrong JSON type), the landing payload (market, a known period),
+-- the exchange's own checks of the record (market), its time, prices and
+-- volumes, then values no market can print (a negative price or volume,
+-- high below low, open or close outside [low, high], an open time off its
+-- period's grid, a candle or a last trade more than one period in the
+-- future, a candle outside the range its page was asked for: the landing
+-- payload's range_from_ms/range_until_ms, when the loader sent them), then
+-- the exchange's later checks. One order and wording for every exchange.
+-- STABLE: the future is counted from now().
 
--- Why a projected candle cannot be stored, or NULL: the record's shape
--- (wrong JSON type), the landing payload, the exchange's own checks of the
--- record (market), its time, prices and volumes, then values no market can
--- print (a negative price or volume, high below low, open or close outside
--- [low, high], an open time off its period's grid, a candle or a last trade
--- more than one period in the future, a candle outside the range its page
--- was asked for: the landing payload's range_from_ms/range_until_ms, when
--- the loader sent them), then the exchange's later checks. One order and
--- wording for every exchange; `noun` names the record ("upbit candle").
 -- A time in reject reasons, the same whatever the session's TimeZone and
 -- DateStyle.
 -- inlined
@@ -36,126 +34,26 @@ CREATE OR REPLACE FUNCTION pulse_internal.utc_text(ts timestamptz) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
 
--- inlined
-CREATE OR REPLACE FUNCTION pulse_internal.candle_problem(noun text, shape_problem text, market text, period interval,
-  record_problem text, time_problem text, bucket_start timestamptz, open numeric, high numeric, low numeric,
-  close numeric, volume numeric, quote_volume numeric, observed_at timestamptz, range jsonb, later_problem text)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-  -- The arguments are plain values: the planner inlines this into the
-  -- projections even where one is named twice.
-  SELECT coalesce(shape_problem,
-    CASE WHEN market IS NULL OR period IS NULL THEN 'landing payload lacks market or a known period' END,
-    record_problem, time_problem,
-    CASE
-      WHEN open IS NULL OR high IS NULL OR low IS NULL OR close IS NULL OR volume IS NULL OR quote_volume IS NULL
-        THEN noun || ' has a missing or non-numeric price or volume'
-      WHEN least(open, high, low, close, volume, quote_volume) < 0
-        THEN noun || ' has a negative price or volume'
-      WHEN high < low THEN format('%s has high %s below low %s', noun, high, low)
-      WHEN open NOT BETWEEN low AND high OR close NOT BETWEEN low AND high
-        THEN format('%s has open %s or close %s outside [low %s, high %s]', noun, open, close, low, high)
-      WHEN bucket_start <> date_bin(period, bucket_start, timestamptz '1970-01-01 00:00:00+00')
-        THEN format('%s opens at %s, not on the %s grid', noun, pulse_internal.utc_text(bucket_start), to_char(period, 'HH24:MI:SS'))
-      WHEN bucket_start > now() + period
-        THEN format('%s opens at %s, more than %s in the future', noun, pulse_internal.utc_text(bucket_start), to_char(period, 'HH24:MI:SS'))
-      WHEN observed_at > now() + period
-        THEN format('%s last trade at %s, more than %s in the future', noun, pulse_internal.utc_text(observed_at), to_char(period, 'HH24:MI:SS'))
-      WHEN bucket_start < pulse_internal.json_epoch_ms(range -> 'range_from_ms')
-        OR bucket_start >= pulse_internal.json_epoch_ms(range -> 'range_until_ms')
-        THEN format('%s opens at %s, outside the range its page was asked for', noun, pulse_internal.utc_text(bucket_start))
-    END,
-    later_problem)
-$$;
-
--- inlined
 CREATE OR REPLACE FUNCTION pulse_internal.candle_upbit(p jsonb)
 RETURNS TABLE(market text, period interval, bucket_start timestamptz,
               open numeric, high numeric, low numeric, close numeric,
               volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
-LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
-  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume, v.observed_at,
-         pulse_internal.candle_problem('upbit candle',
-           CASE WHEN v.kind IS DISTINCT FROM 'object' THEN 'upbit candle is not a JSON object' END,
-           v.market, v.period,
-           CASE WHEN v.rec_market IS NOT NULL AND v.rec_market <> v.market
-                THEN 'upbit candle is for market ' || v.rec_market || ', not ' || v.market END,
-           CASE WHEN v.bucket_start IS NULL THEN 'upbit candle_date_time_utc missing, malformed or not a date' END,
-           v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume, v.observed_at, p,
-           CASE WHEN v.observed_at IS NULL THEN 'upbit candle timestamp missing or malformed'
-                WHEN v.unit IS NOT NULL AND v.unit IS DISTINCT FROM (extract(epoch FROM v.period) / 60)::int::text
-                THEN 'upbit candle unit ' || v.unit || ' does not match period ' || (p->>'period') END)
-  FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
-               r->>'market' AS rec_market, r->>'unit' AS unit,
-               -- A day the month has (2020-02-30 passes the pattern but is no date).
-               CASE WHEN r->>'candle_date_time_utc' ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$'
-                    THEN CASE WHEN substr(r->>'candle_date_time_utc', 9, 2)::int <=
-                                   extract(day FROM (substr(r->>'candle_date_time_utc', 1, 7) || '-01')::timestamp
-                                                    + interval '1 month - 1 day')
-                              THEN ((r->>'candle_date_time_utc') || '+00')::timestamptz END END AS bucket_start,
-               pulse_internal.num(r->>'opening_price', jsonb_typeof(r->'opening_price')) AS open, pulse_internal.num(r->>'high_price', jsonb_typeof(r->'high_price')) AS high,
-               pulse_internal.num(r->>'low_price', jsonb_typeof(r->'low_price')) AS low, pulse_internal.num(r->>'trade_price', jsonb_typeof(r->'trade_price')) AS close,
-               pulse_internal.num(r->>'candle_acc_trade_volume', jsonb_typeof(r->'candle_acc_trade_volume')) AS volume,
-               pulse_internal.num(r->>'candle_acc_trade_price', jsonb_typeof(r->'candle_acc_trade_price')) AS quote_volume,
-               pulse_internal.json_epoch_ms(r->'timestamp') AS observed_at
-          -- OFFSET 0 keeps each level from being flattened, so the record is
-          -- extracted once and each value parsed once per landing row.
-          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
-$$;
+LANGUAGE c STABLE PARALLEL SAFE ROWS 1
+AS 'MODULE_PATHNAME', 'pulse_candle_upbit';
 
--- inlined
 CREATE OR REPLACE FUNCTION pulse_internal.candle_binance(p jsonb)
 RETURNS TABLE(market text, period interval, bucket_start timestamptz,
               open numeric, high numeric, low numeric, close numeric,
               volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
-LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
-  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
-         CASE WHEN v.observed IS NULL THEN v.close_time + interval '1 millisecond'
-              ELSE least(v.observed, v.close_time + interval '1 millisecond') END,
-         pulse_internal.candle_problem('binance kline',
-           CASE WHEN v.kind IS DISTINCT FROM 'array' OR v.len < 8 THEN 'binance kline is not an array of at least 8 fields' END,
-           v.market, v.period, NULL,
-           CASE WHEN v.bucket_start IS NULL OR v.close_time IS NULL THEN 'binance kline open or close time malformed' END,
-           v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
-           least(v.observed, v.close_time + interval '1 millisecond'), p,
-           -- (a page with one open time twice: the copy with the wrong close)
-           CASE WHEN v.close_time <> v.bucket_start + v.period - interval '1 millisecond'
-                THEN format('binance kline closes at %s, not one period after it opens at %s',
-                            pulse_internal.utc_text(v.close_time), pulse_internal.utc_text(v.bucket_start)) END)
-  FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
-               CASE WHEN jsonb_typeof(r) = 'array' THEN jsonb_array_length(r) END AS len,
-               pulse_internal.json_epoch_ms(r->0) AS bucket_start, pulse_internal.json_epoch_ms(r->6) AS close_time,
-               pulse_internal.json_epoch_ms(p->'observed_ms') AS observed,
-               pulse_internal.num(r->>1, jsonb_typeof(r->1)) AS open, pulse_internal.num(r->>2, jsonb_typeof(r->2)) AS high,
-               pulse_internal.num(r->>3, jsonb_typeof(r->3)) AS low, pulse_internal.num(r->>4, jsonb_typeof(r->4)) AS close,
-               pulse_internal.num(r->>5, jsonb_typeof(r->5)) AS volume, pulse_internal.num(r->>7, jsonb_typeof(r->7)) AS quote_volume
-          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
-$$;
+LANGUAGE c STABLE PARALLEL SAFE ROWS 1
+AS 'MODULE_PATHNAME', 'pulse_candle_binance';
 
--- inlined
 CREATE OR REPLACE FUNCTION pulse_internal.candle_coinone(p jsonb)
 RETURNS TABLE(market text, period interval, bucket_start timestamptz,
               open numeric, high numeric, low numeric, close numeric,
               volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
-LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
-  SELECT v.market, v.period, v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
-         CASE WHEN v.observed IS NULL THEN v.bucket_start + v.period
-              ELSE least(v.observed, v.bucket_start + v.period) END,
-         pulse_internal.candle_problem('coinone candle',
-           CASE WHEN v.kind IS DISTINCT FROM 'object' THEN 'coinone candle is not a JSON object' END,
-           v.market, v.period, NULL,
-           CASE WHEN v.bucket_start IS NULL THEN 'coinone candle timestamp missing or malformed' END,
-           v.bucket_start, v.open, v.high, v.low, v.close, v.volume, v.quote_volume,
-           least(v.observed, v.bucket_start + v.period), p, NULL)
-  FROM (SELECT p->>'market' AS market, pulse_internal.period(p->>'period') AS period, jsonb_typeof(r) AS kind,
-               pulse_internal.json_epoch_ms(r->'timestamp') AS bucket_start,
-               pulse_internal.json_epoch_ms(p->'observed_ms') AS observed,
-               pulse_internal.num(r->>'open', jsonb_typeof(r->'open')) AS open, pulse_internal.num(r->>'high', jsonb_typeof(r->'high')) AS high,
-               pulse_internal.num(r->>'low', jsonb_typeof(r->'low')) AS low, pulse_internal.num(r->>'close', jsonb_typeof(r->'close')) AS close,
-               pulse_internal.num(r->>'target_volume', jsonb_typeof(r->'target_volume')) AS volume, pulse_internal.num(r->>'quote_volume', jsonb_typeof(r->'quote_volume')) AS quote_volume
-          FROM (SELECT p->'record' AS r OFFSET 0) AS x OFFSET 0) AS v
-$$;
+LANGUAGE c STABLE PARALLEL SAFE ROWS 1
+AS 'MODULE_PATHNAME', 'pulse_candle_coinone';
 
 -- The staging table of apply_candles: a batch's usable candles, one per
 -- key. Made once per session and kept (emptied at each commit, and by
