@@ -99,6 +99,33 @@ SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN
+  -- A batch whose markets hold no candle of this exchange in [t_min, t_max]
+  -- (a first load, a backfill) has nothing to compare: one probe per
+  -- market on (exchange, market, bucket_start) decides, and the rows go
+  -- straight to the INSERT, whose ON CONFLICT still applies the version rule
+  -- to a row a concurrent batch wrote meanwhile. Every staged key was then
+  -- missing from this snapshot, as the probe below would have found.
+  IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT g.market FROM pg_temp.pulse_candle_src g) m
+                  WHERE EXISTS (SELECT 1 FROM pulse.candles c
+                                 WHERE c.exchange = candle_merge.exchange AND c.market = m.market
+                                   AND c.bucket_start BETWEEN t_min AND t_max)) THEN
+    WITH up AS (
+      INSERT INTO pulse.candles AS c
+             (exchange, market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
+      SELECT candle_merge.exchange, g.market, g.period, g.bucket_start, g.open, g.high, g.low, g.close,
+             g.volume, g.quote_volume, g.observed_at
+        FROM pg_temp.pulse_candle_src g
+      ON CONFLICT (exchange, market, period, bucket_start) DO UPDATE
+         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+             volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
+             observed_at = EXCLUDED.observed_at, ingested_at = now()
+       WHERE EXCLUDED.observed_at >= c.observed_at
+         AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume)
+             IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, EXCLUDED.quote_volume)
+      RETURNING 1)
+    SELECT count(*), count(*) INTO total, fresh FROM up;
+    RETURN;
+  END IF;
   -- Only rows that will change reach the INSERT: an unchanged row hit by ON
   -- CONFLICT would still be locked, which writes WAL. Each staged row probes
   -- the primary key once (LIMIT 1 keeps it a parameterized nested loop; the
