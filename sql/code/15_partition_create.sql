@@ -118,16 +118,20 @@ AS $$
 DECLARE
   w record := pulse_internal.check_every(every);
   fmt text := CASE WHEN w.months > 0 THEN 'YYYYMM' WHEN w.seconds % 86400 = 0 THEN 'YYYYMMDD' ELSE 'YYYYMMDD"_"HH24' END;
+  pname text;
+  pns oid;
 BEGIN
+  SELECT pc.relname, pc.relnamespace INTO pname, pns FROM pg_class pc WHERE pc.oid = parent;
+  -- The name and schema are values here, so each slot is one look-up in
+  -- pg_class's (relname, relnamespace) index (with them in a join, the
+  -- planner may walk every partition of the parent for each slot instead).
   RETURN NOT EXISTS (
     SELECT FROM unnest(slots) AS s(r)
      CROSS JOIN LATERAL (SELECT to_char(lower(s.r) AT TIME ZONE 'UTC', fmt) AS suffix) AS x
      WHERE NOT EXISTS (
-       SELECT FROM pg_class pc
-         JOIN pg_class c ON c.relnamespace = pc.relnamespace
-                        AND c.relname = left(pc.relname::text, 61 - length(x.suffix)) || '_p' || x.suffix
-         JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = pc.oid
-        WHERE pc.oid = parent
+       SELECT FROM pg_class c
+         JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = parent
+        WHERE c.relnamespace = pns AND c.relname = left(pname, 61 - length(x.suffix)) || '_p' || x.suffix
           AND pulse_internal.partition_range(c.oid::regclass) = s.r));
 END $$;
 
