@@ -162,7 +162,8 @@ $fn$;
 
 -- Whether the target holds no row the batch could meet: none in the batch's
 -- time range [t_min, t_max] for a managed table (its key includes the time
--- column, as a partitioned table's unique index must), none at all for an
+-- column, as a partitioned table's unique index must), or a few (at most
+-- 1,000) none of which has a key of the batch; none at all for an
 -- unpartitioned one (a table partitioned by hand is not looked at: false).
 -- Then the first load of a range (a backfill, a new day) needs no probe of
 -- the target per row. Read in the same snapshot as the probe would be, with
@@ -174,6 +175,9 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   found_row boolean;
+  n_stored bigint;
+  few constant bigint := 1000;
+  range_cond text;
   -- the column's own type from timestamptz, the inverse of p.time_expr
   back text := CASE p.cast_to[array_position(p.s_cols, p.time_col)]
                  WHEN 'timestamp with time zone' THEN '%s'
@@ -186,8 +190,22 @@ BEGIN
   ELSIF p.time_col IS NULL THEN
     EXECUTE format('SELECT EXISTS (SELECT FROM %s AS t)', p.t_name) INTO found_row;
   ELSIF isfinite(t_min) AND isfinite(t_max) AND back IS NOT NULL THEN
-    EXECUTE format('SELECT EXISTS (SELECT FROM %s AS t WHERE t.%I >= %s AND t.%I <= %s)',
-                   p.t_name, p.time_col, format(back, '$1'), p.time_col, format(back, '$2'))
+    range_cond := format('t.%I >= %s AND t.%I <= %s', p.time_col, format(back, '$1'), p.time_col, format(back, '$2'));
+    EXECUTE format('SELECT count(*) FROM (SELECT FROM %s AS t WHERE %s LIMIT $3) AS x', p.t_name, range_cond)
+      INTO n_stored USING t_min, t_max, few + 1;
+    IF n_stored = 0 THEN
+      RETURN true;
+    ELSIF n_stored > few THEN
+      RETURN false;
+    END IF;
+    -- A few stored rows in the range (a stream's batches share the second
+    -- at their border): none of them has a key of the batch?
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s AS t JOIN %s AS s ON %s WHERE %s)',
+                   p.t_name, p.s_name,
+                   (SELECT string_agg(format('t.%I %s s.%I::%s', p.k_cols[j], p.k_eq[j], p.k_cols[j],
+                                             p.cast_to[array_position(p.s_cols, p.k_cols[j])]), ' AND ')
+                      FROM generate_subscripts(p.k_cols, 1) AS j),
+                   range_cond)
       INTO found_row USING t_min, t_max;
   ELSE
     RETURN false;
