@@ -28,24 +28,37 @@ END
 $fn$;
 
 -- The first look at a batch, without grouping it by key: its size, whether
--- a key column holds NULL, its time range. Enough for the first load of a
--- range (see pulse.merge), where a repeated key cannot go unnoticed.
+-- a key column holds NULL, its time range and the UTC hours its rows fall in
+-- (as merge_hours gives them), in one pass that groups the rows by hour
+-- only. Enough for the first load of a range (see pulse.merge), where a
+-- repeated key cannot go unnoticed.
 CREATE OR REPLACE FUNCTION pulse_internal.merge_quick_checks(p pulse_internal.merge_plan,
-  OUT n_rows bigint, OUT has_null_key boolean, OUT t_min timestamptz, OUT t_max timestamptz)
+  OUT n_rows bigint, OUT has_null_key boolean, OUT t_min timestamptz, OUT t_max timestamptz,
+  OUT hours timestamptz[])
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   time_cast text := p.cast_to[array_position(p.s_cols, p.time_col)];
+  t text;
 BEGIN
-  EXECUTE format('SELECT count(*), coalesce(bool_or(%s), false), %s, %s FROM %s AS src',
-                 pulse_internal.ident_list(p.k_cols, 'src.%I IS NULL', ' OR '),
-                 CASE WHEN p.time_col IS NULL THEN 'NULL::timestamptz'
-                      ELSE format(p.time_expr, format('min(src.%I::%s)', p.time_col, time_cast)) END,
-                 CASE WHEN p.time_col IS NULL THEN 'NULL::timestamptz'
-                      ELSE format(p.time_expr, format('max(src.%I::%s)', p.time_col, time_cast)) END,
-                 p.s_name)
-    INTO n_rows, has_null_key, t_min, t_max;
+  IF p.time_col IS NULL THEN
+    EXECUTE format('SELECT count(*), coalesce(bool_or(%s), false) FROM %s AS src',
+                   pulse_internal.ident_list(p.k_cols, 'src.%I IS NULL', ' OR '), p.s_name)
+      INTO n_rows, has_null_key;
+    RETURN;
+  END IF;
+  t := format(p.time_expr, format('src.%I::%s', p.time_col, time_cast));
+  EXECUTE format('SELECT coalesce(sum(g.n), 0), coalesce(bool_or(g.null_key), false), min(g.tmin), max(g.tmax), '
+                 'array_agg(g.h ORDER BY g.h) FILTER (WHERE g.h IS NOT NULL) '
+                 'FROM (SELECT count(*) AS n, bool_or(%s) AS null_key, min(%s) AS tmin, max(%s) AS tmax, '
+                 'CASE WHEN isfinite(%s) THEN date_bin(''1 hour'', %s, timestamptz ''2000-01-01 00:00:00+00'') END AS h '
+                 'FROM %s AS src GROUP BY 5) AS g',
+                 pulse_internal.ident_list(p.k_cols, 'src.%I IS NULL', ' OR '), t, t, t, t, p.s_name)
+    INTO n_rows, has_null_key, t_min, t_max, hours;
+  IF NOT isfinite(t_min) OR NOT isfinite(t_max) THEN
+    hours := NULL;   -- as merge_hours: infinite times fit no partition
+  END IF;
 END
 $fn$;
 
@@ -149,7 +162,8 @@ $fn$;
 
 -- Whether the target holds no row the batch could meet: none in the batch's
 -- time range [t_min, t_max] for a managed table (its key includes the time
--- column, as a partitioned table's unique index must), none at all for an
+-- column, as a partitioned table's unique index must), or a few (at most
+-- 1,000) none of which has a key of the batch; none at all for an
 -- unpartitioned one (a table partitioned by hand is not looked at: false).
 -- Then the first load of a range (a backfill, a new day) needs no probe of
 -- the target per row. Read in the same snapshot as the probe would be, with
@@ -161,6 +175,9 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   found_row boolean;
+  n_stored bigint;
+  few constant bigint := 1000;
+  range_cond text;
   -- the column's own type from timestamptz, the inverse of p.time_expr
   back text := CASE p.cast_to[array_position(p.s_cols, p.time_col)]
                  WHEN 'timestamp with time zone' THEN '%s'
@@ -173,8 +190,22 @@ BEGIN
   ELSIF p.time_col IS NULL THEN
     EXECUTE format('SELECT EXISTS (SELECT FROM %s AS t)', p.t_name) INTO found_row;
   ELSIF isfinite(t_min) AND isfinite(t_max) AND back IS NOT NULL THEN
-    EXECUTE format('SELECT EXISTS (SELECT FROM %s AS t WHERE t.%I >= %s AND t.%I <= %s)',
-                   p.t_name, p.time_col, format(back, '$1'), p.time_col, format(back, '$2'))
+    range_cond := format('t.%I >= %s AND t.%I <= %s', p.time_col, format(back, '$1'), p.time_col, format(back, '$2'));
+    EXECUTE format('SELECT count(*) FROM (SELECT FROM %s AS t WHERE %s LIMIT $3) AS x', p.t_name, range_cond)
+      INTO n_stored USING t_min, t_max, few + 1;
+    IF n_stored = 0 THEN
+      RETURN true;
+    ELSIF n_stored > few THEN
+      RETURN false;
+    END IF;
+    -- A few stored rows in the range (a stream's batches share the second
+    -- at their border): none of them has a key of the batch?
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s AS t JOIN %s AS s ON %s WHERE %s)',
+                   p.t_name, p.s_name,
+                   (SELECT string_agg(format('t.%I %s s.%I::%s', p.k_cols[j], p.k_eq[j], p.k_cols[j],
+                                             p.cast_to[array_position(p.s_cols, p.k_cols[j])]), ' AND ')
+                      FROM generate_subscripts(p.k_cols, 1) AS j),
+                   range_cond)
       INTO found_row USING t_min, t_max;
   ELSE
     RETURN false;
@@ -251,22 +282,22 @@ END
 $fn$;
 
 -- The statement for the first load of a range (see pulse.merge): the target
--- holds no row the batch could meet, in the snapshot the probe would read,
--- so every row goes to the INSERT in key order, without a probe; ON CONFLICT
--- still applies the version rule to a row a concurrent merge commits
--- meanwhile. Only for a target with non-key columns (DO UPDATE), where a
--- key the batch repeats fails the statement instead of passing unseen.
+-- held no row the batch could meet when it was looked at, so every row is
+-- inserted, in key order (the order every merge writes keys in, so that two
+-- merges of overlapping keys wait for each other instead of deadlocking), by
+-- a plain INSERT: no ON CONFLICT, whose speculative insertion (a probe of
+-- the key index before each row, a confirmation record after it) cost more
+-- than the insert itself. A key the batch repeats, or one a concurrent merge
+-- has committed meanwhile, fails it with unique_violation, and pulse.merge
+-- then takes the general way.
 CREATE OR REPLACE FUNCTION pulse_internal.merge_first_statement(p pulse_internal.merge_plan)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('INSERT INTO %s AS t (%s) SELECT %s FROM %s AS s ORDER BY %s '
-                'ON CONFLICT (%s) DO UPDATE SET (%s) = ROW(%s) WHERE %s ',
+  SELECT format('INSERT INTO %s AS t (%s) SELECT %s FROM %s AS s ORDER BY %s',
                 p.t_name, pulse_internal.ident_list(p.s_cols), pulse_internal.ident_list(p.s_cols, 's.%I'), p.s_name,
-                pulse_internal.ident_list(p.k_cols, 's.%I'), pulse_internal.ident_list(p.k_cols),
-                pulse_internal.ident_list(p.nk_cols), pulse_internal.ident_list(p.nk_cols, 'excluded.%I'),
-                pulse_internal.merge_changes(p, 'excluded', false))
+                pulse_internal.ident_list(p.k_cols, 's.%I'))
 $$;
 
 -- How many of these tuples of one partition are fresh inserts (xmax 0, see
@@ -368,28 +399,40 @@ DECLARE
   p pulse_internal.merge_plan := pulse_internal.merge_plan(target, source, key, version);
   c record;
   r record;
+  n_written bigint;
   distributed boolean := pulse_internal.citus_table(p.target);
 BEGIN
   -- The first load of a range: when the target holds no row in the batch's
   -- time range (none at all, if it is not managed), there is nothing to
-  -- probe and no key to count apart from the rows. A key the batch repeats
-  -- then makes ON CONFLICT DO UPDATE fail ("cannot affect row a second
-  -- time", 21000): that attempt is undone and the full checks below decide
-  -- (an error, or the deduplicated statement).
-  IF p.nk_cols IS NOT NULL AND NOT distributed THEN
+  -- probe, and no key to count apart from the rows: one plain INSERT (see
+  -- merge_first_statement) writes them all. A key the batch repeats, or one
+  -- a concurrent merge committed after the look, fails it with
+  -- unique_violation: that attempt is undone and the general way below
+  -- decides (an error, the deduplicated statement, the version rule).
+  IF NOT distributed THEN
     c := pulse_internal.merge_quick_checks(p);
     IF c.n_rows = 0 THEN
       RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint;
       RETURN;
     END IF;
-    IF NOT c.has_null_key THEN
-      PERFORM pulse_internal.merge_partitions(p, pulse_internal.merge_hours(p, c.t_min, c.t_max));
+    -- A plain INSERT needs fewer rights than ON CONFLICT DO UPDATE (which
+    -- also reads and updates the target) and skips row security's UPDATE
+    -- policies: it is used only when the caller holds all those rights on
+    -- the whole table and the target has no row security; otherwise the
+    -- general statement runs, and says what is missing as before.
+    IF NOT c.has_null_key
+       AND has_table_privilege(p.target, 'INSERT') AND has_table_privilege(p.target, 'SELECT')
+       AND (p.nk_cols IS NULL OR has_table_privilege(p.target, 'UPDATE'))
+       AND NOT EXISTS (SELECT FROM pg_class pc WHERE pc.oid = p.target AND pc.relrowsecurity) THEN
+      PERFORM pulse_internal.merge_partitions(p, c.hours);
       IF pulse_internal.merge_range_empty(p, c.t_min, c.t_max) THEN
         BEGIN
-          r := pulse_internal.merge_run(p, pulse_internal.merge_first_statement(p));
-          RETURN QUERY SELECT r.n_ins, r.n_upd, c.n_rows - r.n_ins - r.n_upd;
+          EXECUTE pulse_internal.merge_first_statement(p);
+          GET DIAGNOSTICS n_written = ROW_COUNT;
+          -- (a row a BEFORE trigger skipped is unchanged, as on the general way)
+          RETURN QUERY SELECT n_written, 0::bigint, c.n_rows - n_written;
           RETURN;
-        EXCEPTION WHEN cardinality_violation THEN
+        EXCEPTION WHEN unique_violation THEN
           NULL;
         END;
       END IF;

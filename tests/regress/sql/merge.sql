@@ -205,6 +205,19 @@ GRANT SELECT ON merge_t.batch2, merge_t.target TO merge_reader;
 SET ROLE merge_reader;
 SELECT regress.try($$SELECT * FROM pulse.merge('target', 'batch2', '{id}', 'v')$$, false);
 RESET ROLE;
+-- The first load of an empty table (a plain INSERT underneath) asks the
+-- same rights as any merge: without UPDATE it is refused, and writes nothing.
+CREATE TABLE merge_t.target_empty (LIKE merge_t.target INCLUDING ALL);
+GRANT SELECT, INSERT ON merge_t.target_empty TO merge_reader;
+SET ROLE merge_reader;
+SELECT regress.try($$SELECT * FROM pulse.merge('target_empty', 'batch2', '{id}', 'v')$$, false);
+RESET ROLE;
+GRANT UPDATE ON merge_t.target_empty TO merge_reader;
+SET ROLE merge_reader;
+SELECT * FROM pulse.merge('target_empty', 'batch2', '{id}', 'v');
+RESET ROLE;
+SELECT (SELECT count(*) FROM merge_t.target_empty) = (SELECT count(*) FROM batch2) AS all_inserted;
+REVOKE ALL ON merge_t.target_empty FROM merge_reader;
 GRANT INSERT, UPDATE ON merge_t.target TO merge_reader;
 UPDATE batch2 SET x = 'f2' WHERE id = 6;
 SET ROLE merge_reader;

@@ -44,6 +44,20 @@ SELECT c.relname, pg_stat_get_xact_numscans(c.oid) - k.seq_scans AS seq_scans,
 COMMIT;
 DROP TABLE counters;
 
+-- Batches that share their time range with a few stored rows (a stream's
+-- batches share the second at their border): new keys are inserted, stored
+-- ones merged by version, whether or not the stored rows there meet a key.
+CREATE TABLE ev_border (id int, ts timestamptz, v int, x text);
+INSERT INTO ev_border VALUES (1000, '2024-03-03 23:00:00+00', 1, 'new'), (1001, '2024-03-03 23:30:00+00', 1, 'new');
+SELECT * FROM pulse.merge('ev', 'ev_border', '{id,ts}', 'v');
+INSERT INTO ev_border VALUES (71, '2024-03-03 23:59:59.999999+00', 2, 'last v2'), (1002, '2024-03-03 23:45:00+00', 1, 'new');
+SELECT * FROM pulse.merge('ev', 'ev_border', '{id,ts}', 'v');
+TRUNCATE ev_border;
+INSERT INTO ev_border VALUES (1003, '2024-03-03 23:10:00+00', 1, 'new'), (1004, '2024-03-03 23:40:00+00', 1, 'new');
+SELECT * FROM pulse.merge('ev', 'ev_border', '{id,ts}', 'v');
+SELECT id, ts, v, x FROM ev WHERE ts >= '2024-03-03 22:00+00' AND ts < '2024-03-04' ORDER BY ts, id;
+DROP TABLE ev_border;
+
 -- date and timestamp time columns hold UTC wall-clock values, whatever the
 -- session's time zone; month-wide partitions.
 SET timezone = 'Asia/Seoul';
