@@ -50,10 +50,12 @@ std::optional<int64_t> snowflake_time(int64_t id) {
 
 std::string format_ts(int64_t t) {
   if (!finite(t)) return std::string();
-  const int64_t unix_micros = t + kUnixEpochInPg;  // no overflow: finite timestamps are far from the ends
+  // Days since 2000-01-01 first (t + the 1970 offset could pass INT64_MAX
+  // near the end of timestamptz's range), then since 1970.
   const int64_t micros_per_day = 86400 * kMicrosPerSecond;
-  const int64_t days = floor_div(unix_micros, micros_per_day);
-  const int64_t rest = unix_micros - days * micros_per_day;
+  const int64_t days2000 = floor_div(t, micros_per_day);
+  const int64_t rest = t - days2000 * micros_per_day;
+  const int64_t days = days2000 + kUnixEpochInPg / micros_per_day;
   int64_t y;
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);

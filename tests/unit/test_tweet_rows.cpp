@@ -54,6 +54,10 @@ TEST(TweetRows, FormatTs) {
   EXPECT_EQ(format_ts(at(19000, 86399)), "2022-01-08T23:59:59.000Z");
   EXPECT_EQ(format_ts(kNoEnd), "");
   EXPECT_EQ(format_ts(kNoBegin), "");
+  // the ends of timestamptz's range ('294276-12-31 23:59:59.999999+00',
+  // '4714-11-24 00:00:00+00 BC')
+  EXPECT_EQ(format_ts(9223371331199999999), "294276-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_ts(-211813488000000000), "4714-11-24T00:00:00.000Z");
   // five-digit years print whole
   EXPECT_EQ(format_ts(at(3000000, 0)), "10183-09-21T00:00:00.000Z");
 }
