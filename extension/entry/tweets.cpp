@@ -11,6 +11,7 @@
 #include "pg/datetime.h"
 #include "pg/jsonb.h"
 #include "pg/text.h"
+#include "pg/tweet_rows.h"
 
 // pulse._tweet_time(text) RETURNS timestamptz: X's created_at in its v2 or
 // v1.1 spelling; NULL (not an error) when the text is not a valid timestamp.
@@ -63,4 +64,21 @@ PULSE_FUNCTION(pulse_tweet_tags) {
     }
   }
   return pulse::pg::text_array_datum(pulse::dedupe_in_order(std::move(tags)));
+}
+
+// twitter_v2_rows(payload jsonb, received_at timestamptz, seq integer) and
+// twitter_v1_rows(...) RETURNS SETOF pg_temp.pulse_tweet_stage's columns
+// (STRICT): the staging rows of one landing record (pg/tweet_rows.h).
+PULSE_FUNCTION(pulse_twitter_v2_rows) {
+  pulse::pg::MaterializedRows out(fcinfo, true);
+  pulse::pg::tweet_stage_rows(pulse::pg::TweetFormat::kV2, PG_GETARG_DATUM(0), PG_GETARG_TIMESTAMPTZ(1),
+                              PG_GETARG_INT32(2), out);
+  return static_cast<Datum>(0);
+}
+
+PULSE_FUNCTION(pulse_twitter_v1_rows) {
+  pulse::pg::MaterializedRows out(fcinfo, true);
+  pulse::pg::tweet_stage_rows(pulse::pg::TweetFormat::kV1, PG_GETARG_DATUM(0), PG_GETARG_TIMESTAMPTZ(1),
+                              PG_GETARG_INT32(2), out);
+  return static_cast<Datum>(0);
 }

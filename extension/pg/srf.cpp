@@ -27,8 +27,9 @@ Cell Cell::timestamptz(int64_t v) noexcept { return Cell{Int64GetDatum(v), false
 Cell Cell::text(std::string_view v) { return Cell{text_datum(v), false}; }
 Cell Cell::null() noexcept { return Cell{static_cast<Datum>(0), true}; }
 
-MaterializedRows::MaterializedRows(FunctionCallInfo fcinfo) : fcinfo_(fcinfo) {
-  pg_guard([&] { InitMaterializedSRF(fcinfo, 0); });
+MaterializedRows::MaterializedRows(FunctionCallInfo fcinfo, bool expected_desc) : fcinfo_(fcinfo) {
+  const bits32 flags = expected_desc ? MAT_SRF_USE_EXPECTED_DESC : 0;
+  pg_guard([&] { InitMaterializedSRF(fcinfo, flags); });
 }
 
 void MaterializedRows::put(std::initializer_list<Cell> row) {

@@ -27,7 +27,10 @@ struct Cell {
 class MaterializedRows {
  public:
   // Sets fcinfo up to return a tuplestore shaped like the function's result.
-  explicit MaterializedRows(FunctionCallInfo fcinfo);
+  // expected_desc: take that shape from the calling node (rsinfo's
+  // expectedDesc) instead of building it from the catalog, which costs more
+  // than the rows for a function called once per row with a few rows each.
+  explicit MaterializedRows(FunctionCallInfo fcinfo, bool expected_desc = false);
   // Appends one row: one cell per result column, in order.
   void put(std::initializer_list<Cell> row);
 

@@ -282,8 +282,34 @@ BEGIN
 END
 $fn$;
 
--- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
--- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+-- The staging rows of one landing record, as pg_temp.pulse_tweet_stage takes
+-- them (C++, extension/pg/tweet_rows.cpp): the tweets a record holds (a v2
+-- stream line, page or bare tweet; a v1.1 status or search response), each
+-- with its key, version, values, and the reason it cannot be stored (else
+-- NULL), or one row with the record's own problem. The rules are those at the
+-- top of 50_tweet_fields.sql. STABLE: tags are lower-cased and rules sorted
+-- by the database's default collation.
+CREATE OR REPLACE FUNCTION pulse_internal.twitter_v2_rows(payload jsonb, received_at timestamptz, landing_seq integer)
+RETURNS TABLE(seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb, note text,
+              id bigint, created_at timestamptz, author_id bigint, text text, lang text,
+              hashtags text[], cashtags text[], mentions text[], is_retweet boolean, retweeted_id bigint,
+              retweet_count integer, like_count integer, reply_count integer, quote_count integer,
+              matched_rules text[])
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+ROWS 1
+AS 'MODULE_PATHNAME', 'pulse_twitter_v2_rows';
+
+CREATE OR REPLACE FUNCTION pulse_internal.twitter_v1_rows(payload jsonb, received_at timestamptz, landing_seq integer)
+RETURNS TABLE(seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb, note text,
+              id bigint, created_at timestamptz, author_id bigint, text text, lang text,
+              hashtags text[], cashtags text[], mentions text[], is_retweet boolean, retweeted_id bigint,
+              retweet_count integer, like_count integer, reply_count integer, quote_count integer,
+              matched_rules text[])
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+ROWS 1
+AS 'MODULE_PATHNAME', 'pulse_twitter_v1_rows';
+
+-- The formats' staging functions: one statement over the batch's records.
 CREATE OR REPLACE FUNCTION pulse_internal.stage_twitter_v2(stream text, batch_id bigint)
 RETURNS void
 LANGUAGE plpgsql
@@ -291,71 +317,14 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $fn$
 BEGIN
-  INSERT INTO pg_temp.pulse_tweet_stage
-  SELECT l.seq, i.ord, coalesce(f.observed_at, l.received_at),
-         pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at,
-                                      '__twarc.retrieved_at', f.stated, f.observed_at, l.received_at, 'data', 'tweet', 'id'),
-         coalesce(i.tweet, l.payload),
-         pulse_internal.tweet_note(l.seq, i.ord, f.id, f.payload_time, f.id_time, 'data', 'tweet'),
-         f.id, f.created_at,
-         pulse_internal.tweet_bigint(i.tweet -> 'author_id'),
-         CASE WHEN o.orig_user IS NOT NULL
-              THEN 'RT @' || o.orig_user || ': ' || coalesce(o.orig -> 'note_tweet' ->> 'text', o.orig ->> 'text')
-              ELSE coalesce(i.tweet -> 'note_tweet' ->> 'text', i.tweet ->> 'text') END,
-         i.tweet ->> 'lang',
-         CASE WHEN f.ents THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'hashtags') || pulse_internal.tweet_array(e.orig -> 'hashtags'), 'tag', '#＃') END,
-         CASE WHEN f.ents THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'cashtags') || pulse_internal.tweet_array(e.orig -> 'cashtags'), 'tag', '$') END,
-         CASE WHEN f.ents THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'mentions') || pulse_internal.tweet_array(e.orig -> 'mentions'), 'username', '@') END,
-         CASE WHEN i.tweet ? 'referenced_tweets' THEN r.rt_id IS NOT NULL END,
-         r.rt_id,
-         pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'retweet_count'),
-         pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'like_count'),
-         pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'reply_count'),
-         pulse_internal.tweet_count(i.tweet -> 'public_metrics' -> 'quote_count'),
-         mr.rules
+  INSERT INTO pg_temp.pulse_tweet_stage (seq, ord, observed_at, problem, raw, note, id, created_at, author_id,
+                                         text, lang, hashtags, cashtags, mentions, is_retweet, retweeted_id,
+                                         retweet_count, like_count, reply_count, quote_count, matched_rules)
+  SELECT r.seq, r.ord, r.observed_at, r.problem, r.raw, r.note, r.id, r.created_at, r.author_id,
+         r.text, r.lang, r.hashtags, r.cashtags, r.mentions, r.is_retweet, r.retweeted_id,
+         r.retweet_count, r.like_count, r.reply_count, r.quote_count, r.matched_rules
     FROM pulse.landing l
-   CROSS JOIN LATERAL pulse_internal.twitter_v2_items(l.payload) AS i
-   CROSS JOIN LATERAL (
-          SELECT k.id, k.payload_time, k.id_time, k.stated,
-                 -- the key: the id's time, else (an id from before snowflakes) the claim
-                 coalesce(k.id_time, k.payload_time) AS created_at,
-                 pulse_internal.tweet_stated_time(k.stated, false) AS observed_at,
-                 jsonb_typeof(i.tweet -> 'entities') = 'object' AS ents
-            FROM (SELECT j.id, j.payload_time, pulse_internal.tweet_snowflake_time(j.id) AS id_time,
-                         -- twarc's metadata: on each flattened tweet, else on the response
-                         coalesce(nullif(i.tweet -> '__twarc' -> 'retrieved_at', 'null'),
-                                  nullif(l.payload -> '__twarc' -> 'retrieved_at', 'null')) AS stated
-                    FROM (SELECT pulse_internal.tweet_bigint(i.tweet -> 'id') AS id,
-                                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time) AS j) AS k
-          -- OFFSET 0: computed once per item and passed on as plain values,
-          -- so tweet_problem and tweet_note (whose arguments they are, each
-          -- used more than once) are inlined instead of run as SQL calls
-          OFFSET 0) AS f
-   CROSS JOIN LATERAL (
-          SELECT (SELECT pulse_internal.tweet_bigint(rt -> 'id')
-                    FROM jsonb_array_elements(pulse_internal.tweet_array(i.tweet -> 'referenced_tweets')) AS rt
-                   WHERE rt ->> 'type' = 'retweeted' LIMIT 1) AS rt_id) AS r
-   -- A retweet's own text is cut at 140 characters; the original, when the
-   -- page carries it as an expansion, gives the full text and entities.
-   LEFT JOIN LATERAL (
-          SELECT t AS orig,
-                 (SELECT u ->> 'username' FROM jsonb_array_elements(pulse_internal.tweet_array(i.includes -> 'users')) AS u
-                   WHERE u ->> 'id' = t ->> 'author_id' LIMIT 1) AS orig_user
-            FROM jsonb_array_elements(pulse_internal.tweet_array(i.includes -> 'tweets')) AS t
-           WHERE r.rt_id IS NOT NULL AND pulse_internal.tweet_bigint(t -> 'id') = r.rt_id
-           LIMIT 1) AS o ON true
-   CROSS JOIN LATERAL (
-          SELECT CASE WHEN jsonb_typeof(i.tweet -> 'entities') = 'object' THEN i.tweet -> 'entities' END AS own,
-                 o.orig -> 'entities' AS orig) AS e
-   -- matched_rules (pulse_internal.tweet_rules, written out here: a
-   -- function with a subquery is never inlined, and a call per item cost
-   -- more than the rest of the projection)
-   CROSS JOIN LATERAL (
-          SELECT CASE WHEN jsonb_typeof(i.rules) = 'array' THEN ARRAY(
-                   SELECT DISTINCT coalesce(nullif(r ->> 'tag', ''), r ->> 'id')
-                     FROM jsonb_array_elements(i.rules) AS r
-                    WHERE jsonb_typeof(r) = 'object' AND coalesce(nullif(r ->> 'tag', ''), r ->> 'id') IS NOT NULL
-                    ORDER BY 1) END AS rules) AS mr
+   CROSS JOIN LATERAL pulse_internal.twitter_v2_rows(l.payload, l.received_at, l.seq) AS r
    WHERE l.stream = stage_twitter_v2.stream AND l.batch_id = stage_twitter_v2.batch_id
      AND l.format = 'twitter_v2';
 END
@@ -368,65 +337,14 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $fn$
 BEGIN
-  INSERT INTO pg_temp.pulse_tweet_stage
-  SELECT l.seq, i.ord, coalesce(f.observed_at, l.received_at),
-         pulse_internal.tweet_problem(l.seq, i.ord, i.problem, i.tweet, f.id, f.payload_time, f.created_at,
-                                      f.stated_key, f.stated, f.observed_at, l.received_at, 'statuses', 'status', 'id_str or id'),
-         coalesce(i.tweet, l.payload),
-         pulse_internal.tweet_note(l.seq, i.ord, f.id, f.payload_time, f.id_time, 'statuses', 'status'),
-         f.id, f.created_at,
-         coalesce(pulse_internal.tweet_bigint(i.tweet -> 'user' -> 'id_str'), pulse_internal.tweet_bigint(i.tweet -> 'user' -> 'id')),
-         CASE WHEN f.rs IS NOT NULL AND f.rs -> 'user' ->> 'screen_name' IS NOT NULL
-              THEN 'RT @' || (f.rs -> 'user' ->> 'screen_name') || ': '
-                   || coalesce(f.rs -> 'extended_tweet' ->> 'full_text', f.rs ->> 'full_text', f.rs ->> 'text')
-              ELSE coalesce(i.tweet -> 'extended_tweet' ->> 'full_text', i.tweet ->> 'full_text', i.tweet ->> 'text') END,
-         i.tweet ->> 'lang',
-         CASE WHEN e.own IS NOT NULL THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'hashtags') || pulse_internal.tweet_array(e.orig -> 'hashtags'), 'text', '#＃') END,
-         CASE WHEN e.own IS NOT NULL THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'symbols') || pulse_internal.tweet_array(e.orig -> 'symbols'), 'text', '$') END,
-         CASE WHEN e.own IS NOT NULL THEN pulse_internal.tweet_tags(pulse_internal.tweet_array(e.own -> 'user_mentions') || pulse_internal.tweet_array(e.orig -> 'user_mentions'), 'screen_name', '@') END,
-         -- A v1.1 status always carries retweeted_status when it is a retweet.
-         f.rs IS NOT NULL,
-         coalesce(pulse_internal.tweet_bigint(f.rs -> 'id_str'), pulse_internal.tweet_bigint(f.rs -> 'id')),
-         pulse_internal.tweet_count(i.tweet -> 'retweet_count'),
-         pulse_internal.tweet_count(i.tweet -> 'favorite_count'),
-         pulse_internal.tweet_count(i.tweet -> 'reply_count'),
-         pulse_internal.tweet_count(i.tweet -> 'quote_count'),
-         mr.rules
+  INSERT INTO pg_temp.pulse_tweet_stage (seq, ord, observed_at, problem, raw, note, id, created_at, author_id,
+                                         text, lang, hashtags, cashtags, mentions, is_retweet, retweeted_id,
+                                         retweet_count, like_count, reply_count, quote_count, matched_rules)
+  SELECT r.seq, r.ord, r.observed_at, r.problem, r.raw, r.note, r.id, r.created_at, r.author_id,
+         r.text, r.lang, r.hashtags, r.cashtags, r.mentions, r.is_retweet, r.retweeted_id,
+         r.retweet_count, r.like_count, r.reply_count, r.quote_count, r.matched_rules
     FROM pulse.landing l
-   CROSS JOIN LATERAL pulse_internal.twitter_v1_items(l.payload) AS i
-   CROSS JOIN LATERAL (
-          SELECT k.id, k.payload_time, k.id_time, k.stated, k.stated_key,
-                 coalesce(k.id_time, k.payload_time) AS created_at,
-                 pulse_internal.tweet_stated_time(k.stated, k.stated_key = 'timestamp_ms') AS observed_at,
-                 CASE WHEN jsonb_typeof(i.tweet -> 'retweeted_status') = 'object' THEN i.tweet -> 'retweeted_status' END AS rs
-            FROM (SELECT j.id, j.payload_time, pulse_internal.tweet_snowflake_time(j.id) AS id_time,
-                         coalesce(j.twarc, j.ts_ms) AS stated,
-                         CASE WHEN j.twarc IS NOT NULL THEN '__twarc.retrieved_at' ELSE 'timestamp_ms' END AS stated_key
-                    FROM (SELECT coalesce(pulse_internal.tweet_bigint(i.tweet -> 'id_str'), pulse_internal.tweet_bigint(i.tweet -> 'id')) AS id,
-                                 pulse_internal.tweet_time(i.tweet ->> 'created_at') AS payload_time,
-                                 -- twarc's metadata (on the status, else on the response), else
-                                 -- the time the streaming API delivered the status
-                                 coalesce(nullif(i.tweet -> '__twarc' -> 'retrieved_at', 'null'),
-                                          nullif(l.payload -> '__twarc' -> 'retrieved_at', 'null')) AS twarc,
-                                 nullif(i.tweet -> 'timestamp_ms', 'null') AS ts_ms) AS j) AS k
-          -- OFFSET 0: computed once per item and passed on as plain values,
-          -- so tweet_problem and tweet_note (whose arguments they are, each
-          -- used more than once) are inlined instead of run as SQL calls
-          OFFSET 0) AS f
-   -- Entities of the full text: extended_tweet's when the status was cut.
-   CROSS JOIN LATERAL (
-          SELECT CASE WHEN jsonb_typeof(coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities')) = 'object'
-                      THEN coalesce(i.tweet -> 'extended_tweet' -> 'entities', i.tweet -> 'entities') END AS own,
-                 coalesce(f.rs -> 'extended_tweet' -> 'entities', f.rs -> 'entities') AS orig) AS e
-   -- matched_rules (pulse_internal.tweet_rules, written out here: a
-   -- function with a subquery is never inlined, and a call per item cost
-   -- more than the rest of the projection)
-   CROSS JOIN LATERAL (
-          SELECT CASE WHEN jsonb_typeof(i.tweet -> 'matching_rules') = 'array' THEN ARRAY(
-                   SELECT DISTINCT coalesce(nullif(r ->> 'tag', ''), r ->> 'id')
-                     FROM jsonb_array_elements(i.tweet -> 'matching_rules') AS r
-                    WHERE jsonb_typeof(r) = 'object' AND coalesce(nullif(r ->> 'tag', ''), r ->> 'id') IS NOT NULL
-                    ORDER BY 1) END AS rules) AS mr
+   CROSS JOIN LATERAL pulse_internal.twitter_v1_rows(l.payload, l.received_at, l.seq) AS r
    WHERE l.stream = stage_twitter_v1.stream AND l.batch_id = stage_twitter_v1.batch_id
      AND l.format = 'twitter_v1';
 END
