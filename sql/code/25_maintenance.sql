@@ -169,8 +169,13 @@ BEGIN
     FROM pulse_internal.managed_tables m
    WHERE (only_parent IS NULL OR m.parent = only_parent)
      AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = m.parent::oid)
-     -- on a Citus worker, the coordinator manages the Citus tables' partitions
-     AND NOT (pulse_internal.citus_table(m.parent) AND pulse_internal.citus_worker());
+     -- on a Citus worker, the coordinator manages the Citus tables'
+     -- partitions, and Pulse's own tables there are the extension's shells,
+     -- whose shards and partitions the coordinator's distribute makes (a
+     -- partition made here would stop it: "relation ... already exists")
+     AND NOT (pulse_internal.citus_worker()
+              AND (pulse_internal.citus_table(m.parent)
+                   OR m.parent IN ('pulse.tweets'::regclass, 'pulse.candles'::regclass, 'pulse.landing'::regclass)));
   pend := pulse_internal.maintenance_prepare(tables);
   FOREACH t IN ARRAY tables LOOP
     parent := t.parent;

@@ -31,6 +31,16 @@ q "SELECT pulse.create_rollup('public.tweet_counts', \$q\$SELECT date_bin('1 hou
 [ "$(sqlstate "SELECT pulse.distribute(4)")" = 0A000 ] || fail "a rollup over pulse.tweets did not stop distribute with 0A000"
 q "SELECT pulse.drop_rollup('public.tweet_counts')" >/dev/null || fail "drop_rollup"
 
+# A worker's own maintenance round (its background worker runs one every
+# pulse.maintenance_interval) leaves Pulse's tables there alone: they are the
+# extension's shells, whose shards and partitions the coordinator makes. A
+# partition it made would stop distribute ("relation ... already exists").
+for port in 5433 5434; do
+  PGPORT=$port q "SELECT count(*) FROM pulse.run_maintenance()" >/dev/null || fail "maintenance on the worker at $port"
+  [ "$(PGPORT=$port q "SELECT count(*) FROM pg_inherits WHERE inhparent IN ('pulse.tweets'::regclass, 'pulse.candles'::regclass, 'pulse.landing'::regclass)")" = 0 ] \
+    || fail "maintenance on the worker at $port made partitions of Pulse's tables"
+done
+
 # 2. Distributed: tweets by id, candles by market, landing by stream, 4 shards each.
 got=$(q "SELECT table_name, distribution_column, shards, split_part(note, ';', 1) FROM pulse.distribute(4)")
 [ "$got" = "pulse.tweets|id|4|distributed
