@@ -25,14 +25,16 @@ case "$cmd" in
       [ -f "$lib" ] || { echo "sanitizer runtime not found: $lib" >&2; exit 1; }
     done
     [ -f "$bindir/postgres.real" ] || mv "$bindir/postgres" "$bindir/postgres.real"
+    # exec -a: the server takes the wrapper for its own binary, so that
+    # postmaster.opts names it and `pg_ctl restart` comes back through it.
     cat >"$bindir/postgres" <<WRAP
-#!/bin/sh
+#!/bin/bash
 # Written by tests/sanitized_server.sh: the server with the ASan + UBSan runtimes.
 LD_PRELOAD="$PULSE_SERVER_PRELOAD\${LD_PRELOAD:+ \$LD_PRELOAD}"
 ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1"
 export LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
-exec "\$(dirname "\$0")/postgres.real" "\$@"
+exec -a "\$0" "\$(dirname "\$0")/postgres.real" "\$@"
 WRAP
     chmod 755 "$bindir/postgres"
     ;;
