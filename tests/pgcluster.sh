@@ -6,7 +6,10 @@
 # extension under test is installed there and never into the system, and two
 # checkouts can test at once. It listens only on a Unix socket. initdb refuses
 # to run as root, so as root the server runs as the `postgres` system user.
-# `stop` fails if any backend crashed during the run.
+# `stop` fails if any backend crashed during the run. PULSE_EXT_DIR: where
+# pulse.so is built (default: the source tree); with PULSE_SERVER_PRELOAD
+# (the sanitizer build) the server runs with ASan + UBSan preloaded
+# (tests/sanitized_server.sh) and `stop` also fails on any of their reports.
 set -euo pipefail
 
 cmd=${1:?start|stop}
@@ -21,6 +24,7 @@ sharedir=$("$pg_config" --sharedir)
 inst="$state/inst"
 data="$state/data"
 log="$state/postgres.log"
+extdir=${PULSE_EXT_DIR:-$src}
 port=5432
 
 as_owner() {
@@ -36,7 +40,8 @@ start() {
   rm -f "$inst$pkglibdir/pulse.so"
   cp -r "$sharedir" "$inst$sharedir"
   rm -f "$inst$sharedir"/extension/pulse* 2>/dev/null || true
-  make -s -C "$src" -f Makefile.pgxs install-test DESTDIR="$inst" >/dev/null
+  make -s -C "$extdir" -f "$src/Makefile.pgxs" install-test DESTDIR="$inst" >/dev/null
+  "$src/tests/sanitized_server.sh" wrap "$inst$bindir"
 
   mkdir -p "$data"
   if [ "$(id -u)" = 0 ]; then chown postgres: "$data" "$sock"; touch "$log"; chown postgres: "$log"; fi
@@ -73,7 +78,8 @@ stop() {
     echo "FAIL: a backend crashed during the run (see $log)"
     exit 1
   fi
-  echo "cluster stopped; no crashed backend in $log"
+  "$src/tests/sanitized_server.sh" check "$log"
+  echo "cluster stopped; no crashed backend${PULSE_SERVER_PRELOAD:+ and no sanitizer report} in $log"
 }
 
 case "$cmd" in

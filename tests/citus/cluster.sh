@@ -9,7 +9,8 @@
 # staged Citus build (tests/citus/build_citus.sh) are installed, so neither
 # ever reaches the system. Citus knows the nodes by (SOCKET_DIR, port): libpq
 # takes a directory as a host name. `stop` fails if a backend crashed on any
-# node. As root the servers run as the `postgres` system user.
+# node (and, in the sanitizer build, on any ASan/UBSan report: see
+# tests/pgcluster.sh). As root the servers run as the `postgres` system user.
 set -euo pipefail
 
 cmd=${1:?start|stop|restart-node}
@@ -41,7 +42,8 @@ make_tree() {
   rm -f "$inst$pkglibdir/pulse.so"
   cp -r "$sharedir" "$inst$sharedir"
   rm -f "$inst$sharedir"/extension/pulse* 2>/dev/null || true
-  make -s -C "$src" -f Makefile.pgxs install-test DESTDIR="$inst" >/dev/null
+  make -s -C "${PULSE_EXT_DIR:-$src}" -f "$src/Makefile.pgxs" install-test DESTDIR="$inst" >/dev/null
+  "$src/tests/sanitized_server.sh" wrap "$inst$bindir"
   # Citus's files, from the staged `make install DESTDIR=` tree.
   (cd "$stage$pkglibdir" && find . -type f) | while read -r f; do
     mkdir -p "$(dirname "$inst$pkglibdir/$f")"
@@ -117,9 +119,10 @@ stop() {
       echo "FAIL: a backend crashed on ${n%%:*} (see $log)"
       crashed=1
     fi
+    "$src/tests/sanitized_server.sh" check "$log" || crashed=1
   done
   [ $crashed = 0 ] || exit 1
-  echo "citus cluster stopped; no crashed backend"
+  echo "citus cluster stopped; no crashed backend${PULSE_SERVER_PRELOAD:+, no sanitizer report}"
 }
 
 # restart-node NAME: an immediate stop (as after a power cut: no checkpoint,

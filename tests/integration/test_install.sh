@@ -54,7 +54,7 @@ else
   [ ! -e "$stage/usr/lib/systemd/system/pulse-gateway.service" ] || fail "the gateway's unit was installed without the gateway"
 fi
 cmp -s "$stage/usr/bin/pulse-load" "$build/pulse-load" || fail "the installed pulse-load is not the build's"
-cmp -s "$stage/$pkglibdir/pulse.so" "$src/pulse.so" || fail "the installed pulse.so is not the build's"
+cmp -s "$stage/$pkglibdir/pulse.so" "${PULSE_EXT_DIR:-$src}/pulse.so" || fail "the installed pulse.so is not the build's"
 # Without --prefix: the configured prefix (CMAKE_INSTALL_PREFIX); the
 # extension still goes where pg_config says.
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
@@ -83,6 +83,8 @@ cp -r "$sharedir" "$inst$sharedir"
 rm -f "$inst$pkglibdir"/pulse*.so "$inst$sharedir"/extension/pulse*
 cp "$stage$pkglibdir/pulse.so" "$inst$pkglibdir/"
 cp "$stage$sharedir"/extension/pulse* "$inst$sharedir/extension/"
+# The sanitizer build's pulse.so needs the server started with its runtimes.
+"$src/tests/sanitized_server.sh" wrap "$inst$pg_bindir"
 [ "$(id -u)" = 0 ] && chown postgres: "$srv/sock" "$srv/data"
 as_owner "$inst$pg_bindir/initdb" -D "$srv/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync \
   >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log"; fail "initdb"; }
@@ -111,6 +113,7 @@ as_owner "$inst$pg_bindir/pg_ctl" -D "$srv/data" -l "$srv/data/log" -w -t 60 sta
     || fail "no maintenance launcher with shared_preload_libraries = 'pulse'"
 ) || exit 1
 grep -E "terminated by signal|PANIC" "$srv/data/log" && fail "the staged server crashed"
+"$src/tests/sanitized_server.sh" check "$srv/data/log" || fail "sanitizer report from the staged server"
 echo "ok: the staged extension: preload, CREATE EXTENSION, writer loads with the installed loader, reader reads"
 
 # --- 4. systemd-analyze verify and security, on units that start binaries that exist

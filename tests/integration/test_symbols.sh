@@ -2,7 +2,9 @@
 # pulse.so is built with hidden visibility: it exports only the module magic,
 # _PG_init and the SQL entry points (pg_finfo_* and their functions). The
 # test-only probes (pulse_test_*) are in pulse_test.so, never in pulse.so.
+# The modules are the build's (PULSE_EXT_DIR: the sanitizer build's own).
 set -uo pipefail
+ext=${PULSE_EXT_DIR:-${PULSE_SOURCE_DIR:?}}
 
 exported() { nm -D --defined-only "$1" | awk '$2 ~ /^[TDBRV]$/ {print $3}'; }
 
@@ -19,10 +21,10 @@ check_module() {
   echo "ok: $(basename "$so"): $(wc -l <<<"$exported") exported symbols, no C++ symbol"
 }
 
-check_module "${PULSE_SOURCE_DIR:?}/pulse.so"
-check_module "$PULSE_SOURCE_DIR/pulse_test.so"
-leak=$(exported "$PULSE_SOURCE_DIR/pulse.so" | grep -E 'pulse_test' || true)
+check_module "$ext/pulse.so"
+check_module "$ext/pulse_test.so"
+leak=$(exported "$ext/pulse.so" | grep -E 'pulse_test' || true)
 [ -z "$leak" ] || { echo "FAIL: test probes exported by pulse.so:"; echo "$leak"; exit 1; }
-probes=$(exported "$PULSE_SOURCE_DIR/pulse_test.so" | grep -vE '^(Pg_magic_func|(pg_finfo_)?pulse_test_[a-z0-9_]+)$' || true)
+probes=$(exported "$ext/pulse_test.so" | grep -vE '^(Pg_magic_func|(pg_finfo_)?pulse_test_[a-z0-9_]+)$' || true)
 [ -z "$probes" ] || { echo "FAIL: pulse_test.so exports more than its probes:"; echo "$probes"; exit 1; }
 echo "ok: no test probe in pulse.so"
