@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "core/tweet_time.h"
+
 namespace pulse::tweet {
 namespace {
 
@@ -16,24 +18,6 @@ bool finite(int64_t t) { return t != kNoBegin && t != kNoEnd; }
 int64_t plus_minute(int64_t t) {
   if (!finite(t) || t > kNoEnd - 1 - kMinute) return t;
   return t + kMinute;
-}
-
-int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-// Year, month, day of the days since 1970-01-01 (proleptic Gregorian).
-void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
 std::string prefix(int32_t seq, int64_t ord, const Wording& w) {
@@ -58,7 +42,7 @@ std::string format_ts(int64_t t) {
   const int64_t days = days2000 + kUnixEpochInPg / micros_per_day;
   int64_t y;
   unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
+  civil_from_days(days, y, m, d);
   const int64_t secs = rest / kMicrosPerSecond;
   const int64_t millis = (rest % kMicrosPerSecond) / 1000;
   // to_char's YYYY: at least four digits; a year BC prints as its number

@@ -21,4 +21,11 @@ std::optional<int64_t> parse_tweet_time(std::string_view s);
 // Days from 1970-01-01 to the given proleptic Gregorian date.
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 
+// The proleptic Gregorian date of a day count from 1970-01-01 (the inverse
+// of days_from_civil).
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d);
+
+// a / b rounded toward negative infinity.
+int64_t floor_div(int64_t a, int64_t b);
+
 }  // namespace pulse
