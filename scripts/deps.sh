@@ -8,7 +8,8 @@
 # for systemd-analyze, which checks the units in packaging/systemd/ and works
 # without systemd running as PID 1; python3-psycopg2 for the psycopg2 baseline
 # of bench/tweets_bench.sh, run by Debian's /usr/bin/python3).
-PULSE_TEST_PKGS=(chromium fonts-liberation fonts-noto-cjk fonts-noto-color-emoji systemd python3-psycopg2)
+# gdb: a loader that hangs in a test has its threads' backtraces printed (wait_loader)
+PULSE_TEST_PKGS=(chromium fonts-liberation fonts-noto-cjk fonts-noto-color-emoji systemd python3-psycopg2 gdb)
 # The Citus suite builds Citus from ../shared/vendor/citus (when present) and
 # needs these headers for it (Kerberos: the server headers include gssapi.h;
 # lz4 and zstd: Citus's columnar compression).

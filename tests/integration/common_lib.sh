@@ -48,6 +48,12 @@ wait_loader() {
   echo "-- loader: $(grep '^State' /proc/"$pid"/status 2>/dev/null) wchan=$(cat /proc/"$pid"/wchan 2>/dev/null)"
   echo "-- loader stderr (last 20 lines):"
   tail -20 "$errfile" 2>/dev/null
+  echo "-- loader threads:"
+  for t in /proc/"$pid"/task/*; do echo "   $(basename "$t") $(cat "$t"/comm 2>/dev/null) wchan=$(cat "$t"/wchan 2>/dev/null)"; done
+  if command -v gdb >/dev/null; then
+    echo "-- loader backtraces:"
+    timeout 60 gdb -p "$pid" -batch -nx -ex "set pagination off" -ex "thread apply all bt" 2>&1 | grep -E '^(Thread|#)' | head -80
+  fi
   echo "-- database sessions:"
   PGOPTIONS="-c lock_timeout=5s" psql -X -c "SELECT pid, application_name, state, wait_event_type, wait_event, now() - xact_start AS xact_age, left(query, 100) AS query FROM pg_stat_activity WHERE datname = current_database()" 2>&1
   PGOPTIONS="-c lock_timeout=5s" psql -X -c "SELECT locktype, relation::regclass, objid, mode, pid FROM pg_locks WHERE NOT granted" 2>&1
