@@ -309,6 +309,15 @@ ApplyCounts PgSink::write(const Batch& b) {
       throw DbError("database unavailable; stopping with batch " + std::to_string(batch_id) + " (" +
                     std::to_string(b.records.size()) + " records) not written");
     }
+    // A connection that broke during connect's last, best-effort step (the
+    // landing partitions: a failure there is only logged) is not CONNECTION_OK
+    // and was never written on: drop it, or the loop would sleep here forever
+    // without connecting again (found by test_candles_resume, whose killed
+    // sessions include the reconnecting one).
+    if (conn_ && PQstatus(conn_.get()) != CONNECTION_OK) {
+      log_.warn("the connection broke while it was set up (retrying)");
+      conn_.reset();
+    }
     if (!conn_) {
       try {
         connect(false);
