@@ -67,8 +67,8 @@ q -c "CREATE EXTENSION pulse" -c "SET client_min_messages = warning" >/dev/null
 q >/dev/null <<SQL
 DO \$\$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'pulse.landing'::regclass) THEN
-    CREATE TABLE pulse.landing_bench PARTITION OF pulse.landing FOR VALUES FROM ('2000-01-01') TO ('2200-01-01');
+  IF NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'pulse_internal.landing_chunks'::regclass) THEN
+    CREATE TABLE pulse_internal.landing_bench PARTITION OF pulse_internal.landing_chunks FOR VALUES FROM ('2000-01-01') TO ('2200-01-01');
   END IF;
   IF to_regprocedure('pulse.ensure_partitions(regclass,timestamptz,timestamptz)') IS NULL THEN
     CREATE TABLE pulse.candles_bench PARTITION OF pulse.candles FOR VALUES FROM ('$lo') TO ('$hi');

@@ -251,20 +251,55 @@ UPDATE pulse.tweets SET sentiment = pulse.sentiment(text) WHERE text IS NOT NULL
 -- Rows of pulse.hashtag_sentiment (0.2.0).
 CREATE TYPE pulse.hashtag_sentiment_bucket AS (bucket timestamptz, hashtag text, tweets bigint, sentiment float8);
 
--- Stream consumers (0.2.0): every landing record gets a position and its
--- writing transaction (existing records in the order they were received).
-CREATE SEQUENCE pulse_internal.landing_pos;
-ALTER TABLE pulse.landing ADD COLUMN pos bigint, ADD COLUMN txid xid8;
-UPDATE pulse.landing l SET pos = o.pos, txid = pg_current_xact_id()
-  FROM (SELECT ctid AS c, tableoid AS t, row_number() OVER (ORDER BY received_at, stream, batch_id, seq) AS pos FROM pulse.landing) o
- WHERE l.ctid = o.c AND l.tableoid = o.t;
-SELECT setval('pulse_internal.landing_pos', coalesce(max(pos), 0) + 1, false) FROM pulse.landing;
-ALTER TABLE pulse.landing
-  ALTER COLUMN pos SET DEFAULT nextval('pulse_internal.landing_pos'), ALTER COLUMN pos SET NOT NULL,
-  ALTER COLUMN txid SET DEFAULT pg_current_xact_id(), ALTER COLUMN txid SET NOT NULL;
--- Landing payloads are compressed with lz4 (0.2.0; see install/tables.sql).
--- Records already stored stay as they are; new ones, and new partitions, use lz4.
-ALTER TABLE pulse.landing ALTER COLUMN payload SET COMPRESSION lz4;
+-- Raw records (0.2.0, issue 17): kept in chunks, and pulse.landing becomes
+-- a view over them (see install/tables.sql, code/06_landing.sql). Each 0.1.0
+-- partition becomes a chunk partition of the same range, registered in its
+-- place; its records become chunks (one per run of consecutive seq of a
+-- batch and format), with positions in the order they were received and
+-- this transaction as their writer (stream consumers are new in 0.2.0).
+CREATE SEQUENCE pulse_internal.landing_pos INCREMENT BY 1048576 MINVALUE 1048576 START WITH 1048576;
+CREATE TABLE pulse_internal.landing_chunks (
+  stream      text        NOT NULL,
+  format      text        NOT NULL,
+  batch_id    bigint      NOT NULL,
+  seq         integer     NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  payloads    jsonb       COMPRESSION lz4 NOT NULL,
+  n           integer     NOT NULL GENERATED ALWAYS AS (CASE jsonb_typeof(payloads) WHEN 'array' THEN jsonb_array_length(payloads) END) STORED,
+  pos         bigint      NOT NULL DEFAULT nextval('pulse_internal.landing_pos'),
+  txid        xid8        NOT NULL DEFAULT pg_current_xact_id(),
+  CONSTRAINT landing_chunks_n_check CHECK (n BETWEEN 1 AND 1048576),
+  CONSTRAINT landing_chunks_seq_check CHECK (seq::bigint + n - 1 <= 2147483647)
+) PARTITION BY RANGE (received_at);
+CREATE INDEX landing_chunks_stream_batch_idx ON pulse_internal.landing_chunks (stream, batch_id);
+CREATE INDEX landing_chunks_stream_txid_idx ON pulse_internal.landing_chunks (stream, txid, pos);
+CREATE INDEX landing_chunks_received_at_idx ON pulse_internal.landing_chunks (received_at);
+DO $$
+DECLARE
+  p record;
+  pname text;
+BEGIN
+  FOR p IN SELECT c.oid::regclass AS part, c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
+             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'pulse.landing'::regclass ORDER BY c.relname LOOP
+    pname := left(regexp_replace(p.relname, '^landing_', 'landing_chunks_'), 63);
+    EXECUTE format('CREATE TABLE pulse_internal.%I PARTITION OF pulse_internal.landing_chunks %s', pname, p.bound);
+    -- a partition is an ordinary table (dumped with its rows), not a member
+    EXECUTE format('ALTER EXTENSION pulse DROP TABLE pulse_internal.%I', pname);
+  END LOOP;
+END $$;
+INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, received_at, payloads, pos, txid)
+SELECT r.stream, r.format, r.batch_id, min(r.seq), r.received_at, jsonb_agg(r.payload ORDER BY r.seq),
+       1048576 * row_number() OVER (ORDER BY r.received_at, r.stream, r.batch_id, min(r.seq)), pg_current_xact_id()
+  FROM (SELECT l.*, l.seq - row_number() OVER (PARTITION BY l.stream, l.batch_id, l.format, l.received_at ORDER BY l.seq) AS run
+          FROM pulse.landing l) r
+ GROUP BY r.stream, r.format, r.batch_id, r.received_at, r.run;
+SELECT setval('pulse_internal.landing_pos', coalesce(max(pos), 0) + 1048576, false) FROM pulse_internal.landing_chunks;
+UPDATE pulse_internal.managed_tables SET parent = 'pulse_internal.landing_chunks' WHERE parent = 'pulse.landing'::regclass;
+DELETE FROM pulse_internal.clustered_partitions WHERE parent = 'pulse.landing'::regclass;
+-- (0.1.0's stream_health read the table; code/80_views.sql makes it again)
+DROP VIEW pulse.stream_health;
+DROP TABLE pulse.landing;
 
 -- HTTP ingest (0.2.0, pulse-gateway): per-stream bearer tokens, kept only
 -- as SHA-256 hashes, and the answers to requests sent with an
@@ -292,7 +327,6 @@ CREATE INDEX ingest_keys_expires_idx ON pulse_internal.ingest_keys (expires_at);
 -- Stream consumers (0.2.0): how they find batches and records, the era of
 -- the transaction ids, the consumers, and what retention dropped (see
 -- install/tables.sql).
-CREATE INDEX landing_stream_txid_idx ON pulse.landing (stream, txid, pos);
 CREATE TABLE pulse_internal.era (
   id        uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
   boundary  bigint,

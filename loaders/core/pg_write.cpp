@@ -168,7 +168,7 @@ WriterInfo check_writer(PGconn* c) {
                       kPulseVersion + " needs " + kPulseVersion + ": " + fix,
                   "", kExitUsage);
   }
-  // What a loader does: INSERT into landing and rejects, SELECT its
+  // What a loader does: INSERT into landing (its chunks) and rejects, SELECT its
   // checkpoint, EXECUTE apply_batch (role pulse_writer has exactly that).
   // Looked up by catalog so that a missing USAGE on the schema is a "no",
   // not an error.
@@ -178,7 +178,8 @@ WriterInfo check_writer(PGconn* c) {
                         " UNION ALL"
                         " SELECT has_any_column_privilege(k.oid, CASE k.relname WHEN 'checkpoints' THEN 'SELECT' ELSE 'INSERT' END)"
                         "   FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace"
-                        "  WHERE n.nspname = 'pulse' AND k.relname IN ('landing', 'rejects', 'checkpoints')"
+                        "  WHERE (n.nspname = 'pulse' AND k.relname IN ('landing', 'rejects', 'checkpoints'))"
+                        "     OR (n.nspname = 'pulse_internal' AND k.relname = 'landing_chunks')"
                         " UNION ALL"
                         " SELECT has_function_privilege(f.oid, 'EXECUTE')"
                         "   FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace"
@@ -280,6 +281,18 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
     copy_text_escape(reason, rejects);
     rejects += '\n';
   };
+  // The records go into pulse_internal.landing_chunks: one row per run of
+  // records with consecutive seq and one format, their payloads as one JSON
+  // array (the loader has checked each is one JSON value). A chunk is closed
+  // at a reject (a gap in seq), a change of format, or its size limits.
+  const std::string* chunk_format = nullptr;
+  int chunk_next_seq = 0;
+  size_t chunk_n = 0, chunk_bytes = 0;
+  auto close_chunk = [&] {
+    if (chunk_n == 0) return;
+    landing += "]\n";
+    chunk_n = 0;
+  };
   int seq = 0;
   for (const auto& r : records) {
     ++seq;
@@ -288,16 +301,26 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
       continue;
     }
     if (!isolate) {
-      landing += stream_esc;
-      landing += '\t';
-      copy_text_escape(r.format, landing);
-      landing += '\t';
-      landing += id;
-      landing += '\t';
-      landing += std::to_string(seq);
-      landing += '\t';
+      if (chunk_n == 0 || *chunk_format != r.format || seq != chunk_next_seq || chunk_n >= kChunkMaxRecords ||
+          chunk_bytes + r.payload.size() > kChunkMaxBytes) {
+        close_chunk();
+        landing += stream_esc;
+        landing += '\t';
+        copy_text_escape(r.format, landing);
+        landing += '\t';
+        landing += id;
+        landing += '\t';
+        landing += std::to_string(seq);
+        landing += "\t[";
+        chunk_format = &r.format;
+        chunk_bytes = 0;
+      } else {
+        landing += ',';
+      }
       copy_text_escape(r.payload, landing);
-      landing += '\n';
+      ++chunk_n;
+      chunk_bytes += r.payload.size();
+      chunk_next_seq = seq + 1;
       continue;
     }
     // Isolating mode (after COPY failed on a value): one row at a time under
@@ -331,8 +354,10 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
       return false;
     }
   }
+  close_chunk();
   if (!landing.empty() &&
-      !copy_in(c, "COPY pulse.landing (stream, format, batch_id, seq, payload) FROM STDIN", landing, err, sqlstate))
+      !copy_in(c, "COPY pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) FROM STDIN", landing, err,
+               sqlstate))
     return false;
   if (!rejects.empty() &&
       !copy_in(c, "COPY pulse.rejects (stream, batch_id, format, raw, reason) FROM STDIN", rejects, err, sqlstate))

@@ -56,7 +56,7 @@ inline constexpr const char* kLeaseTrySql = "SELECT pg_try_advisory_lock(hashtex
 inline constexpr const char* kLeaseWaitSql = "SELECT pg_advisory_lock(hashtextextended('pulse.stream:' || $1, 0))";
 // The current landing partitions (pulse_writer may create them).
 inline constexpr const char* kEnsureLandingSql =
-    "SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 day')";
+    "SELECT pulse.ensure_partitions('pulse_internal.landing_chunks', now() - interval '1 hour', now() + interval '1 day')";
 
 // Appends `s` to `out` escaped for COPY's text format (backslash, newline,
 // carriage return, tab).
@@ -70,6 +70,12 @@ std::string one_line(std::string msg);
 // SQLSTATE in *sqlstate ("" when libpq, not the server, failed).
 std::string result_error(PGconn* c, PGresult* r, std::string* sqlstate);
 bool exec_ok(PGconn* c, const char* sql, std::string& err, std::string& sqlstate);
+// Limits of one landing chunk (pulse_internal.landing_chunks): records
+// (the table allows 2^20) and payload bytes (a chunk is one jsonb value,
+// detoasted whole when read, and jsonb caps a value at 256 MB).
+constexpr size_t kChunkMaxRecords = 100000;
+constexpr size_t kChunkMaxBytes = size_t(16) << 20;
+
 // One COPY FROM STDIN with already formatted text rows; reads every result.
 bool copy_in(PGconn* c, const char* sql, const std::string& data, std::string& err, std::string& sqlstate);
 // A query that must succeed: a lost connection throws DbConnectError,

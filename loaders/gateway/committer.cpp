@@ -220,8 +220,8 @@ std::string Committer::lease(const std::string& stream) {
 bool Committer::committed_before(const Probe& p) {
   PgResultPtr r = pulse::load::query(
       conn_.get(),
-      "SELECT EXISTS (SELECT 1 FROM pulse.landing WHERE stream = $1 AND batch_id = $2::bigint"
-      "                  AND pos = $3::bigint AND txid = $4::xid8)"
+      "SELECT EXISTS (SELECT 1 FROM pulse_internal.landing_positions WHERE stream = $1 AND batch_id = $2::bigint"
+      "                  AND chunk_pos = ($3::bigint >> 20) << 20 AND pos = $3::bigint AND txid = $4::xid8)"
       "    OR EXISTS (SELECT 1 FROM pulse.checkpoints WHERE stream = $1 AND position->>'commit' = $5)",
       {p.stream.c_str(), p.batch_id.c_str(), p.pos.c_str(), p.xid.c_str(), p.nonce.c_str()},
       "cannot ask whether the last commit made it");
@@ -364,7 +364,7 @@ bool Committer::attempt(std::vector<std::shared_ptr<Pending>>& live, bool isolat
     // The positions the records got (received_at is this transaction's
     // now(), which also prunes the scan to the current partition).
     PgResultPtr r = exec_params(c,
-                                "SELECT seq, pos FROM pulse.landing"
+                                "SELECT seq, pos FROM pulse_internal.landing_positions"
                                 " WHERE stream = $1 AND batch_id = $2::bigint AND received_at = now()",
                                 {stream.c_str(), id.c_str()});
     if (!result_ok(r)) return query_failed(r);

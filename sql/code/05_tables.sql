@@ -38,16 +38,6 @@ COMMENT ON COLUMN pulse.candles.quote_volume IS 'Traded volume in the quote curr
 COMMENT ON COLUMN pulse.candles.observed_at IS 'The API''s last-trade time (or when the loader saw an open candle): the merge version';
 COMMENT ON COLUMN pulse.candles.ingested_at IS 'When the row was last written';
 
-COMMENT ON TABLE pulse.landing IS 'Raw records exactly as received, per stream and batch; kept 7 days by default';
-COMMENT ON COLUMN pulse.landing.stream IS 'The loader stream (checkpoint name) that received the record';
-COMMENT ON COLUMN pulse.landing.format IS 'How to project the record: twitter_v2, twitter_v1, upbit, coinone, binance';
-COMMENT ON COLUMN pulse.landing.batch_id IS 'The loader batch (one transaction) the record arrived in';
-COMMENT ON COLUMN pulse.landing.seq IS 'Position of the record in its batch';
-COMMENT ON COLUMN pulse.landing.received_at IS 'When the record was received; the partition key';
-COMMENT ON COLUMN pulse.landing.payload IS 'The record as received';
-COMMENT ON COLUMN pulse.landing.pos IS 'The record''s position for stream consumers (pulse.read returns it as seq): unique, increasing in insert order, not in commit order';
-COMMENT ON COLUMN pulse.landing.txid IS 'The transaction that wrote the record: consumers cut their batches by transaction snapshots';
-
 COMMENT ON TABLE pulse_internal.era IS 'The era of this database''s transaction ids: made by CREATE EXTENSION, never dumped; records at or below boundary came from an earlier era (a restore)';
 COMMENT ON TABLE pulse_internal.consumers IS 'Stream consumers and their positions (pulse.create_consumer, pulse.read, pulse.commit); each role sees its own';
 COMMENT ON TABLE pulse_internal.landing_dropped IS 'Per stream, what retention dropped from pulse.landing: every record received before received_before';

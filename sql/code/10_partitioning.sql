@@ -221,8 +221,11 @@ BEGIN
 END
 $fn$;
 
+-- (pulse.landing's partitions are those of the chunks it is kept in; the view
+-- names pulse.landing as their parent, and their rows are chunks.)
 CREATE OR REPLACE VIEW pulse.partitions AS
-SELECT m.parent,
+SELECT CASE WHEN m.parent = 'pulse_internal.landing_chunks'::regclass THEN 'pulse.landing'::regclass ELSE m.parent END
+         AS parent,
        x.part AS partition,
        x.range,
        CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END AS row_estimate,
@@ -234,7 +237,7 @@ SELECT m.parent,
   JOIN pg_class c ON c.oid = x.part;
 COMMENT ON VIEW pulse.partitions IS 'Partitions of the managed tables: time range (UTC), row estimate, total bytes, whether sealed (older than now() - lateness) and clustered';
 
-COMMENT ON COLUMN pulse.partitions.parent IS 'The managed table';
+COMMENT ON COLUMN pulse.partitions.parent IS 'The managed table (pulse.landing for the partitions of its chunks)';
 COMMENT ON COLUMN pulse.partitions.partition IS 'One of its partitions';
 COMMENT ON COLUMN pulse.partitions.range IS 'The partition''s time range [from, until), UTC';
 COMMENT ON COLUMN pulse.partitions.row_estimate IS 'Rows, as the planner estimates them (NULL before the first ANALYZE)';

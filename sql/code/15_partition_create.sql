@@ -306,11 +306,12 @@ BEGIN
   IF parent IS NULL THEN
     RAISE EXCEPTION 'parent must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  parent := pulse_internal.storage_of(parent);
   -- Runs as the extension owner so that loaders may create the partitions of
   -- tables they write: require the right to insert into the table. Checked
   -- for session_user (here current_user is the owner): a SET ROLE never gets
   -- more than its login role already has. (Inserting rows may be granted
-  -- on some columns only, as on pulse.landing.)
+  -- on some columns only, as on pulse_internal.landing_chunks.)
   IF pg_has_role(session_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = parent), 'USAGE') THEN
     RETURN pulse_internal.create_partitions(parent, "from", "until");
   END IF;

@@ -120,7 +120,7 @@ BEGIN
       IF NOT pulse_internal.lock_polling(p.part, 'ACCESS EXCLUSIVE', '1 second') THEN
         problems := 'some expired partitions busy, drop deferred';
       -- Stream consumers learn what they lose (49_consumer_read.sql).
-      ELSIF t.parent = 'pulse.landing'::regclass AND NOT pulse_internal.consumers_drop_check(p.part, p.hi) THEN
+      ELSIF t.parent = 'pulse_internal.landing_chunks'::regclass AND NOT pulse_internal.consumers_drop_check(p.part, p.hi) THEN
         problems := 'some consumers busy, drop deferred';
       ELSE
         EXECUTE format('DROP TABLE %s', p.part);
@@ -175,7 +175,7 @@ BEGIN
      -- partition made here would stop it: "relation ... already exists")
      AND NOT (pulse_internal.citus_worker()
               AND (pulse_internal.citus_table(m.parent)
-                   OR m.parent IN ('pulse.tweets'::regclass, 'pulse.candles'::regclass, 'pulse.landing'::regclass)));
+                   OR m.parent IN ('pulse.tweets'::regclass, 'pulse.candles'::regclass, 'pulse_internal.landing_chunks'::regclass)));
   pend := pulse_internal.maintenance_prepare(tables);
   FOREACH t IN ARRAY tables LOOP
     parent := t.parent;
@@ -195,7 +195,7 @@ CREATE OR REPLACE FUNCTION pulse.run_maintenance(parent regclass DEFAULT NULL)
 RETURNS TABLE(parent regclass, created integer, dropped integer, clustered integer, note text)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
-AS 'SELECT * FROM pulse_internal.run_maintenance($1)';
+AS 'SELECT * FROM pulse_internal.run_maintenance(pulse_internal.storage_of($1))';
 COMMENT ON FUNCTION pulse.run_maintenance(regclass) IS
   'Maintains one managed table (or all): premakes partitions from the clock, drops partitions wholly older than retain, rewrites sealed partitions in cluster order once; returns what it did per table. Safe to schedule with pg_cron.';
 

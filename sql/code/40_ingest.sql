@@ -85,7 +85,7 @@ DECLARE
   n bigint;
 BEGIN
   FOR fmt, fn IN SELECT b.format, f.apply
-                   FROM (SELECT DISTINCT l.format FROM pulse.landing l
+                   FROM (SELECT DISTINCT l.format FROM pulse_internal.landing_chunks l
                           WHERE l.stream = apply_landing_batch.stream AND l.batch_id = apply_landing_batch.batch_id) b
                    LEFT JOIN pulse_internal.formats f ON f.format = b.format
                   ORDER BY 1 LOOP
@@ -171,7 +171,7 @@ BEGIN
     -- Ours are the visible rows whose inserting transaction is still in
     -- progress: this one or one of its subtransactions (savepoints), whose
     -- xids share this transaction's epoch.
-    DELETE FROM pulse.landing l
+    DELETE FROM pulse_internal.landing_chunks l
      WHERE l.stream = apply_batch.stream AND l.batch_id = apply_batch.batch_id
        AND pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | l.xmin::text::bigint)::text::xid8)
            = 'in progress';
@@ -209,7 +209,7 @@ BEGIN
   batches := 0; inserted := 0; updated := 0; unchanged := 0; rejected := 0;
   -- Oldest batch first, so that among equal versions the later record wins
   -- as it did when the batches were first applied.
-  FOR b IN SELECT DISTINCT l.batch_id FROM pulse.landing l
+  FOR b IN SELECT DISTINCT l.batch_id FROM pulse_internal.landing_chunks l
             WHERE l.stream = reapply.stream AND l.received_at >= reapply."from" AND l.received_at < reapply."until"
             ORDER BY 1 LOOP
     res := pulse_internal.apply_landing_batch(reapply.stream, b);

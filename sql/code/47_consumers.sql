@@ -31,7 +31,7 @@ BEGIN
   SELECT e.id, e.boundary INTO id, boundary FROM pulse_internal.era e;
   IF boundary IS NULL THEN
     UPDATE pulse_internal.era e
-       SET boundary = (SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END
+       SET boundary = (SELECT CASE WHEN s.is_called THEN s.last_value + 1048575 ELSE s.last_value - 1 END
                          FROM pulse_internal.landing_pos s),
            closed_at = now()
      WHERE e.boundary IS NULL
@@ -49,10 +49,11 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT e.id, coalesce(e.boundary, 9223372036854775807) FROM pulse_internal.era e $$;
 
--- Every statement that inserts into pulse.landing closes the era before it
--- draws a position. (pg_restore's COPY goes into the partitions, which do
--- not fire this statement trigger of the parent; a restore that loads
--- through the root is recognised by its application_name.)
+-- Every statement that inserts landing chunks (or rows into pulse.landing,
+-- which become chunks) closes the era before it draws a position.
+-- (pg_restore's COPY goes into the partitions, which do not fire this
+-- statement trigger of the parent; a restore that loads through the root is
+-- recognised by its application_name.)
 CREATE OR REPLACE FUNCTION pulse_internal.landing_era() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -64,7 +65,7 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
-CREATE OR REPLACE TRIGGER landing_era BEFORE INSERT ON pulse.landing
+CREATE OR REPLACE TRIGGER landing_era BEFORE INSERT ON pulse_internal.landing_chunks
   FOR EACH STATEMENT EXECUTE FUNCTION pulse_internal.landing_era();
 
 -- The database session (pid and start), which owns a consumer's read-ahead.
@@ -113,28 +114,41 @@ AS $$
 #variable_conflict use_column
 DECLARE
   t xid8;
-  n bigint := 0;
+  taken bigint := 0;
   got bigint;
 BEGIN
+  -- Chunks are taken in index order, at most as many as records are still
+  -- wanted: each taken chunk ends past (after_txid, after_pos) and floor_pos,
+  -- so it holds at least one record to return, and no later chunk can hold
+  -- an earlier one. Only those chunks' payloads are read.
   FOR t IN SELECT x FROM pg_snapshot_xip(lo) x
             WHERE pg_visible_in_snapshot(x, hi) AND x >= after_txid ORDER BY x LOOP
     RETURN QUERY
-      SELECT l.txid, l.pos, l.received_at, l.payload FROM pulse.landing l
-       WHERE l.stream = s AND l.txid = t AND l.pos > CASE WHEN t = after_txid THEN after_pos ELSE 0 END
-         AND l.pos > floor_pos
-       ORDER BY l.pos LIMIT lim - n;
+      SELECT c.txid, c.pos + e.i - 1, c.received_at, e.payload
+        FROM (SELECT k.* FROM pulse_internal.landing_chunks k
+               WHERE k.stream = s AND k.txid = t
+                 AND k.pos + k.n - 1 > greatest(CASE WHEN t = after_txid THEN after_pos ELSE 0 END, floor_pos)
+               ORDER BY k.pos LIMIT lim - taken) c
+       CROSS JOIN LATERAL jsonb_array_elements(c.payloads) WITH ORDINALITY AS e(payload, i)
+       WHERE c.pos + e.i - 1 > greatest(CASE WHEN t = after_txid THEN after_pos ELSE 0 END, floor_pos)
+       ORDER BY c.pos + e.i - 1 LIMIT lim - taken;
     GET DIAGNOSTICS got = ROW_COUNT;
-    n := n + got;
-    IF n >= lim THEN
+    taken := taken + got;
+    IF taken >= lim THEN
       RETURN;
     END IF;
   END LOOP;
   RETURN QUERY
-    SELECT l.txid, l.pos, l.received_at, l.payload FROM pulse.landing l
-     WHERE l.stream = s AND (l.txid, l.pos) > (after_txid, after_pos)
-       AND l.txid >= pg_snapshot_xmax(lo) AND l.txid < pg_snapshot_xmax(hi)
-       AND pg_visible_in_snapshot(l.txid, hi) AND l.pos > floor_pos
-     ORDER BY l.txid, l.pos LIMIT lim - n;
+    SELECT c.txid, c.pos + e.i - 1, c.received_at, e.payload
+      FROM (SELECT k.* FROM pulse_internal.landing_chunks k
+             WHERE k.stream = s AND k.txid >= after_txid
+               AND (k.txid > after_txid OR k.pos + k.n - 1 > after_pos)
+               AND k.txid >= pg_snapshot_xmax(lo) AND k.txid < pg_snapshot_xmax(hi)
+               AND pg_visible_in_snapshot(k.txid, hi) AND k.pos + k.n - 1 > floor_pos
+             ORDER BY k.txid, k.pos LIMIT lim - taken) c
+     CROSS JOIN LATERAL jsonb_array_elements(c.payloads) WITH ORDINALITY AS e(payload, i)
+     WHERE (c.txid, c.pos + e.i - 1) > (after_txid, after_pos) AND c.pos + e.i - 1 > floor_pos
+     ORDER BY c.txid, c.pos + e.i - 1 LIMIT lim - taken;
 END $$;
 
 -- The pending records of a stream (settled: at or below the floor, or
@@ -152,12 +166,12 @@ AS $$
    ORDER BY l.txid, l.pos LIMIT lim
 $$;
 
--- How many records of a consumer's stream in `rel` (pulse.landing or one of
--- its partitions) it has not consumed, by its committed position, and when
+-- How many records of a consumer's stream in `rel` (the landing chunks or
+-- one of their partitions) it has not consumed, by its committed position, and when
 -- the oldest of them arrived. A consumer of an older era is judged by its
 -- old snapshots up to this era's boundary; every record above is unread.
 CREATE OR REPLACE FUNCTION pulse_internal.consumer_backlog(c pulse_internal.consumers,
-  rel regclass DEFAULT 'pulse.landing', OUT records bigint, OUT oldest timestamptz)
+  rel regclass DEFAULT 'pulse_internal.landing_chunks', OUT records bigint, OUT oldest timestamptz)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -167,9 +181,12 @@ DECLARE
   consumed constant text := 'CASE WHEN l.pos <= $2 OR pg_visible_in_snapshot(l.txid, $4[1])'
     ' THEN NOT ($3 @> l.pos AND (l.txid, l.pos) > ($7, $8))'
     ' ELSE coalesce(cardinality($4) >= 2 AND pg_visible_in_snapshot(l.txid, $4[2]) AND (l.txid, l.pos) <= ($5, $6), false) END';
+  -- the records of rel's chunks, positions only (no payload is read)
+  records_of constant text := format('(SELECT c.stream, c.received_at, c.txid, c.pos + i AS pos'
+    ' FROM %s c CROSS JOIN LATERAL pg_catalog.generate_series(0, c.n - 1) AS i)', rel);
 BEGIN
   IF c.era <> e.id THEN
-    EXECUTE format('SELECT count(*), min(l.received_at) FROM %s l WHERE l.stream = $1 AND (l.pos > $9 OR NOT (%s))', rel, consumed)
+    EXECUTE format('SELECT count(*), min(l.received_at) FROM %s l WHERE l.stream = $1 AND (l.pos > $9 OR NOT (%s))', records_of, consumed)
        INTO records, oldest
       USING c.stream, c.floor_pos, c.pending, c.snaps, c.done_txid, c.done_pos, c.pend_txid, c.pend_pos, e.boundary;
     RETURN;
@@ -180,7 +197,7 @@ BEGIN
   -- little.
   EXECUTE format('SELECT count(*), min(l.received_at) FROM %s l WHERE l.stream = $1'
                  ' AND (((l.txid, l.pos) > ($7, $8) AND l.txid <= $9) OR l.txid >= $10 OR l.txid = ANY ($11))'
-                 ' AND NOT (%s)', rel, consumed)
+                 ' AND NOT (%s)', records_of, consumed)
      INTO records, oldest
     USING c.stream, c.floor_pos, c.pending, c.snaps, c.done_txid, c.done_pos, c.pend_txid, c.pend_pos,
           CASE WHEN isempty(c.pending) THEN '0'::xid8 ELSE c.pend_end END,
@@ -202,8 +219,8 @@ DECLARE
   after_p bigint;
 BEGIN
   IF NOT isempty(c.pending) AND c.pending @> consumer_find.seq THEN
-    SELECT l.txid INTO txid FROM pulse.landing l
-     WHERE l.stream = c.stream AND l.pos = consumer_find.seq AND (l.txid, l.pos) > (c.pend_txid, c.pend_pos) AND l.txid <= c.pend_end
+    SELECT l.txid INTO txid FROM pulse_internal.landing_positions l
+     WHERE l.stream = c.stream AND l.chunk_pos = (consumer_find.seq >> 20) << 20 AND l.pos = consumer_find.seq AND (l.txid, l.pos) > (c.pend_txid, c.pend_pos) AND l.txid <= c.pend_end
        AND (c.read_batch > 0 OR (l.txid, l.pos) <= (c.read_txid, c.read_pos))
        AND (l.pos <= c.floor_pos OR pg_visible_in_snapshot(l.txid, c.snaps[1]));
     IF FOUND THEN
@@ -215,8 +232,8 @@ BEGIN
     lo := coalesce((SELECT min(x) FROM pg_snapshot_xip(c.snaps[b]) x), pg_snapshot_xmax(c.snaps[b]));
     after_t := CASE WHEN b = 1 THEN coalesce(c.done_txid, '0') ELSE '0' END;
     after_p := CASE WHEN b = 1 THEN coalesce(c.done_pos, 0) ELSE 0 END;
-    SELECT l.txid INTO txid FROM pulse.landing l
-     WHERE l.stream = c.stream AND l.pos = consumer_find.seq AND l.txid >= lo AND l.txid < pg_snapshot_xmax(c.snaps[b + 1])
+    SELECT l.txid INTO txid FROM pulse_internal.landing_positions l
+     WHERE l.stream = c.stream AND l.chunk_pos = (consumer_find.seq >> 20) << 20 AND l.pos = consumer_find.seq AND l.txid >= lo AND l.txid < pg_snapshot_xmax(c.snaps[b + 1])
        AND (l.txid, l.pos) > (after_t, after_p)
        AND (b < c.read_batch OR (l.txid, l.pos) <= (c.read_txid, c.read_pos))
        AND pg_visible_in_snapshot(l.txid, c.snaps[b + 1]) AND NOT pg_visible_in_snapshot(l.txid, c.snaps[b])
@@ -249,7 +266,7 @@ AS $$
                 ELSE NOT coalesce(cardinality(old.snaps) >= 2 AND pg_visible_in_snapshot(l.txid, old.snaps[2])
                                   AND (l.txid, l.pos) <= (old.done_txid, old.done_pos), false)
            END AS unread
-      FROM pulse.landing l
+      FROM pulse_internal.landing_positions l
      WHERE l.stream = s AND l.pos <= upto AND (l.pos <= floor_pos OR pg_visible_in_snapshot(l.txid, base))
   ), g AS (
     SELECT r.pos, r.unread, count(*) FILTER (WHERE NOT r.unread) OVER (ORDER BY r.pos) AS grp FROM r

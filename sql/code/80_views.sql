@@ -35,8 +35,8 @@ CREATE OR REPLACE VIEW pulse.stream_health AS
 WITH cp AS (
   SELECT stream, position, batch_id, updated_at FROM pulse.checkpoints
 ), recent AS (
-  SELECT stream, count(*) AS rows_last_hour, max(received_at) AS last_received_at
-    FROM pulse.landing
+  SELECT stream, sum(n) AS rows_last_hour, max(received_at) AS last_received_at
+    FROM pulse_internal.landing_chunks
    WHERE received_at >= now() - interval '1 hour'
    GROUP BY stream
 ), rj AS (

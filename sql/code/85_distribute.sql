@@ -187,7 +187,7 @@ BEGIN
   -- candles and landing each alone, as nothing joins them by their keys.
   FOR spec IN SELECT * FROM (VALUES ('pulse.tweets'::regclass, 'id'::name, 'default', 1),
                                     ('pulse.candles'::regclass, 'market'::name, 'none', 2),
-                                    ('pulse.landing'::regclass, 'stream'::name, 'none', 3)) AS v(rel, col, colocate, ord)
+                                    ('pulse_internal.landing_chunks'::regclass, 'stream'::name, 'none', 3)) AS v(rel, col, colocate, ord)
               ORDER BY v.ord LOOP
     table_name := spec.rel;
     distribution_column := spec.col;

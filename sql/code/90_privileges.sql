@@ -48,7 +48,7 @@ DECLARE
   p regclass;
 BEGIN
   FOR p IN SELECT i.inhrelid::regclass FROM pg_catalog.pg_inherits i
-            WHERE i.inhparent IN ('pulse.landing'::regclass, 'pulse.checkpoints'::regclass) LOOP
+            WHERE i.inhparent IN ('pulse_internal.landing_chunks'::regclass, 'pulse.checkpoints'::regclass) LOOP
     EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM pulse_reader', p);
   END LOOP;
 END $$;
@@ -56,6 +56,8 @@ REVOKE ALL ON pulse.ingest_tokens FROM pulse_reader;
 
 -- Loaders. A landing record's position and writing transaction are drawn
 -- by the column defaults, never given: stream consumers rely on them.
+-- (pulse.landing is a view over the chunks, with its caller's rights: the
+-- chunks' grants are below, with pulse_internal's.)
 GRANT SELECT ON pulse.landing TO pulse_writer;
 REVOKE INSERT ON pulse.landing FROM pulse_writer;
 GRANT INSERT (stream, format, batch_id, seq, received_at, payload) ON pulse.landing TO pulse_writer;
@@ -97,8 +99,13 @@ GRANT SELECT (stream, hash, revoked_at) ON pulse_internal.ingest_tokens TO pulse
 GRANT SELECT, INSERT, DELETE ON pulse_internal.ingest_keys TO pulse_gateway;
 -- The position of each landing record is drawn by the writer's INSERT or COPY.
 GRANT USAGE ON SEQUENCE pulse_internal.landing_pos TO pulse_writer;
+-- The raw records: loaders write chunks (and read what they wrote), stream
+-- consumers read them, through pulse.landing or directly.
+GRANT SELECT ON pulse_internal.landing_chunks, pulse_internal.landing_positions TO pulse_writer, pulse_consumer;
+GRANT INSERT (stream, format, batch_id, seq, received_at, payloads) ON pulse_internal.landing_chunks TO pulse_writer;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pulse_internal FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
+  pulse_internal.storage_of(regclass),
   pulse_internal.ident_list(name[], text, text),
   pulse_internal.merge_operator(regtype, text),
   pulse_internal.managed_time_column(regclass),

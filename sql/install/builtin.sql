@@ -9,8 +9,8 @@
 INSERT INTO pulse_internal.managed_tables (parent, time_column, every, premake, retain, cluster_by, lateness, builtin)
 VALUES ('pulse.tweets', 'created_at', '1 day', 3, NULL, '{}', '1 hour', true),
        ('pulse.candles', 'bucket_start', '1 day', 3, NULL, '{exchange,market}', '1 hour', true),
-       ('pulse.landing', 'received_at', '1 day', 3, '7 days', '{}', '1 hour', true);
+       ('pulse_internal.landing_chunks', 'received_at', '1 day', 3, '7 days', '{}', '1 hour', true);
 -- The names partition_by_time's CREATE INDEX ON ... gave them in 0.1.0.
 CREATE INDEX tweets_created_at_idx ON pulse.tweets (created_at);
 CREATE INDEX candles_exchange_market_bucket_start_idx ON pulse.candles (exchange, market, bucket_start);
-CREATE INDEX landing_received_at_idx ON pulse.landing (received_at);
+CREATE INDEX landing_chunks_received_at_idx ON pulse_internal.landing_chunks (received_at);

@@ -42,22 +42,32 @@ CREATE TABLE pulse.candles (
   PRIMARY KEY (exchange, market, period, bucket_start)
 ) PARTITION BY RANGE (bucket_start);
 
--- payload is compressed with lz4 (0.2.0): about a third of tweet records
--- are over the 2 kB at which PostgreSQL compresses, and pglz spent more CPU
--- on them than the rest of the COPY (bench/tweets_bench.sh, issue 17).
--- pos and txid (0.2.0) are what stream consumers read by: pos numbers the
--- records of all streams, txid is the writing transaction (consumers cut
--- their batches by transaction snapshots, since pos order is not commit order).
-CREATE SEQUENCE pulse_internal.landing_pos;
-CREATE TABLE pulse.landing (
+-- The raw records (0.2.0, issue 17): kept in chunks, one row per run of
+-- records of one batch and format with consecutive seq, their payloads in one
+-- jsonb array. One row and a few index entries per chunk instead of per
+-- record, and lz4 compresses a chunk as a whole (a tweet of about 450 bytes
+-- alone is below the 2 kB at which PostgreSQL compresses at all; a chunk of
+-- them shrinks about 8 times), so the raw copy costs little WAL. The view
+-- pulse.landing (code/06_landing.sql) shows one row per record, as before.
+-- seq is the first record's seq in its batch; record i (from 0) of a chunk
+-- has seq + i and position pos + i. pos is drawn per chunk from
+-- pulse_internal.landing_pos, 2^20 apart, so a chunk holds at most 2^20
+-- records; positions number the records of all streams in insert order (not
+-- commit order), and txid is the writing transaction (consumers cut their
+-- batches by transaction snapshots).
+CREATE SEQUENCE pulse_internal.landing_pos INCREMENT BY 1048576 MINVALUE 1048576 START WITH 1048576;
+CREATE TABLE pulse_internal.landing_chunks (
   stream      text        NOT NULL,
   format      text        NOT NULL,
   batch_id    bigint      NOT NULL,
   seq         integer     NOT NULL,
   received_at timestamptz NOT NULL DEFAULT now(),
-  payload     jsonb       COMPRESSION lz4 NOT NULL,
+  payloads    jsonb       COMPRESSION lz4 NOT NULL,
+  n           integer     NOT NULL GENERATED ALWAYS AS (CASE jsonb_typeof(payloads) WHEN 'array' THEN jsonb_array_length(payloads) END) STORED,
   pos         bigint      NOT NULL DEFAULT nextval('pulse_internal.landing_pos'),
-  txid        xid8        NOT NULL DEFAULT pg_current_xact_id()
+  txid        xid8        NOT NULL DEFAULT pg_current_xact_id(),
+  CONSTRAINT landing_chunks_n_check CHECK (n BETWEEN 1 AND 1048576),
+  CONSTRAINT landing_chunks_seq_check CHECK (seq::bigint + n - 1 <= 2147483647)
 ) PARTITION BY RANGE (received_at);
 
 CREATE TABLE pulse.rejects (
@@ -78,11 +88,11 @@ CREATE TABLE pulse.checkpoints (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- apply_batch and reapply find a batch's rows by (stream, batch_id).
-CREATE INDEX landing_stream_batch_idx ON pulse.landing (stream, batch_id);
+-- apply_batch and reapply find a batch's chunks by (stream, batch_id).
+CREATE INDEX landing_chunks_stream_batch_idx ON pulse_internal.landing_chunks (stream, batch_id);
 -- Stream consumers (0.2.0) read a batch as the records of the transactions
 -- that committed between two snapshots, in (txid, pos) order.
-CREATE INDEX landing_stream_txid_idx ON pulse.landing (stream, txid, pos);
+CREATE INDEX landing_chunks_stream_txid_idx ON pulse_internal.landing_chunks (stream, txid, pos);
 
 -- The era of this database's transaction ids (0.2.0): one row, made by
 -- CREATE EXTENSION and never dumped, so a restored database starts a new

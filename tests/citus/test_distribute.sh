@@ -37,7 +37,7 @@ q "SELECT pulse.drop_rollup('public.tweet_counts')" >/dev/null || fail "drop_rol
 # partition it made would stop distribute ("relation ... already exists").
 for port in 5433 5434; do
   PGPORT=$port q "SELECT count(*) FROM pulse.run_maintenance()" >/dev/null || fail "maintenance on the worker at $port"
-  [ "$(PGPORT=$port q "SELECT count(*) FROM pg_inherits WHERE inhparent IN ('pulse.tweets'::regclass, 'pulse.candles'::regclass, 'pulse.landing'::regclass)")" = 0 ] \
+  [ "$(PGPORT=$port q "SELECT count(*) FROM pg_inherits WHERE inhparent IN ('pulse.tweets'::regclass, 'pulse.candles'::regclass, 'pulse_internal.landing_chunks'::regclass)")" = 0 ] \
     || fail "maintenance on the worker at $port made partitions of Pulse's tables"
 done
 
@@ -45,12 +45,12 @@ done
 got=$(q "SELECT table_name, distribution_column, shards, split_part(note, ';', 1) FROM pulse.distribute(4)")
 [ "$got" = "pulse.tweets|id|4|distributed
 pulse.candles|market|4|distributed
-pulse.landing|stream|4|distributed" ] || fail "distribute: $got"
+pulse_internal.landing_chunks|stream|4|distributed" ] || fail "distribute: $got"
 got=$(q "SELECT logicalrelid, partmethod, column_to_column_name(logicalrelid, partkey), (SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid)
-           FROM pg_dist_partition p WHERE logicalrelid::text LIKE 'pulse.%' ORDER BY logicalrelid::text")
+           FROM pg_dist_partition p WHERE logicalrelid::text LIKE 'pulse%' ORDER BY logicalrelid::text")
 [ "$got" = "pulse.candles|h|market|4
-pulse.landing|h|stream|4
-pulse.tweets|h|id|4" ] || fail "Citus metadata: $got"
+pulse.tweets|h|id|4
+pulse_internal.landing_chunks|h|stream|4" ] || fail "Citus metadata: $got"
 # again: nothing to do
 [ "$(q "SELECT string_agg(note, ',') FROM pulse.distribute(4)")" = "already distributed,already distributed,already distributed" ] \
   || fail "second distribute"
@@ -98,7 +98,7 @@ old=$(q "SELECT string_agg(partition::text, ',') FROM pulse.partitions WHERE par
 old_shards=$(q "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid::text IN (SELECT unnest(string_to_array('$old', ',')))")
 [ "$old_shards" = 8 ] || fail "old partitions' shards: $old_shards"
 # a worker's maintenance leaves the Citus tables to the coordinator
-[ "$(qn 5433 "SELECT count(*) FROM pulse.run_maintenance() WHERE parent::text IN ('pulse.tweets', 'pulse.candles', 'pulse.landing')")" = 0 ] \
+[ "$(qn 5433 "SELECT count(*) FROM pulse.run_maintenance() WHERE parent::text IN ('pulse.tweets', 'pulse.candles', 'pulse_internal.landing_chunks')")" = 0 ] \
   || fail "a worker maintained a Citus table"
 got=$(q "SELECT dropped, clustered, note FROM pulse.run_maintenance('public.trades')")
 [ "$got" = "2|0|ok" ] || fail "maintenance of trades: $got"

@@ -20,7 +20,7 @@ blocker=$!
 exec 7>"$work/ctl"
 echo "BEGIN; LOCK TABLE pulse.landing IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&7
 for _ in $(seq 100); do grep -q locked "$work/blocker.out" 2>/dev/null && break; sleep 0.05; done
-[ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'pulse.landing'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] \
+[ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'pulse_internal.landing_chunks'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] \
   || fail "the blocker did not get its lock: $(cat "$work/blocker.out")"
 
 "$bin" candles --exchange upbit --market KRW-BTC --since 2020-02-06T00:00:00Z --until 2020-02-20T21:00:00Z \

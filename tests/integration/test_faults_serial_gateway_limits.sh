@@ -74,7 +74,7 @@ echo "ok: 450 connections against --max-connections 400: $most taken, then serve
 PGAPPNAME=gw_locker psql -X -q -c "BEGIN; LOCK TABLE pulse.landing IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120)" >/dev/null 2>&1 &
 locker=$!
 for _ in $(seq 200); do
-  [ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'pulse.landing'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
+  [ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'pulse_internal.landing_chunks'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
   sleep 0.05
 done
 rss2=$(gw_rss_kb)

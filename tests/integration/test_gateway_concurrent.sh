@@ -48,7 +48,7 @@ PY
 PGAPPNAME=gw_locker psql -X -q -c "BEGIN; LOCK TABLE pulse.landing IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
 locker=$!
 for _ in $(seq 200); do
-  [ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'pulse.landing'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
+  [ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'pulse_internal.landing_chunks'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
   sleep 0.05
 done
 python3 "$client" --url "$gw_url" --stream busy --token "$tok" --clients 6 --requests 1 --records 10 \

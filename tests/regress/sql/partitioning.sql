@@ -174,7 +174,7 @@ EXPLAIN (COSTS OFF) SELECT * FROM ticks WHERE market = 'M05' AND ts >= '2024-05-
 SELECT * FROM pulse.run_maintenance('ticks');
 -- all managed tables in one call
 SELECT parent, note FROM pulse.run_maintenance()
- WHERE parent::text IN ('hourly', 'kept', 'ok_t', 'stock_daily', 'ticks', 'weekly') OR parent::text LIKE 'pulse.%'
+ WHERE parent::text IN ('hourly', 'kept', 'ok_t', 'stock_daily', 'ticks', 'weekly') OR parent::text LIKE 'pulse%'
  ORDER BY parent::text;
 
 -- Built-in tables are managed; their partitions are not extension members

@@ -58,7 +58,7 @@ SELECT r.rolname, count(*) FILTER (WHERE has_function_privilege(r.oid, p.oid, 'E
  GROUP BY 1 ORDER BY 1;
 SELECT c.oid::regclass AS internal_table, has_table_privilege('pulse_reader', c.oid, 'SELECT') AS reader,
        has_table_privilege('pulse_writer', c.oid, 'SELECT') AS writer
-  FROM pg_class c WHERE c.relnamespace = 'pulse_internal'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.oid::regclass::text COLLATE "C";
+  FROM pg_class c WHERE c.relnamespace = 'pulse_internal'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.oid::regclass::text COLLATE "C";
 
 -- A hostile user plants look-alikes of built-ins in their own schema.
 DROP ROLE IF EXISTS pulse_sec_evil;

@@ -12,8 +12,8 @@ BEGIN
   IF to_regclass('pulse_internal.managed_tables') IS NOT NULL THEN
     EXECUTE 'SELECT EXISTS (SELECT FROM pulse_internal.managed_tables WHERE parent = ''pulse.tweets''::regclass)' INTO managed;
   END IF;
-  IF NOT EXISTS (SELECT FROM pg_inherits WHERE inhparent = 'pulse.landing'::regclass) THEN
-    CREATE TABLE public.regress_landing PARTITION OF pulse.landing FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+  IF NOT EXISTS (SELECT FROM pg_inherits WHERE inhparent = 'pulse_internal.landing_chunks'::regclass) THEN
+    CREATE TABLE public.regress_landing PARTITION OF pulse_internal.landing_chunks FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
   END IF;
   IF NOT managed AND NOT EXISTS (SELECT FROM pg_inherits WHERE inhparent = 'pulse.tweets'::regclass) THEN
     CREATE TABLE public.regress_tweets PARTITION OF pulse.tweets FOR VALUES FROM (MINVALUE) TO (MAXVALUE);

@@ -22,8 +22,8 @@ BEGIN
 END $$;
 SELECT FROM pg_temp.day_partition('pulse.tweets', '2019-07-15 00:00:00+00');
 SELECT FROM pg_temp.day_partition('pulse.candles', '2019-07-15 00:00:00+00');
-SELECT FROM pg_temp.day_partition('pulse.landing', now());
-SELECT FROM pg_temp.day_partition('pulse.landing', now() - interval '70 minutes');
+SELECT FROM pg_temp.day_partition('pulse_internal.landing_chunks', now());
+SELECT FROM pg_temp.day_partition('pulse_internal.landing_chunks', now() - interval '70 minutes');
 
 -- Three minutes of candles on two markets; tweets in minutes 10:00 and 10:01
 -- (UTC), one at 10:59:59.999 and one in the next hour.

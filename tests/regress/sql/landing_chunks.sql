@@ -1,0 +1,78 @@
+-- Raw records are kept in chunks (pulse_internal.landing_chunks): one row per
+-- run of consecutive records, payloads in one jsonb array. pulse.landing
+-- shows one row per record, with the seq and pos of each; rows inserted into
+-- it become chunks of one; a row deleted from it leaves its chunk (split
+-- around it); a chunk must hold 1 to 2^20 records in a JSON array.
+SET client_min_messages = warning;
+SET TimeZone = 'UTC';
+SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 hour') >= 0 AS landing;
+RESET client_min_messages;
+
+-- what a loader writes: chunks of a batch (a gap in seq: a rejected record)
+INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+VALUES ('chunks', 'json', 1, 1, '[{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}, {"id": 5}]'),
+       ('chunks', 'json', 1, 7, '[{"id": 7}, {"id": 8}]');
+SELECT seq, payload, dense_rank() OVER (ORDER BY pos >> 20) AS chunk, pos % 1048576 AS in_chunk
+  FROM pulse.landing WHERE stream = 'chunks' ORDER BY pos;
+SELECT seq, n, pos % 1048576 AS pos_low_bits FROM pulse_internal.landing_chunks WHERE stream = 'chunks' ORDER BY seq;
+-- records of a chunk are consecutive positions; chunks are 2^20 apart
+SELECT count(DISTINCT pos) AS positions, count(DISTINCT pos >> 20) AS chunks FROM pulse.landing WHERE stream = 'chunks';
+
+-- a row inserted into the view (as psql users do) is a chunk of one, with
+-- the position and transaction drawn for it; RETURNING gives them
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload)
+VALUES ('chunks', 'json', 2, 1, '{"id": 21}'), ('chunks', 'json', 2, 2, '{"id": 22}')
+RETURNING seq, payload, pos % 1048576 AS pos_low_bits, txid = pg_current_xact_id() AS this_xact, received_at = now() AS now;
+SELECT batch_id, seq, n FROM pulse_internal.landing_chunks WHERE stream = 'chunks' AND batch_id = 2 ORDER BY seq;
+
+-- deleting records from the middle, the start and the end of a chunk
+CREATE TEMP TABLE before AS SELECT seq, pos, txid, received_at, payload FROM pulse.landing WHERE stream = 'chunks';
+DELETE FROM pulse.landing WHERE stream = 'chunks' AND batch_id = 1 AND seq IN (1, 3, 8);
+SELECT seq, payload FROM pulse.landing WHERE stream = 'chunks' AND batch_id = 1 ORDER BY seq;
+SELECT seq, n, payloads FROM pulse_internal.landing_chunks WHERE stream = 'chunks' AND batch_id = 1 ORDER BY seq;
+-- what is left keeps its seq, pos, transaction and time
+SELECT count(*) AS kept, count(*) FILTER (WHERE b.pos = l.pos AND b.txid = l.txid AND b.received_at = l.received_at
+                                          AND b.payload = l.payload) AS unchanged
+  FROM pulse.landing l JOIN before b USING (seq) WHERE l.stream = 'chunks' AND l.batch_id = 1 AND b.pos >> 20 = l.pos >> 20;
+DELETE FROM pulse.landing WHERE stream = 'chunks' AND batch_id = 1;
+SELECT count(*) AS records, (SELECT count(*) FROM pulse_internal.landing_chunks WHERE stream = 'chunks' AND batch_id = 1) AS chunks
+  FROM pulse.landing WHERE stream = 'chunks' AND batch_id = 1;
+
+-- apply_batch reads a batch's chunks: two formats, one unknown
+INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+VALUES ('chunks-apply', 'json', 1, 1, '[{"a": 1}, {"a": 2}]'), ('chunks-apply', 'nope', 1, 3, '[{"b": 1}]');
+SELECT * FROM pulse.apply_batch('chunks-apply', 1, '{"at": 1}');
+SELECT format, convert_from(raw, 'UTF8') AS raw, reason FROM pulse.rejects WHERE stream = 'chunks-apply';
+-- an applied batch sent again (in one transaction, as loaders do): nothing
+-- done, and the chunks it brought are dropped
+BEGIN;
+INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+VALUES ('chunks-apply', 'json', 1, 1, '[{"a": 1}, {"a": 2}]');
+SELECT * FROM pulse.apply_batch('chunks-apply', 1, '{"at": 1}');
+COMMIT;
+SELECT count(*) AS records FROM pulse.landing WHERE stream = 'chunks-apply';
+
+-- what a chunk may not be
+CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  c text;
+  col text;
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS c = CONSTRAINT_NAME, col = COLUMN_NAME;
+  RETURN SQLSTATE || coalesce(' constraint ' || nullif(c, ''), '') || coalesce(' column ' || nullif(col, ''), '')
+         || CASE WHEN coalesce(c, '') = '' AND coalesce(col, '') = '' THEN ': ' || SQLERRM ELSE '' END;
+END $$;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) VALUES ('chunks', 'json', 3, 1, '[]')$$) AS empty;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) VALUES ('chunks', 'json', 3, 1, '{"id": 1}')$$) AS not_an_array;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) VALUES ('chunks', 'json', 3, 1, '[1,2,3')$$) AS not_json;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) VALUES ('chunks', 'json', 3, 2147483647, '[1, 2]')$$) AS seq_overflow;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads, n) VALUES ('chunks', 'json', 3, 1, '[1]', 5)$$) AS n_given;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+                     SELECT 'chunks', 'json', 3, 1, jsonb_agg(g) FROM generate_series(1, 1048577) g$$) AS too_many;
+
+DELETE FROM pulse.landing WHERE stream IN ('chunks', 'chunks-apply');
+DELETE FROM pulse.rejects WHERE stream = 'chunks-apply';
+DELETE FROM pulse.checkpoints WHERE stream = 'chunks-apply';
