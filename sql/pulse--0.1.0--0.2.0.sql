@@ -286,6 +286,11 @@ BEGIN
     EXECUTE format('CREATE TABLE pulse_internal.%I PARTITION OF pulse_internal.landing_chunks %s', pname, p.bound);
     -- a partition is an ordinary table (dumped with its rows), not a member
     EXECUTE format('ALTER EXTENSION pulse DROP TABLE pulse_internal.%I', pname);
+    -- its chunks are written in received_at order below: clustered as the
+    -- old partition was
+    UPDATE pulse_internal.clustered_partitions
+       SET partition = format('pulse_internal.%I', pname)::regclass, parent = 'pulse_internal.landing_chunks'
+     WHERE partition = p.part;
   END LOOP;
 END $$;
 INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, received_at, payloads, pos, txid)
@@ -293,10 +298,10 @@ SELECT r.stream, r.format, r.batch_id, min(r.seq), r.received_at, jsonb_agg(r.pa
        1048576 * row_number() OVER (ORDER BY r.received_at, r.stream, r.batch_id, min(r.seq)), pg_current_xact_id()
   FROM (SELECT l.*, l.seq - row_number() OVER (PARTITION BY l.stream, l.batch_id, l.format, l.received_at ORDER BY l.seq) AS run
           FROM pulse.landing l) r
- GROUP BY r.stream, r.format, r.batch_id, r.received_at, r.run;
+ GROUP BY r.stream, r.format, r.batch_id, r.received_at, r.run
+ ORDER BY r.received_at, r.stream, r.batch_id, min(r.seq);
 SELECT setval('pulse_internal.landing_pos', coalesce(max(pos), 0) + 1048576, false) FROM pulse_internal.landing_chunks;
 UPDATE pulse_internal.managed_tables SET parent = 'pulse_internal.landing_chunks' WHERE parent = 'pulse.landing'::regclass;
-DELETE FROM pulse_internal.clustered_partitions WHERE parent = 'pulse.landing'::regclass;
 -- (0.1.0's stream_health read the table; code/80_views.sql makes it again)
 DROP VIEW pulse.stream_health;
 DROP TABLE pulse.landing;

@@ -64,6 +64,7 @@ void PgSink::connect(bool first) {
   try {
     WriterInfo w = check_writer(conn_.get());
     can_declare_coverage_ = w.can_declare_coverage;
+    landing_chunks_ = w.landing_chunks;
     if (w.older && !said_older_extension_) {  // once, not at every reconnect
       said_older_extension_ = true;
       said_no_coverage_ = !can_declare_coverage_;
@@ -192,7 +193,7 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
     PgResultPtr rb(PQexec(c, "ROLLBACK"));
     return false;
   };
-  if (!send_batch_rows(c, stream_, batch_id, b.records, isolate, &loader_rejects, nullptr, err, sqlstate))
+  if (!send_batch_rows(c, stream_, batch_id, b.records, landing_chunks_, isolate, &loader_rejects, nullptr, err, sqlstate))
     return fail();
   std::string at;
   ApplyOutcome applied =

@@ -73,6 +73,7 @@ class PgSink : public Sink {
   // pulse.declare_coverage exists and we may call it (an extension from
   // before 0.2.0 has none: the loader then records no coverage, and says so).
   bool can_declare_coverage_ = true;
+  bool landing_chunks_ = true;
   bool said_no_coverage_ = false;
   bool said_older_extension_ = false;  // the extension is an older one this loader still loads into
 };

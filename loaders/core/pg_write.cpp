@@ -198,6 +198,7 @@ WriterInfo check_writer(PGconn* c) {
                           " WHERE n.nspname = 'pulse' AND f.proname = 'declare_coverage'",
                           {}, "cannot check for pulse.declare_coverage");
   info.can_declare_coverage = std::string(PQgetvalue(cov.get(), 0, 0)) == "t";
+  info.landing_chunks = !info.older;
   return info;
 }
 
@@ -261,7 +262,7 @@ bool xact_committed(PGconn* c, const std::string& xid) {
 }
 
 bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, const std::vector<Record>& records,
-                     bool isolate, int64_t* gateway_rejects, std::vector<Refused>* refused, std::string& err,
+                     bool chunks, bool isolate, int64_t* gateway_rejects, std::vector<Refused>* refused, std::string& err,
                      std::string& sqlstate) {
   std::string id = std::to_string(batch_id);
   std::string landing, rejects;
@@ -298,6 +299,19 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
     ++seq;
     if (!r.reject_reason.empty()) {
       add_reject(r, r.reject_reason);
+      continue;
+    }
+    if (!isolate && !chunks) {
+      landing += stream_esc;
+      landing += '\t';
+      copy_text_escape(r.format, landing);
+      landing += '\t';
+      landing += id;
+      landing += '\t';
+      landing += std::to_string(seq);
+      landing += '\t';
+      copy_text_escape(r.payload, landing);
+      landing += '\n';
       continue;
     }
     if (!isolate) {
@@ -356,8 +370,10 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
   }
   close_chunk();
   if (!landing.empty() &&
-      !copy_in(c, "COPY pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) FROM STDIN", landing, err,
-               sqlstate))
+      !copy_in(c,
+               chunks ? "COPY pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) FROM STDIN"
+                      : "COPY pulse.landing (stream, format, batch_id, seq, payload) FROM STDIN",
+               landing, err, sqlstate))
     return false;
   if (!rejects.empty() &&
       !copy_in(c, "COPY pulse.rejects (stream, batch_id, format, raw, reason) FROM STDIN", rejects, err, sqlstate))

@@ -54,9 +54,10 @@ class DbConnectError : public DbError {
 // these strings must not change.
 inline constexpr const char* kLeaseTrySql = "SELECT pg_try_advisory_lock(hashtextextended('pulse.stream:' || $1, 0))";
 inline constexpr const char* kLeaseWaitSql = "SELECT pg_advisory_lock(hashtextextended('pulse.stream:' || $1, 0))";
-// The current landing partitions (pulse_writer may create them).
+// The current landing partitions (pulse_writer may create them; 0.2.0 makes
+// those of the chunks pulse.landing is kept in).
 inline constexpr const char* kEnsureLandingSql =
-    "SELECT pulse.ensure_partitions('pulse_internal.landing_chunks', now() - interval '1 hour', now() + interval '1 day')";
+    "SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 day')";
 
 // Appends `s` to `out` escaped for COPY's text format (backslash, newline,
 // carriage return, tab).
@@ -98,6 +99,9 @@ struct WriterInfo {
   std::string installed;
   bool older = false;
   bool can_declare_coverage = false;
+  // 0.2.0 keeps landing records in chunks (pulse_internal.landing_chunks);
+  // into 0.1.0's pulse.landing table they go one row each.
+  bool landing_chunks = false;
 };
 
 // Exit-2 DbErrors for a database without the extension, with an extension
@@ -126,7 +130,8 @@ bool xact_committed(PGconn* c, const std::string& xid);
 
 // Writes one stream's records as batch `batch_id` into the open transaction:
 // records with a reject_reason go to pulse.rejects, the others to
-// pulse.landing with seq = their index + 1 (rejects count in the numbering).
+// pulse.landing with seq = their index + 1 (rejects count in the numbering),
+// as chunks when `chunks` (WriterInfo::landing_chunks), else a row each.
 // isolate: one INSERT a record under a savepoint, so a record jsonb refuses
 // becomes a reject and the rest still lands (after a COPY failed on a value).
 // *gateway_rejects counts what went to pulse.rejects here; *refused, when
@@ -136,7 +141,7 @@ struct Refused {
   std::string reason;
 };
 bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, const std::vector<Record>& records,
-                     bool isolate, int64_t* gateway_rejects, std::vector<Refused>* refused, std::string& err,
+                     bool chunks, bool isolate, int64_t* gateway_rejects, std::vector<Refused>* refused, std::string& err,
                      std::string& sqlstate);
 
 // pulse.apply_batch, then whether it applied this batch in this transaction:

@@ -359,7 +359,7 @@ bool Committer::attempt(std::vector<std::shared_ptr<Pending>>& live, bool isolat
     std::string id = std::to_string(l.next_batch);
     int64_t rejected = 0;
     std::vector<pulse::load::Refused> refused;
-    if (!pulse::load::send_batch_rows(c, stream, l.next_batch, sb.records, isolate, &rejected, &refused, err, sqlstate))
+    if (!pulse::load::send_batch_rows(c, stream, l.next_batch, sb.records, /*chunks=*/true, isolate, &rejected, &refused, err, sqlstate))
       return fail();
     // The positions the records got (received_at is this transaction's
     // now(), which also prunes the scan to the current partition).

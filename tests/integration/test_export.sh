@@ -131,7 +131,7 @@ PGUSER=pulse_it_export_role q "SELECT pulse.create_consumer('mine', '$stream', '
 PGUSER=pulse_it_export_role "$bin" export --consumer mine --to "$work/out2" 2>"$work/err" || { cat "$work/err"; fail "export as a pulse_consumer role"; }
 [ "$(find "$work/out2" -name '*.ndjson.gz' -exec zcat {} + | wc -l)" = 1410 ] || fail "the consumer role's export"
 # behind retention: exit 4 with the database's reason, nothing written
-q "CREATE TABLE pulse.landing_export_old PARTITION OF pulse.landing FOR VALUES FROM (now() - interval '12 days') TO (now() - interval '9 days')"
+q "CREATE TABLE pulse_internal.landing_export_old PARTITION OF pulse_internal.landing_chunks FOR VALUES FROM (now() - interval '12 days') TO (now() - interval '9 days')"
 put 5001 5005 "now() - interval '10 days'"
 q "SELECT pulse.create_consumer('late', '$stream', 'trim_horizon')" >/dev/null
 q "SELECT count(*) FROM pulse.run_maintenance('pulse.landing')" >/dev/null

@@ -46,11 +46,15 @@ rows_of() {
   while read -r tbl cols; do
     qual=$(psql -X -Atq -d "$1" -c "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
               JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relname = '$tbl' AND c.relkind IN ('r','p') AND NOT c.relispartition
+             WHERE c.relname = '$tbl' AND c.relkind IN ('r','p','v') AND NOT c.relispartition
                AND n.nspname NOT LIKE 'pg_%' AND n.nspname <> 'information_schema'")
     [ -n "$qual" ] || { echo "$tbl: gone"; continue; }
-    psql -X -Atq -d "$1" -c "SELECT '$tbl ' || count(*) || ' ' || coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '-')
-                                FROM (SELECT $cols FROM $qual) AS r" || echo "$tbl: unreadable"
+    # pulse.landing became a view over chunks in 0.2.0: the registries name
+    # pulse_internal.landing_chunks (and its partitions) where 0.1.0 named
+    # pulse.landing (landing_pYYYYMMDD is landing_chunks_pYYYYMMDD).
+    psql -X -Atq -d "$1" -c "SELECT '$tbl ' || count(*) || ' ' || coalesce(md5(string_agg(x, '|' ORDER BY x)), '-')
+                                FROM (SELECT regexp_replace(r::text, 'pulse_internal\.landing_chunks', 'pulse.landing', 'g') AS x
+                                        FROM (SELECT $cols FROM $qual) AS r) AS n" || echo "$tbl: unreadable"
   done <"$work/tables"
 }
 rows_of $upgraded >"$work/rows.before"
