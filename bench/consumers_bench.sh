@@ -38,24 +38,26 @@ q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 q -c "CREATE EXTENSION pulse"
 q -c "SELECT pulse.ensure_partitions('pulse.landing', now() - interval '1 hour', now() + interval '1 day')" >/dev/null
 # Records of about 250 bytes, as a loader writes them: one transaction per
-# 1,000, the other stream's batches in between.
+# 1,000 (one landing chunk), the other stream's batches in between.
 q <<SQL
 DO \$\$
 BEGIN
   FOR b IN 0 .. ($records - 1) / 1000 LOOP
-    INSERT INTO pulse.landing (stream, format, batch_id, seq, payload)
-    SELECT 'bench', 'json', b, g, jsonb_build_object('id', b * 1000 + g, 'user', 'u' || (g % 977), 'text', repeat('bitcoin ', 25))
+    INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+    SELECT 'bench', 'json', b, 1,
+           jsonb_agg(jsonb_build_object('id', b * 1000 + g, 'user', 'u' || (g % 977), 'text', repeat('bitcoin ', 25)) ORDER BY g)
       FROM generate_series(1, least(1000, $records - b * 1000)) g;
     COMMIT;
     IF b % 2 = 0 THEN
-      INSERT INTO pulse.landing (stream, format, batch_id, seq, payload)
-      SELECT 'other', 'json', b, g, jsonb_build_object('id', g, 'text', repeat('noise ', 30)) FROM generate_series(1, 1000) g;
+      INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+      SELECT 'other', 'json', b, 1, jsonb_agg(jsonb_build_object('id', g, 'text', repeat('noise ', 30)) ORDER BY g)
+        FROM generate_series(1, 1000) g;
       COMMIT;
     END IF;
   END LOOP;
 END \$\$;
 SQL
-q -c "VACUUM ANALYZE pulse.landing"
+q -c "VACUUM ANALYZE pulse_internal.landing_chunks"
 
 # run TAG NAME...: the consumers (made at trim_horizon) read to the end;
 # prints "TAG wall-seconds-per-consumer cpu-seconds-per-consumer"
@@ -89,19 +91,22 @@ awk -v r="$records" -v b="$batch" '
     printf "cost per consumer, 10 vs 1: wall %.2fx, server CPU %.2fx (target <= 1.3x); per-consumer rate target >= 50000 records/s\n", w["ten"] / w["alone"], c["ten"] / c["alone"]
   }' "$client.runs"
 
-# Ingest: the same COPY (one stream, as a loader's batch is) into
-# pulse.landing and into a copy of it without the consumers' index, both
+# Ingest: the same COPY (one stream, chunks of 1,000 records as a loader
+# writes them) into pulse.landing's chunks and into a copy of that table
+# without the consumers' index, both
 # holding the streams read above; five rounds, alternating, the COPY's rows
 # deleted and the table vacuumed before each; wall time and the backend's
 # CPU time (/proc/self/stat read by the server: the bench's cluster is local).
 q <<SQL
-CREATE TABLE bench_plain (LIKE pulse.landing INCLUDING DEFAULTS) PARTITION BY RANGE (received_at);
+CREATE TABLE bench_plain (LIKE pulse_internal.landing_chunks INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS)
+  PARTITION BY RANGE (received_at);
 CREATE TABLE bench_plain_now PARTITION OF bench_plain FOR VALUES FROM (now() - interval '1 day') TO (now() + interval '1 day');
 CREATE INDEX ON bench_plain (stream, batch_id);
 CREATE INDEX ON bench_plain (received_at);
-INSERT INTO bench_plain SELECT * FROM pulse.landing;
-COPY (SELECT 'copy', 'json', g / 1000, g % 1000, jsonb_build_object('id', g, 'text', repeat('bitcoin ', 25))
-        FROM generate_series(1, $copy_rows) g) TO '/tmp/pulse_consumers_bench_$$.copy';
+INSERT INTO bench_plain (stream, format, batch_id, seq, received_at, payloads, pos, txid)
+SELECT stream, format, batch_id, seq, received_at, payloads, pos, txid FROM pulse_internal.landing_chunks;
+COPY (SELECT 'copy', 'json', g / 1000, 1, jsonb_agg(jsonb_build_object('id', g, 'text', repeat('bitcoin ', 25)) ORDER BY g)
+        FROM generate_series(0, $copy_rows - 1) g GROUP BY g / 1000) TO '/tmp/pulse_consumers_bench_$$.copy';
 SQL
 copy_into() {  # TABLE: "TABLE wall-seconds cpu-seconds" of one COPY of the file into it
   q -c "DELETE FROM $1 WHERE stream = 'copy'" -c "VACUUM $1" >/dev/null
@@ -110,12 +115,12 @@ CREATE FUNCTION pg_temp.cpu_ticks() RETURNS bigint LANGUAGE sql AS \$\$
   SELECT split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint
     FROM (SELECT split_part(pg_read_file('/proc/self/stat'), ') ', 2) AS s) x \$\$;
 CREATE TEMP TABLE m AS SELECT pg_temp.cpu_ticks() AS c, clock_timestamp() AS w;
-COPY $1 (stream, format, batch_id, seq, payload) FROM '/tmp/pulse_consumers_bench_$$.copy';
+COPY $1 (stream, format, batch_id, seq, payloads) FROM '/tmp/pulse_consumers_bench_$$.copy';
 SELECT '$1', round(extract(epoch FROM clock_timestamp() - m.w), 3), (pg_temp.cpu_ticks() - m.c) / 100.0 FROM m;
 SQL
 }
 for _ in 1 2 3 4 5; do
-  copy_into pulse.landing
+  copy_into pulse_internal.landing_chunks
   copy_into bench_plain
 done | tr '|' ' ' >"$clientdir/copies"
 rm -f "/tmp/pulse_consumers_bench_$$.copy"
@@ -127,8 +132,8 @@ awk -v n="$copy_rows" '
     return y[3]
   }
   END {
-    lw = median(w, "pulse.landing"); lc = median(c, "pulse.landing"); pw = median(w, "bench_plain"); pc = median(c, "bench_plain")
-    printf "ingest, COPY %d records of one stream (wall/CPU s per round): pulse.landing%s; without the consumer index%s\n", n, v["pulse.landing"], v["bench_plain"]
+    lw = median(w, "pulse_internal.landing_chunks"); lc = median(c, "pulse_internal.landing_chunks"); pw = median(w, "bench_plain"); pc = median(c, "bench_plain")
+    printf "ingest, COPY %d records of one stream (wall/CPU s per round): pulse.landing's chunks%s; without the consumer index%s\n", n, v["pulse_internal.landing_chunks"], v["bench_plain"]
     printf "  medians %.3f s vs %.3f s wall (%.2fx), %.2f s vs %.2f s backend CPU (%.2fx)\n", lw, pw, lw / pw, lc, pc, lc / pc
   }' "$clientdir/copies"
 rm -rf "$clientdir"

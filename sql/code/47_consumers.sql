@@ -120,18 +120,24 @@ BEGIN
   -- Chunks are taken in index order, at most as many as records are still
   -- wanted: each taken chunk ends past (after_txid, after_pos) and floor_pos,
   -- so it holds at least one record to return, and no later chunk can hold
-  -- an earlier one. Only those chunks' payloads are read.
+  -- an earlier one. Of each, only the records wanted are taken from its
+  -- payloads (from its first one past those bounds, as many as still wanted:
+  -- a jsonpath slice, which reads no other element).
   FOR t IN SELECT x FROM pg_snapshot_xip(lo) x
             WHERE pg_visible_in_snapshot(x, hi) AND x >= after_txid ORDER BY x LOOP
     RETURN QUERY
-      SELECT c.txid, c.pos + e.i - 1, c.received_at, e.payload
-        FROM (SELECT k.* FROM pulse_internal.landing_chunks k
+      SELECT c.txid, c.pos + greatest(c.first, 0) + e.o - 1, c.received_at, e.payload
+        FROM (SELECT k.txid, k.pos, k.received_at, k.payloads,
+                     greatest(CASE WHEN t = after_txid THEN after_pos ELSE 0 END, floor_pos) + 1 - k.pos AS first
+                FROM pulse_internal.landing_chunks k
                WHERE k.stream = s AND k.txid = t
                  AND k.pos + k.n - 1 > greatest(CASE WHEN t = after_txid THEN after_pos ELSE 0 END, floor_pos)
                ORDER BY k.pos LIMIT lim - taken) c
-       CROSS JOIN LATERAL jsonb_array_elements(c.payloads) WITH ORDINALITY AS e(payload, i)
-       WHERE c.pos + e.i - 1 > greatest(CASE WHEN t = after_txid THEN after_pos ELSE 0 END, floor_pos)
-       ORDER BY c.pos + e.i - 1 LIMIT lim - taken;
+       CROSS JOIN LATERAL jsonb_path_query(c.payloads, '$[$first to $last]',
+                                           jsonb_build_object('first', greatest(c.first, 0),
+                                                              'last', greatest(c.first, 0) + lim - taken - 1))
+                          WITH ORDINALITY AS e(payload, o)
+       ORDER BY 2 LIMIT lim - taken;
     GET DIAGNOSTICS got = ROW_COUNT;
     taken := taken + got;
     IF taken >= lim THEN
@@ -139,16 +145,20 @@ BEGIN
     END IF;
   END LOOP;
   RETURN QUERY
-    SELECT c.txid, c.pos + e.i - 1, c.received_at, e.payload
-      FROM (SELECT k.* FROM pulse_internal.landing_chunks k
+    SELECT c.txid, c.pos + greatest(c.first, 0) + e.o - 1, c.received_at, e.payload
+      FROM (SELECT k.txid, k.pos, k.received_at, k.payloads,
+                   greatest(CASE WHEN k.txid = after_txid THEN after_pos ELSE 0 END, floor_pos) + 1 - k.pos AS first
+              FROM pulse_internal.landing_chunks k
              WHERE k.stream = s AND k.txid >= after_txid
                AND (k.txid > after_txid OR k.pos + k.n - 1 > after_pos)
                AND k.txid >= pg_snapshot_xmax(lo) AND k.txid < pg_snapshot_xmax(hi)
                AND pg_visible_in_snapshot(k.txid, hi) AND k.pos + k.n - 1 > floor_pos
              ORDER BY k.txid, k.pos LIMIT lim - taken) c
-     CROSS JOIN LATERAL jsonb_array_elements(c.payloads) WITH ORDINALITY AS e(payload, i)
-     WHERE (c.txid, c.pos + e.i - 1) > (after_txid, after_pos) AND c.pos + e.i - 1 > floor_pos
-     ORDER BY c.txid, c.pos + e.i - 1 LIMIT lim - taken;
+     CROSS JOIN LATERAL jsonb_path_query(c.payloads, '$[$first to $last]',
+                                         jsonb_build_object('first', greatest(c.first, 0),
+                                                            'last', greatest(c.first, 0) + lim - taken - 1))
+                        WITH ORDINALITY AS e(payload, o)
+     ORDER BY c.txid, 2 LIMIT lim - taken;
 END $$;
 
 -- The pending records of a stream (settled: at or below the floor, or

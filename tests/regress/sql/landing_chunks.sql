@@ -73,6 +73,25 @@ SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, 
 SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
                      SELECT 'chunks', 'json', 3, 1, jsonb_agg(g) FROM generate_series(1, 1048577) g$$) AS too_many;
 
+-- a loader (pulse_writer) writes chunks, never their position or
+-- transaction, and neither changes nor deletes them
+CREATE ROLE regress_chunk_writer IN ROLE pulse_writer;
+SET ROLE regress_chunk_writer;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads, pos) VALUES ('chunks', 'json', 4, 1, '[1]', 1)$$) AS pos_given;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads, txid) VALUES ('chunks', 'json', 4, 1, '[1]', '3')$$) AS txid_given;
+SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) VALUES ('chunks', 'json', 4, 1, '[1]')$$) AS chunk;
+SELECT pg_temp.try($$INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES ('chunks', 'json', 4, 2, '2')$$) AS record;
+SELECT count(*) AS records_seen FROM pulse.landing WHERE stream = 'chunks' AND batch_id = 4;
+SELECT pg_temp.try($$DELETE FROM pulse.landing WHERE stream = 'chunks'$$) AS delete_records;
+SELECT pg_temp.try($$DELETE FROM pulse_internal.landing_chunks WHERE stream = 'chunks'$$) AS delete_chunks;
+SELECT pg_temp.try($$UPDATE pulse_internal.landing_chunks SET payloads = '[2]' WHERE stream = 'chunks'$$) AS update_chunks;
+RESET ROLE;
+SET ROLE pulse_reader;
+SELECT pg_temp.try($$SELECT count(*) FROM pulse.landing$$) AS reader_records;
+SELECT pg_temp.try($$SELECT count(*) FROM pulse_internal.landing_chunks$$) AS reader_chunks;
+RESET ROLE;
+DROP ROLE regress_chunk_writer;
+
 DELETE FROM pulse.landing WHERE stream IN ('chunks', 'chunks-apply');
 DELETE FROM pulse.rejects WHERE stream = 'chunks-apply';
 DELETE FROM pulse.checkpoints WHERE stream = 'chunks-apply';
