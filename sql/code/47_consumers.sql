@@ -99,6 +99,23 @@ BEGIN
                    FROM (SELECT x FROM pg_snapshot_xip(s) x UNION SELECT me) u))::pg_snapshot;
 END $$;
 
+-- Records first, first + 1, ... (at most lim) of one landing chunk, in
+-- order, with their positions: a jsonpath slice of its payloads, which reads
+-- no other element.
+CREATE OR REPLACE FUNCTION pulse_internal.chunk_slice(s text, chunk_txid xid8, chunk_pos bigint, chunk_received_at timestamptz,
+  first bigint, lim bigint)
+RETURNS TABLE(txid xid8, pos bigint, received_at timestamptz, payload jsonb)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT chunk_txid, chunk_pos + first + e.o - 1, chunk_received_at, e.payload
+    FROM pulse_internal.landing_chunks k
+   CROSS JOIN LATERAL jsonb_path_query(k.payloads, '$[$first to $last]',
+                                       jsonb_build_object('first', first, 'last', first + lim - 1)) WITH ORDINALITY AS e(payload, o)
+   WHERE k.stream = s AND k.txid = chunk_txid AND k.pos = chunk_pos AND k.received_at = chunk_received_at
+   ORDER BY e.o
+$$;
+
 -- The records of one batch of a stream (visible in hi, not in lo, above the
 -- era's floor) after (after_txid, after_pos), in (txid, pos) order, at most
 -- lim. Transactions still running at lo that committed by hi come first
@@ -114,51 +131,46 @@ AS $$
 #variable_conflict use_column
 DECLARE
   t xid8;
+  ch record;
   taken bigint := 0;
   got bigint;
 BEGIN
-  -- Chunks are taken in index order, at most as many as records are still
-  -- wanted: each taken chunk ends past (after_txid, after_pos) and floor_pos,
-  -- so it holds at least one record to return, and no later chunk can hold
-  -- an earlier one. Of each, only the records wanted are taken from its
-  -- payloads (from its first one past those bounds, as many as still wanted:
-  -- a jsonpath slice, which reads no other element).
+  -- The chunks in (txid, pos) order, one at a time, so that a chunk's
+  -- payloads are read only when it is reached; of each, only the records
+  -- wanted (from its first one past the bounds, as many as still wanted: a
+  -- jsonpath slice, which reads no other element). The first query of each
+  -- loop finds the chunks without their payloads.
   FOR t IN SELECT x FROM pg_snapshot_xip(lo) x
             WHERE pg_visible_in_snapshot(x, hi) AND x >= after_txid ORDER BY x LOOP
-    RETURN QUERY
-      SELECT c.txid, c.pos + greatest(c.first, 0) + e.o - 1, c.received_at, e.payload
-        FROM (SELECT k.txid, k.pos, k.received_at, k.payloads,
-                     greatest(CASE WHEN t = after_txid THEN after_pos ELSE 0 END, floor_pos) + 1 - k.pos AS first
+    FOR ch IN SELECT k.txid, k.pos, k.received_at,
+                     greatest(greatest(CASE WHEN t = after_txid THEN after_pos ELSE 0 END, floor_pos) + 1 - k.pos, 0) AS first
                 FROM pulse_internal.landing_chunks k
                WHERE k.stream = s AND k.txid = t
                  AND k.pos + k.n - 1 > greatest(CASE WHEN t = after_txid THEN after_pos ELSE 0 END, floor_pos)
-               ORDER BY k.pos LIMIT lim - taken) c
-       CROSS JOIN LATERAL jsonb_path_query(c.payloads, '$[$first to $last]',
-                                           jsonb_build_object('first', greatest(c.first, 0),
-                                                              'last', greatest(c.first, 0) + lim - taken - 1))
-                          WITH ORDINALITY AS e(payload, o)
-       ORDER BY 2 LIMIT lim - taken;
+               ORDER BY k.pos LOOP
+      RETURN QUERY SELECT * FROM pulse_internal.chunk_slice(s, ch.txid, ch.pos, ch.received_at, ch.first, lim - taken);
+      GET DIAGNOSTICS got = ROW_COUNT;
+      taken := taken + got;
+      IF taken >= lim THEN
+        RETURN;
+      END IF;
+    END LOOP;
+  END LOOP;
+  FOR ch IN SELECT k.txid, k.pos, k.received_at,
+                   greatest(greatest(CASE WHEN k.txid = after_txid THEN after_pos ELSE 0 END, floor_pos) + 1 - k.pos, 0) AS first
+              FROM pulse_internal.landing_chunks k
+             WHERE k.stream = s AND k.txid >= after_txid
+               AND (k.txid > after_txid OR k.pos + k.n - 1 > after_pos)
+               AND k.txid >= pg_snapshot_xmax(lo) AND k.txid < pg_snapshot_xmax(hi)
+               AND pg_visible_in_snapshot(k.txid, hi) AND k.pos + k.n - 1 > floor_pos
+             ORDER BY k.txid, k.pos LOOP
+    RETURN QUERY SELECT * FROM pulse_internal.chunk_slice(s, ch.txid, ch.pos, ch.received_at, ch.first, lim - taken);
     GET DIAGNOSTICS got = ROW_COUNT;
     taken := taken + got;
     IF taken >= lim THEN
       RETURN;
     END IF;
   END LOOP;
-  RETURN QUERY
-    SELECT c.txid, c.pos + greatest(c.first, 0) + e.o - 1, c.received_at, e.payload
-      FROM (SELECT k.txid, k.pos, k.received_at, k.payloads,
-                   greatest(CASE WHEN k.txid = after_txid THEN after_pos ELSE 0 END, floor_pos) + 1 - k.pos AS first
-              FROM pulse_internal.landing_chunks k
-             WHERE k.stream = s AND k.txid >= after_txid
-               AND (k.txid > after_txid OR k.pos + k.n - 1 > after_pos)
-               AND k.txid >= pg_snapshot_xmax(lo) AND k.txid < pg_snapshot_xmax(hi)
-               AND pg_visible_in_snapshot(k.txid, hi) AND k.pos + k.n - 1 > floor_pos
-             ORDER BY k.txid, k.pos LIMIT lim - taken) c
-     CROSS JOIN LATERAL jsonb_path_query(c.payloads, '$[$first to $last]',
-                                         jsonb_build_object('first', greatest(c.first, 0),
-                                                            'last', greatest(c.first, 0) + lim - taken - 1))
-                        WITH ORDINALITY AS e(payload, o)
-     ORDER BY c.txid, 2 LIMIT lim - taken;
 END $$;
 
 -- The pending records of a stream (settled: at or below the floor, or
@@ -167,14 +179,37 @@ END $$;
 CREATE OR REPLACE FUNCTION pulse_internal.consumer_pending(s text, pending int8multirange, base pg_snapshot,
   floor_pos bigint, after_txid xid8, after_pos bigint, last xid8, lim integer)
 RETURNS TABLE(txid xid8, pos bigint, received_at timestamptz, payload jsonb)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT l.txid, l.pos, l.received_at, l.payload FROM pulse.landing l
-   WHERE l.stream = s AND (l.txid, l.pos) > (after_txid, after_pos) AND l.txid <= last
-     AND pending @> l.pos AND (l.pos <= floor_pos OR pg_visible_in_snapshot(l.txid, base))
-   ORDER BY l.txid, l.pos LIMIT lim
-$$;
+#variable_conflict use_column
+DECLARE
+  ch record;
+  taken bigint := 0;
+  got bigint;
+BEGIN
+  -- The chunks that may hold such records, in (txid, pos) order, one at a
+  -- time (as consumer_batch); of each, its records that are.
+  FOR ch IN SELECT k.txid, k.pos, k.received_at
+              FROM pulse_internal.landing_chunks k
+             WHERE k.stream = s AND k.txid >= after_txid AND k.txid <= last
+               AND (k.txid > after_txid OR k.pos + k.n - 1 > after_pos)
+               AND pending && int8range(k.pos, k.pos + k.n)
+               AND (k.pos <= floor_pos OR pg_visible_in_snapshot(k.txid, base))
+             ORDER BY k.txid, k.pos LOOP
+    RETURN QUERY
+      SELECT r.txid, r.pos, r.received_at, r.payload
+        FROM pulse_internal.chunk_slice(s, ch.txid, ch.pos, ch.received_at, 0, 1048576) r
+       WHERE (r.txid, r.pos) > (after_txid, after_pos) AND pending @> r.pos
+         AND (r.pos <= floor_pos OR pg_visible_in_snapshot(r.txid, base))
+       ORDER BY r.pos LIMIT lim - taken;
+    GET DIAGNOSTICS got = ROW_COUNT;
+    taken := taken + got;
+    IF taken >= lim THEN
+      RETURN;
+    END IF;
+  END LOOP;
+END $$;
 
 -- How many records of a consumer's stream in `rel` (the landing chunks or
 -- one of their partitions) it has not consumed, by its committed position, and when

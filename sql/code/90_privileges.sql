@@ -210,6 +210,7 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.era_peek(),
   pulse_internal.session_id(),
   pulse_internal.committed_snapshot(),
+  pulse_internal.chunk_slice(text, xid8, bigint, timestamptz, bigint, bigint),
   pulse_internal.consumer_batch(text, pg_snapshot, pg_snapshot, bigint, xid8, bigint, integer),
   pulse_internal.consumer_pending(text, int8multirange, pg_snapshot, bigint, xid8, bigint, xid8, integer),
   pulse_internal.consumer_find(pulse_internal.consumers, bigint),
