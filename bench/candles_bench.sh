@@ -145,7 +145,7 @@ same_as() { # TABLE: rows that differ from pulse.candles
                               EXCEPT SELECT exchange, market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at FROM $1) d"
 }
 empty_all() {
-  q -c "TRUNCATE pulse.candles, pulse.landing, pulse.checkpoints, pulse.rejects, raw_responses, base_candles, py_candles" -c "CHECKPOINT" >/dev/null
+  q -c "TRUNCATE pulse.candles, pulse_internal.landing_chunks, pulse.checkpoints, pulse.rejects, raw_responses, base_candles, py_candles" -c "CHECKPOINT" >/dev/null
 }
 
 # --- the backfill: the loader's first run also makes the daily partitions

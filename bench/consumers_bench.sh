@@ -133,7 +133,7 @@ awk -v n="$copy_rows" '
   }
   END {
     lw = median(w, "pulse_internal.landing_chunks"); lc = median(c, "pulse_internal.landing_chunks"); pw = median(w, "bench_plain"); pc = median(c, "bench_plain")
-    printf "ingest, COPY %d records of one stream (wall/CPU s per round): pulse.landing's chunks%s; without the consumer index%s\n", n, v["pulse_internal.landing_chunks"], v["bench_plain"]
+    printf "ingest, COPY %d records of one stream (wall/CPU s per round): landing chunks%s; without the consumer index%s\n", n, v["pulse_internal.landing_chunks"], v["bench_plain"]
     printf "  medians %.3f s vs %.3f s wall (%.2fx), %.2f s vs %.2f s backend CPU (%.2fx)\n", lw, pw, lw / pw, lc, pc, lc / pc
   }' "$clientdir/copies"
 rm -rf "$clientdir"

@@ -5,7 +5,8 @@
 #     (tests/integration/gateway_client.py --bodies: 16 threads with
 #     keep-alive connections posting bodies prepared beforehand; every
 #     answer checked to be 200), against one psql client COPYing them straight into
-#     pulse.landing: once as a single COPY (one transaction), once as one
+#     pulse.landing's chunks (one per 500 records, as the gateway writes a
+#     request): once as a single COPY (one transaction), once as one
 #     COPY + COMMIT per 500 records. Two rounds, alternating; records/s for
 #     each and the ratio gateway / single COPY (goal: at least 0.5).
 #  2. latency: 16 clients paced together to 5,000 records/s in requests of
@@ -57,7 +58,7 @@ for b in range(0, n, per):
                         "props": {"path": "/items/%d" % (i % 5000), "ref": "campaign-%d" % (i % 37), "ms": i % 9973}},
                        separators=(",", ":"))
         recs.append(r)
-        rows.append("bench_copy\tjson\t%d\t%d\t%s\n" % (b // per + 1, i - b + 1, r))
+    rows = ["bench_copy\tjson\t%d\t1\t[%s]\n" % (b // per + 1, ",".join(recs))]
     with open("%s/bodies/%06d.json" % (work, b // per), "w") as f:
         f.write("[" + ",".join(recs) + "]")
     with open("%s/bodies/%06d.copy" % (work, b // per), "w") as f:
@@ -73,20 +74,20 @@ for _ in $(seq 200); do grep -q listening "$work/gw.log" && break; sleep 0.05; d
 port=$(grep -o 'port=[0-9]*' "$work/gw.log" | cut -d= -f2)
 url="http://127.0.0.1:$port/v1/streams/bench_gw/records"
 copy_all() {
-  q -c "TRUNCATE pulse.landing" >/dev/null
+  q -c "TRUNCATE pulse_internal.landing_chunks" >/dev/null
   local t0; t0=$(now)
-  q -c "\\copy pulse.landing (stream, format, batch_id, seq, payload) FROM '$work/all.copy'"
+  q -c "\\copy pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) FROM '$work/all.copy'"
   echo "$t0 $(now)"
 }
 copy_batches() {
-  q -c "TRUNCATE pulse.landing" >/dev/null
+  q -c "TRUNCATE pulse_internal.landing_chunks" >/dev/null
   local t0; t0=$(now)
-  for f in "$work"/bodies/*.copy; do echo "\\copy pulse.landing (stream, format, batch_id, seq, payload) FROM '$f'"; done \
+  for f in "$work"/bodies/*.copy; do echo "\\copy pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) FROM '$f'"; done \
     | q >/dev/null
   echo "$t0 $(now)"
 }
 gateway() {
-  q -c "TRUNCATE pulse.landing" >/dev/null
+  q -c "TRUNCATE pulse_internal.landing_chunks" >/dev/null
   local t0; t0=$(now)
   python3 tests/integration/gateway_client.py --url "http://127.0.0.1:$port" --stream bench_gw --token "$tok" \
     --clients 16 --bodies "$work/bodies" --out "$work/acks.jsonl" >/dev/null
@@ -115,7 +116,7 @@ curl -s "http://127.0.0.1:$port/metrics" | grep -E '^pulse_gateway_(commits_tota
   | tr '\n' ' '; echo
 
 # Latency at 5,000 records/s.
-q -c "TRUNCATE pulse.landing" >/dev/null
+q -c "TRUNCATE pulse_internal.landing_chunks" >/dev/null
 python3 tests/integration/gateway_client.py --url "http://127.0.0.1:$port" --stream bench_gw --token "$tok" \
   --clients 16 --requests $((5000 * lat_seconds / 100 / 16)) --records 100 --pad 60 --rate 5000 --out "$work/lat.jsonl" >/dev/null
 python3 - "$work/lat.jsonl" <<'PY'
