@@ -221,7 +221,7 @@ bool Committer::committed_before(const Probe& p) {
   PgResultPtr r = pulse::load::query(
       conn_.get(),
       "SELECT EXISTS (SELECT 1 FROM pulse_internal.landing_positions WHERE stream = $1 AND batch_id = $2::bigint"
-      "                  AND chunk_pos = ($3::bigint >> 20) << 20 AND pos = $3::bigint AND txid = $4::xid8)"
+      "                  AND chunk_pos BETWEEN $3::bigint - 1048575 AND $3::bigint AND pos = $3::bigint AND txid = $4::xid8)"
       "    OR EXISTS (SELECT 1 FROM pulse.checkpoints WHERE stream = $1 AND position->>'commit' = $5)",
       {p.stream.c_str(), p.batch_id.c_str(), p.pos.c_str(), p.xid.c_str(), p.nonce.c_str()},
       "cannot ask whether the last commit made it");

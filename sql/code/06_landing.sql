@@ -11,8 +11,9 @@ ALTER VIEW pulse.landing ALTER COLUMN received_at SET DEFAULT now();
 
 -- The records' positions without their payloads, for what only counts or
 -- finds records (consumers' bookkeeping, retention): no payload is read.
--- Record p is in the chunk at chunk_pos = (p >> 20) << 20, which an index
--- can find (pos itself is computed).
+-- Record p is in the chunk whose chunk_pos is between p - (2^20 - 1) and p
+-- (chunks are drawn 2^20 apart; one split by a DELETE keeps its records'
+-- positions), which an index can find (pos itself is computed).
 CREATE OR REPLACE VIEW pulse_internal.landing_positions WITH (security_invoker = true) AS
 SELECT c.stream, c.format, c.batch_id, c.seq + i AS seq, c.received_at, c.pos + i AS pos, c.txid,
        c.pos AS chunk_pos

@@ -265,7 +265,7 @@ DECLARE
 BEGIN
   IF NOT isempty(c.pending) AND c.pending @> consumer_find.seq THEN
     SELECT l.txid INTO txid FROM pulse_internal.landing_positions l
-     WHERE l.stream = c.stream AND l.chunk_pos = (consumer_find.seq >> 20) << 20 AND l.pos = consumer_find.seq AND (l.txid, l.pos) > (c.pend_txid, c.pend_pos) AND l.txid <= c.pend_end
+     WHERE l.stream = c.stream AND l.chunk_pos BETWEEN consumer_find.seq - 1048575 AND consumer_find.seq AND l.pos = consumer_find.seq AND (l.txid, l.pos) > (c.pend_txid, c.pend_pos) AND l.txid <= c.pend_end
        AND (c.read_batch > 0 OR (l.txid, l.pos) <= (c.read_txid, c.read_pos))
        AND (l.pos <= c.floor_pos OR pg_visible_in_snapshot(l.txid, c.snaps[1]));
     IF FOUND THEN
@@ -278,7 +278,7 @@ BEGIN
     after_t := CASE WHEN b = 1 THEN coalesce(c.done_txid, '0') ELSE '0' END;
     after_p := CASE WHEN b = 1 THEN coalesce(c.done_pos, 0) ELSE 0 END;
     SELECT l.txid INTO txid FROM pulse_internal.landing_positions l
-     WHERE l.stream = c.stream AND l.chunk_pos = (consumer_find.seq >> 20) << 20 AND l.pos = consumer_find.seq AND l.txid >= lo AND l.txid < pg_snapshot_xmax(c.snaps[b + 1])
+     WHERE l.stream = c.stream AND l.chunk_pos BETWEEN consumer_find.seq - 1048575 AND consumer_find.seq AND l.pos = consumer_find.seq AND l.txid >= lo AND l.txid < pg_snapshot_xmax(c.snaps[b + 1])
        AND (l.txid, l.pos) > (after_t, after_p)
        AND (b < c.read_batch OR (l.txid, l.pos) <= (c.read_txid, c.read_pos))
        AND pg_visible_in_snapshot(l.txid, c.snaps[b + 1]) AND NOT pg_visible_in_snapshot(l.txid, c.snaps[b])

@@ -113,7 +113,7 @@ BEGIN
     SELECT f.batch, f.txid INTO b, t FROM pulse_internal.consumer_find(c, commit.seq) f;
   END IF;
   SELECT l.received_at INTO at FROM pulse_internal.landing_positions l
-   WHERE l.stream = c.stream AND l.txid = t AND l.chunk_pos = (commit.seq >> 20) << 20 AND l.pos = commit.seq;
+   WHERE l.stream = c.stream AND l.txid = t AND l.chunk_pos BETWEEN commit.seq - 1048575 AND commit.seq AND l.pos = commit.seq;
   IF NOT FOUND OR (b = 0 AND (t, commit.seq) <= (c.pend_txid, c.pend_pos))
      OR (b = 1 AND (t, commit.seq) <= (c.done_txid, c.done_pos)) THEN
     RAISE EXCEPTION 'consumer %: record % is not one this session read and did not commit', consumer, commit.seq

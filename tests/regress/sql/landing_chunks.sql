@@ -52,6 +52,21 @@ SELECT * FROM pulse.apply_batch('chunks-apply', 1, '{"at": 1}');
 COMMIT;
 SELECT count(*) AS records FROM pulse.landing WHERE stream = 'chunks-apply';
 
+-- a consumer reads a chunk split by a DELETE, and commits a record of its
+-- second piece (whose position is not a chunk's first)
+SELECT pulse.create_consumer('chunks_c', 'chunks-split', 'latest');
+INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+VALUES ('chunks-split', 'json', 1, 1, '[{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}, {"id": 5}]');
+DELETE FROM pulse.landing WHERE stream = 'chunks-split' AND seq = 2;
+CREATE TEMP TABLE got AS SELECT r.seq, r.payload FROM pulse.read('chunks_c', 3) r;
+SELECT payload FROM got ORDER BY seq;
+SELECT pulse.commit('chunks_c', (SELECT max(seq) FROM got));
+SELECT payload FROM pulse.read('chunks_c') ORDER BY seq;
+SELECT position = (SELECT pos FROM pulse.landing WHERE stream = 'chunks-split' AND seq = 4) AS committed_id_4, lag_records
+  FROM pulse.consumers WHERE consumer = 'chunks_c';
+SELECT pulse.drop_consumer('chunks_c');
+DELETE FROM pulse.landing WHERE stream = 'chunks-split';
+
 -- what a chunk may not be
 CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
