@@ -294,6 +294,18 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
     landing += "]\n";
     chunk_n = 0;
   };
+  // stream, format, batch and seq, each followed by a tab: the columns of a
+  // landing row (0.1.0) or chunk before its payload(s).
+  auto row_prefix = [&](const std::string& format, int at_seq) {
+    landing += stream_esc;
+    landing += '\t';
+    copy_text_escape(format, landing);
+    landing += '\t';
+    landing += id;
+    landing += '\t';
+    landing += std::to_string(at_seq);
+    landing += '\t';
+  };
   int seq = 0;
   for (const auto& r : records) {
     ++seq;
@@ -302,14 +314,7 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
       continue;
     }
     if (!isolate && !chunks) {
-      landing += stream_esc;
-      landing += '\t';
-      copy_text_escape(r.format, landing);
-      landing += '\t';
-      landing += id;
-      landing += '\t';
-      landing += std::to_string(seq);
-      landing += '\t';
+      row_prefix(r.format, seq);
       copy_text_escape(r.payload, landing);
       landing += '\n';
       continue;
@@ -318,14 +323,8 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
       if (chunk_n == 0 || *chunk_format != r.format || seq != chunk_next_seq || chunk_n >= kChunkMaxRecords ||
           chunk_bytes + r.payload.size() > kChunkMaxBytes) {
         close_chunk();
-        landing += stream_esc;
-        landing += '\t';
-        copy_text_escape(r.format, landing);
-        landing += '\t';
-        landing += id;
-        landing += '\t';
-        landing += std::to_string(seq);
-        landing += "\t[";
+        row_prefix(r.format, seq);
+        landing += '[';
         chunk_format = &r.format;
         chunk_bytes = 0;
       } else {

@@ -91,6 +91,21 @@ check_reject 'record of 17825839 bytes is longer than the limit of 16777216 byte
 [ "$(q "SELECT position(convert_to('\u0000', 'UTF8') in raw) > 0 FROM pulse.rejects WHERE stream = 'bad_input' AND reason LIKE 'cleaned: removed%'")" = t ] \
   || fail "original bytes of the cleaned record not kept"
 [ "$(q "SELECT octet_length(raw) FROM pulse.rejects WHERE stream = 'bad_input' AND reason LIKE 'record of%'")" = 65536 ] || fail "oversized prefix"
+# the records the loader kept are in landing chunks split at the four it
+# rejected itself (invalid JSON, oversized): every line but those, each once
+lines=$(wc -l <"$work/bad.jsonl")
+[ "$(q "SELECT count(*) || ' ' || count(DISTINCT (batch_id, seq)) FROM pulse.landing WHERE stream = 'bad_input'")" = \
+  "$((lines - 4)) $((lines - 4))" ] || fail "landed records: $(q "SELECT count(*) FROM pulse.landing WHERE stream = 'bad_input'") of $lines lines"
+[ "$(q "SELECT count(*) > 1 AND sum(n) = $((lines - 4)) FROM pulse_internal.landing_chunks WHERE stream = 'bad_input'")" = t ] \
+  || fail "landing chunks: $(q "SELECT string_agg(batch_id || ':' || seq || '+' || n, ' ' ORDER BY batch_id, seq) FROM pulse_internal.landing_chunks WHERE stream = 'bad_input'")"
+[ "$(q "SELECT count(*) FROM pulse.landing WHERE stream = 'bad_input' AND payload->'data'->>'text' IN ('first good one #ok', 'last good one')")" = 2 ] \
+  || fail "the first and last lines' landing records"
+# a record keeps its place in the batch across the rejects before it (line
+# 4 is 3 after line 1, past two rejected lines): chunks break at a gap
+[ "$(q "SELECT b.seq - a.seq FROM pulse.landing a, pulse.landing b
+         WHERE a.stream = 'bad_input' AND b.stream = 'bad_input' AND a.batch_id = b.batch_id
+           AND a.payload->'data'->>'text' = 'first good one #ok' AND b.payload = '[1, 2, 3]'")" = 3 ] \
+  || fail "seq across rejects: $(q "SELECT string_agg(batch_id || ':' || seq || '+' || n, ' ' ORDER BY batch_id, seq) FROM pulse_internal.landing_chunks WHERE stream = 'bad_input'")"
 
 # usage errors
 "$bin" tweets --source file --quiet 2>/dev/null; [ $? = 2 ] || fail "--source file without --file must exit 2"
