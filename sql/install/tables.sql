@@ -47,7 +47,7 @@ CREATE TABLE pulse.candles (
 -- jsonb array. One row and a few index entries per chunk instead of per
 -- record, and lz4 compresses a chunk as a whole (a tweet of about 450 bytes
 -- alone is below the 2 kB at which PostgreSQL compresses at all; a chunk of
--- them shrinks about 8 times), so the raw copy costs little WAL. The view
+-- them shrinks about 6 times), so the raw copy costs little WAL. The view
 -- pulse.landing (code/06_landing.sql) shows one row per record, as before.
 -- seq is the first record's seq in its batch; record i (from 0) of a chunk
 -- has seq + i and position pos + i. pos is drawn per chunk from
