@@ -37,27 +37,8 @@ dropdb --if-exists bench_proj >/dev/null 2>&1
 createdb bench_proj
 psql -Xq -v ON_ERROR_STOP=1 bench_proj -c 'CREATE EXTENSION pulse' >/dev/null
 
-gen_lines() {  # count file
-python3 - "$1" "$2" <<'PY'
-import json, sys, datetime, random
-n = int(sys.argv[1]); rnd = random.Random(7)
-base = 1724796000000000000
-tags = ["Bitcoin", "BTC", "crypto", "ETH", "hodl", "DeFi"]
-with open(sys.argv[2], "w") as f:
-    for k in range(n):
-        i = base + k * 86 * (1 << 22)
-        ms = (i >> 22) + 1288834974657
-        ts = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        h = rnd.sample(tags, 2)
-        d = {"id": str(i), "created_at": ts, "author_id": str(1000 + k % 5000), "lang": "en",
-             "text": "tweet %d about #%s and $%s with @user%d" % (k, h[0], h[1].upper(), k % 97),
-             "entities": {"hashtags": [{"start": 16, "end": 24, "tag": h[0]}], "cashtags": [{"tag": h[1].upper()}],
-                          "mentions": [{"username": "user%d" % (k % 97)}]},
-             "public_metrics": {"retweet_count": k % 13, "reply_count": k % 3, "like_count": k % 101, "quote_count": k % 2}}
-        f.write(json.dumps({"data": d, "matching_rules": [{"id": "1", "tag": "btc"}]}) + "\n")
-PY
-}
-gen_lines "$M" "$work/lines.jsonl"
+. bench/tweet_lines.sh
+gen_lines "$M" "$work/lines.jsonl" 0
 
 # The oracle's definitions: everything before its seed records.
 sed '/^-- Seed records of both formats/,$d' tests/regress/sql/tweets_projection_oracle.sql >"$work/oracle.sql"
