@@ -254,8 +254,30 @@ SELECT format('latency ($label): %s tweets, p50 %s ms, p99 %s ms, max %s ms',
   FROM (SELECT extract(epoch FROM pg_xact_commit_timestamp(t.xmin)
                        - to_timestamp(substring(t.text FROM 'sent_at=([0-9.]+)')::float8)) * 1000 AS ms
           FROM pulse.tweets t WHERE t.id >= $base) x;
+-- Where the tail comes from: the transactions holding the slowest tweets,
+-- numbered in commit order.
+SELECT format('   slowest commits: %s', string_agg(format('#%s of %s (%s tweets, %s-%s ms)', k, nb, n, lo, hi), ', ' ORDER BY hi DESC))
+  FROM (SELECT k, count(*) OVER () AS nb, n, lo, hi FROM (
+          SELECT row_number() OVER (ORDER BY min(c)) AS k, count(*) AS n,
+                 round(min(ms)::numeric) AS lo, round(max(ms)::numeric) AS hi
+            FROM (SELECT t.xmin AS x, pg_xact_commit_timestamp(t.xmin) AS c,
+                         extract(epoch FROM pg_xact_commit_timestamp(t.xmin)
+                                 - to_timestamp(substring(t.text FROM 'sent_at=([0-9.]+)')::float8)) * 1000 AS ms
+                    FROM pulse.tweets t WHERE t.id >= $base) y
+           GROUP BY x) z) w
+ WHERE hi >= (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM pg_xact_commit_timestamp(t.xmin)
+                      - to_timestamp(substring(t.text FROM 'sent_at=([0-9.]+)')::float8)) * 1000)
+                FROM pulse.tweets t WHERE t.id >= $base);
 SQL
 }
+# The set-up above wrote about 1 GB per 10M rows moments ago; with the test
+# cluster's fsync = off the kernel writes it back on its own schedule, and
+# COMMITs that fall in that writeback stall for 100-250 ms (seen in the
+# server log of a run with log_min_duration_statement = 0). Flush it first,
+# as a server that did not just load 10M rows would have: a checkpoint, then
+# the kernel's dirty pages.
+psql -XAq -d bench_big -c CHECKPOINT
+sync
 echo "== latency: replay stream at $RATE tweets/s for $SECONDS_ s into pulse.tweets holding $((BIG + 2 * BATCH)) rows"
 latency bench_big 1824796000000000000 "default flush interval, $((BIG + 2 * BATCH)) rows stored"
 latency bench_big 1834796000000000000 "--flush-interval 100, $((BIG + 2 * BATCH)) rows stored" --flush-interval 100
