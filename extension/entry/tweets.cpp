@@ -66,19 +66,23 @@ PULSE_FUNCTION(pulse_tweet_tags) {
   return pulse::pg::text_array_datum(pulse::dedupe_in_order(std::move(tags)));
 }
 
-// twitter_v2_rows(payload jsonb, received_at timestamptz, seq integer) and
-// twitter_v1_rows(...) RETURNS SETOF pg_temp.pulse_tweet_stage's columns
-// (STRICT): the staging rows of one landing record (pg/tweet_rows.h).
+// twitter_v2_rows(payload jsonb, received_at timestamptz, seq integer,
+// every_raw boolean) and twitter_v1_rows(...) RETURNS SETOF
+// pg_temp.pulse_tweet_stage's columns (STRICT): the staging rows of one
+// landing record (pg/tweet_rows.h), with raw in every row or only in those
+// with a problem or note.
 PULSE_FUNCTION(pulse_twitter_v2_rows) {
   pulse::pg::MaterializedRows out(fcinfo, true);
   pulse::pg::tweet_stage_rows(pulse::pg::TweetFormat::kV2, PG_GETARG_DATUM(0), PG_GETARG_TIMESTAMPTZ(1),
-                              PG_GETARG_INT32(2), out);
+                              PG_GETARG_INT32(2),
+                              PG_GETARG_BOOL(3) ? pulse::pg::RawFor::kEvery : pulse::pg::RawFor::kNoted, out);
   return static_cast<Datum>(0);
 }
 
 PULSE_FUNCTION(pulse_twitter_v1_rows) {
   pulse::pg::MaterializedRows out(fcinfo, true);
   pulse::pg::tweet_stage_rows(pulse::pg::TweetFormat::kV1, PG_GETARG_DATUM(0), PG_GETARG_TIMESTAMPTZ(1),
-                              PG_GETARG_INT32(2), out);
+                              PG_GETARG_INT32(2),
+                              PG_GETARG_BOOL(3) ? pulse::pg::RawFor::kEvery : pulse::pg::RawFor::kNoted, out);
   return static_cast<Datum>(0);
 }

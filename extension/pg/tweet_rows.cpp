@@ -283,7 +283,7 @@ struct StageRow {
   int64_t ord = 0;
   int64_t observed_at = 0;
   std::optional<std::string> problem;
-  Datum raw = 0;
+  std::optional<Datum> raw;
   std::optional<std::string> note;
   std::optional<int64_t> id, created_at, author_id;
   std::optional<std::string> text, lang;
@@ -305,7 +305,7 @@ Cell bool_cell(const std::optional<bool>& v) { return v ? Cell{BoolGetDatum(*v),
 
 void put(MaterializedRows& out, int32_t seq, const StageRow& r) {
   out.put({Cell::int4(seq), Cell::int8(r.ord), Cell::timestamptz(r.observed_at), text_cell(r.problem),
-           Cell{r.raw, false}, text_cell(r.note), int8_cell(r.id), ts_cell(r.created_at), int8_cell(r.author_id),
+           r.raw ? Cell{*r.raw, false} : Cell::null(), text_cell(r.note), int8_cell(r.id), ts_cell(r.created_at), int8_cell(r.author_id),
            text_cell(r.text), text_cell(r.lang), array_cell(r.hashtags), array_cell(r.cashtags),
            array_cell(r.mentions), bool_cell(r.is_retweet), int8_cell(r.retweeted_id), int4_cell(r.retweet_count),
            int4_cell(r.like_count), int4_cell(r.reply_count), int4_cell(r.quote_count),
@@ -464,14 +464,20 @@ void key_and_version(const Item& item, const Wording& w, int32_t seq, int64_t re
   row.note = tweet::item_note(seq, item.ord, id, payload_time, id_time, w);
 }
 
-Datum raw_datum(const Item& item, Datum payload) {
+// The item's own JSON, for pulse.rejects: made only for a row that has a
+// problem or a note here (RawFor::kNoted), or for every row (kEvery, which
+// the batch asks for again when its SQL gives a row a problem or note later,
+// such as retention's): a jsonb copy of every tweet of a stream line, kept
+// in the staging table, cost a serialization and about 450 bytes per tweet.
+std::optional<Datum> raw_datum(const Item& item, Datum payload, const StageRow& row, RawFor raw_for) {
+  if (raw_for == RawFor::kNoted && !row.problem && !row.note) return std::nullopt;
   if (!item.tweet || item.tweet_is_payload) return payload;
   JsonbValue copy = *item.tweet;
   return PointerGetDatum(pg_guard([&] { return JsonbValueToJsonb(&copy); }));
 }
 
 // stage_twitter_v2's row for one item.
-StageRow v2_row(const Item& item, const Val& p, Datum payload, int64_t received_at, int32_t seq) {
+StageRow v2_row(const Item& item, const Val& p, Datum payload, int64_t received_at, int32_t seq, RawFor raw_for) {
   StageRow row;
   const Val& t = item.tweet;
   row.ord = item.ord;
@@ -480,7 +486,7 @@ StageRow v2_row(const Item& item, const Val& p, Datum payload, int64_t received_
   if (!stated) stated = not_json_null(get(get(p, "__twarc"), "retrieved_at"));
   key_and_version(item, kV2Words, seq, received_at, json_bigint(get(t, "id")), stated, "__twarc.retrieved_at",
                   stated_time(stated), row);
-  row.raw = raw_datum(item, payload);
+  row.raw = raw_datum(item, payload, row, raw_for);
   row.author_id = json_bigint(get(t, "author_id"));
   row.lang = arrow_text(get(t, "lang"));
 
@@ -542,7 +548,7 @@ StageRow v2_row(const Item& item, const Val& p, Datum payload, int64_t received_
 }
 
 // stage_twitter_v1's row for one item.
-StageRow v1_row(const Item& item, const Val& p, Datum payload, int64_t received_at, int32_t seq) {
+StageRow v1_row(const Item& item, const Val& p, Datum payload, int64_t received_at, int32_t seq, RawFor raw_for) {
   StageRow row;
   const Val& t = item.tweet;
   row.ord = item.ord;
@@ -556,7 +562,7 @@ StageRow v1_row(const Item& item, const Val& p, Datum payload, int64_t received_
   const bool epoch = !twarc;
   key_and_version(item, kV1Words, seq, received_at, id, stated, epoch ? "timestamp_ms" : "__twarc.retrieved_at",
                   epoch ? epoch_ms(stated) : stated_time(stated), row);
-  row.raw = raw_datum(item, payload);
+  row.raw = raw_datum(item, payload, row, raw_for);
   Val user = get(t, "user");
   row.author_id = json_bigint(get(user, "id_str"));
   if (!row.author_id) row.author_id = json_bigint(get(user, "id"));
@@ -593,14 +599,15 @@ StageRow v1_row(const Item& item, const Val& p, Datum payload, int64_t received_
 
 }  // namespace
 
-void tweet_stage_rows(TweetFormat format, Datum payload, int64_t received_at, int32_t seq, MaterializedRows& out) {
+void tweet_stage_rows(TweetFormat format, Datum payload, int64_t received_at, int32_t seq, RawFor raw_for,
+                      MaterializedRows& out) {
   Jsonb* jb = static_cast<Jsonb*>(pg_guard([&] { return static_cast<void*>(DatumGetJsonbP(payload)); }));
   const Datum whole = PointerGetDatum(jb);
   const Val p = root_value(jb);
   if (format == TweetFormat::kV2) {
-    for (const Item& item : v2_items(p)) put(out, seq, v2_row(item, p, whole, received_at, seq));
+    for (const Item& item : v2_items(p)) put(out, seq, v2_row(item, p, whole, received_at, seq, raw_for));
   } else {
-    for (const Item& item : v1_items(p)) put(out, seq, v1_row(item, p, whole, received_at, seq));
+    for (const Item& item : v1_items(p)) put(out, seq, v1_row(item, p, whole, received_at, seq, raw_for));
   }
 }
 

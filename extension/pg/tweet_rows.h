@@ -13,8 +13,13 @@ namespace pulse::pg {
 
 enum class TweetFormat { kV2, kV1 };
 
+// Which rows carry their item's JSON in the raw column (NULL in the others):
+// those with a problem or a note, or every row.
+enum class RawFor { kNoted, kEvery };
+
 // Appends the rows of one landing record (its payload, received_at as a
 // timestamptz, and seq) to out, whose columns are pulse_tweet_stage's.
-void tweet_stage_rows(TweetFormat format, Datum payload, int64_t received_at, int32_t seq, MaterializedRows& out);
+void tweet_stage_rows(TweetFormat format, Datum payload, int64_t received_at, int32_t seq, RawFor raw_for,
+                      MaterializedRows& out);
 
 }  // namespace pulse::pg

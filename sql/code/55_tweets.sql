@@ -217,6 +217,36 @@ BEGIN
 END
 $fn$;
 
+-- The staging rows carry their item's JSON (raw, what pulse.rejects keeps)
+-- only when the projection gave them a problem or a note. A row that this
+-- SQL gives one later (retention, a created_at overruled) gets it here, from
+-- its landing record projected again: rare, where a copy of every tweet in
+-- every batch was not.
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_fill_raw(stream text, batch_id bigint, format text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $fn$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_temp.pulse_tweet_stage s
+                  WHERE s.raw IS NULL AND (s.problem IS NOT NULL OR s.note IS NOT NULL)) THEN
+    RETURN;
+  END IF;
+  EXECUTE format($q$
+    UPDATE pg_temp.pulse_tweet_stage s
+       SET raw = r.raw
+      FROM pulse.landing l
+     CROSS JOIN LATERAL %s(l.payload, l.received_at, l.seq, true) AS r
+     WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3
+       AND l.seq IN (SELECT x.seq FROM pg_temp.pulse_tweet_stage x
+                      WHERE x.raw IS NULL AND (x.problem IS NOT NULL OR x.note IS NOT NULL))
+       AND r.seq = s.seq AND r.ord = s.ord
+       AND s.raw IS NULL AND (s.problem IS NOT NULL OR s.note IS NOT NULL)$q$,
+    CASE format WHEN 'twitter_v1' THEN 'pulse_internal.twitter_v1_rows' ELSE 'pulse_internal.twitter_v2_rows' END)
+  USING stream, batch_id, format;
+END
+$fn$;
+
 -- From staged tweets to pulse.tweets: rejects, one row per id, fields the
 -- newest observation lacks kept from older ones, then pulse.merge.
 CREATE OR REPLACE FUNCTION pulse_internal.tweets_merge_stage(stream text, batch_id bigint, format text,
@@ -235,6 +265,7 @@ BEGIN
      SET problem = format('landing seq %s: tweet %s of %s is older than what the retention of pulse.tweets keeps (%s)',
                           s.seq, s.id, pulse_internal.utc_text(s.created_at), pulse_internal.utc_text(keep_from))
    WHERE s.problem IS NULL AND s.created_at < keep_from;
+  PERFORM pulse_internal.tweets_fill_raw(stream, batch_id, format);
   INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
   SELECT tweets_merge_stage.stream, tweets_merge_stage.batch_id, tweets_merge_stage.format,
          convert_to(s.raw::text, 'UTF8'), s.problem
@@ -247,6 +278,7 @@ BEGIN
                                          CASE format WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END);
   -- Notes: stored tweets whose created_at claim was overruled by their key.
   -- They are not rejections (the tweet is stored) and are not counted.
+  PERFORM pulse_internal.tweets_fill_raw(stream, batch_id, format);
   INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
   SELECT tweets_merge_stage.stream, tweets_merge_stage.batch_id, tweets_merge_stage.format,
          convert_to(s.raw::text, 'UTF8'), s.note
@@ -286,10 +318,12 @@ $fn$;
 -- them (C++, extension/pg/tweet_rows.cpp): the tweets a record holds (a v2
 -- stream line, page or bare tweet; a v1.1 status or search response), each
 -- with its key, version, values, and the reason it cannot be stored (else
--- NULL), or one row with the record's own problem. The rules are those at the
--- top of 50_tweet_fields.sql. STABLE: tags are lower-cased and rules sorted
--- by the database's default collation.
-CREATE OR REPLACE FUNCTION pulse_internal.twitter_v2_rows(payload jsonb, received_at timestamptz, landing_seq integer)
+-- NULL), or one row with the record's own problem. raw (the item's JSON) is
+-- in the rows with a problem or a note, or in every row with every_raw. The
+-- rules are those at the top of 50_tweet_fields.sql. STABLE: tags are
+-- lower-cased and rules sorted by the database's default collation.
+CREATE OR REPLACE FUNCTION pulse_internal.twitter_v2_rows(payload jsonb, received_at timestamptz, landing_seq integer,
+  every_raw boolean DEFAULT false)
 RETURNS TABLE(seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb, note text,
               id bigint, created_at timestamptz, author_id bigint, text text, lang text,
               hashtags text[], cashtags text[], mentions text[], is_retweet boolean, retweeted_id bigint,
@@ -299,7 +333,8 @@ LANGUAGE c STABLE STRICT PARALLEL SAFE
 ROWS 1
 AS 'MODULE_PATHNAME', 'pulse_twitter_v2_rows';
 
-CREATE OR REPLACE FUNCTION pulse_internal.twitter_v1_rows(payload jsonb, received_at timestamptz, landing_seq integer)
+CREATE OR REPLACE FUNCTION pulse_internal.twitter_v1_rows(payload jsonb, received_at timestamptz, landing_seq integer,
+  every_raw boolean DEFAULT false)
 RETURNS TABLE(seq integer, ord bigint, observed_at timestamptz, problem text, raw jsonb, note text,
               id bigint, created_at timestamptz, author_id bigint, text text, lang text,
               hashtags text[], cashtags text[], mentions text[], is_retweet boolean, retweeted_id bigint,

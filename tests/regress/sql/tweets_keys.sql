@@ -93,6 +93,9 @@ SELECT land_k('k3', 'twitter_v2', 3, 1, 2, '{"data":[{"id":"362387865599999","cr
 SELECT * FROM apply_k('k3', 3);
 SELECT id, created_at, text, like_count FROM pulse.tweets WHERE id IN (20, 21, 22, 23, 362387865599999, 362387865600000) ORDER BY id;
 SELECT reason FROM pulse.rejects WHERE stream = 'k3' ORDER BY id;
+-- Each keeps its own tweet's JSON (the notes about ids 20 and 21 are made by
+-- the batch's SQL, after the projection: their raw is looked up then).
+SELECT left(reason, 30) AS reason, convert_from(raw, 'UTF8')::jsonb AS raw FROM pulse.rejects WHERE stream = 'k3' ORDER BY id;
 
 -- Impossible times: a day that does not exist, an id from the future (its
 -- time more than a minute after the observation), one 30 seconds ahead

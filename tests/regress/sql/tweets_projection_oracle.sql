@@ -268,12 +268,35 @@ $fn$;
 CREATE FUNCTION tweets_oracle.new_v2() RETURNS SETOF tweets_oracle.stage_row
 LANGUAGE sql STABLE AS $$
   SELECT r.* FROM tweets_oracle.records l
-   CROSS JOIN LATERAL pulse_internal.twitter_v2_rows(l.payload, l.received_at, l.seq) AS r
+   CROSS JOIN LATERAL pulse_internal.twitter_v2_rows(l.payload, l.received_at, l.seq, true) AS r
 $$;
 CREATE FUNCTION tweets_oracle.new_v1() RETURNS SETOF tweets_oracle.stage_row
 LANGUAGE sql STABLE AS $$
   SELECT r.* FROM tweets_oracle.records l
-   CROSS JOIN LATERAL pulse_internal.twitter_v1_rows(l.payload, l.received_at, l.seq) AS r
+   CROSS JOIN LATERAL pulse_internal.twitter_v1_rows(l.payload, l.received_at, l.seq, true) AS r
+$$;
+
+-- The projection as batches run it (every_raw false): the same rows, with
+-- raw only in those that have a problem or a note (the rest get theirs only
+-- if the batch's SQL notes them later, pulse_internal.tweets_fill_raw).
+-- Prints the rows, how many carry raw, and how many differ otherwise.
+CREATE FUNCTION tweets_oracle.raw_where_noted(fmt text)
+RETURNS TABLE(n bigint, noted bigint, with_raw bigint, wrong bigint)
+LANGUAGE sql STABLE AS $$
+  WITH e AS (SELECT * FROM tweets_oracle.new_v2() WHERE fmt = 'twitter_v2'
+             UNION ALL SELECT * FROM tweets_oracle.new_v1() WHERE fmt = 'twitter_v1'),
+       d AS (SELECT r.* FROM tweets_oracle.records l
+              CROSS JOIN LATERAL pulse_internal.twitter_v2_rows(l.payload, l.received_at, l.seq) AS r
+              WHERE fmt = 'twitter_v2'
+             UNION ALL
+             SELECT r.* FROM tweets_oracle.records l
+              CROSS JOIN LATERAL pulse_internal.twitter_v1_rows(l.payload, l.received_at, l.seq) AS r
+              WHERE fmt = 'twitter_v1')
+  SELECT count(*), count(*) FILTER (WHERE e.problem IS NOT NULL OR e.note IS NOT NULL), count(d.raw),
+         count(*) FILTER (WHERE e.seq IS NULL OR d.seq IS NULL
+                             OR d.raw IS DISTINCT FROM CASE WHEN e.problem IS NOT NULL OR e.note IS NOT NULL THEN e.raw END
+                             OR to_jsonb(d) - 'raw' IS DISTINCT FROM to_jsonb(e) - 'raw')
+    FROM e FULL JOIN d ON d.seq = e.seq AND d.ord = e.ord
 $$;
 
 -- Rows of one projection that the other lacks (as many times as they are
@@ -470,10 +493,12 @@ TRUNCATE tweets_oracle.records;
 INSERT INTO tweets_oracle.records
 SELECT row_number() OVER ()::int, r.t, s.doc FROM tweets_oracle.seeds s, tweets_oracle.received r WHERE s.fmt = 'twitter_v2';
 SELECT * FROM tweets_oracle.compare('twitter_v2');
+SELECT * FROM tweets_oracle.raw_where_noted('twitter_v2');
 TRUNCATE tweets_oracle.records;
 INSERT INTO tweets_oracle.records
 SELECT row_number() OVER ()::int, r.t, s.doc FROM tweets_oracle.seeds s, tweets_oracle.received r WHERE s.fmt = 'twitter_v1';
 SELECT * FROM tweets_oracle.compare('twitter_v1');
+SELECT * FROM tweets_oracle.raw_where_noted('twitter_v1');
 
 -- 2. Mutants: 1,000 of each format, one to four mutations each.
 SELECT setseed(0.1717);
@@ -483,6 +508,7 @@ SELECT g, (SELECT r.t FROM tweets_oracle.received r WHERE r.k = (g * 7) % 6),
        tweets_oracle.mutate((SELECT s.doc FROM tweets_oracle.seeds s WHERE s.fmt = 'twitter_v2' ORDER BY random() + g * 0 LIMIT 1), 1 + g % 4)
   FROM generate_series(1, 1000) AS g;
 SELECT * FROM tweets_oracle.compare('twitter_v2');
+SELECT * FROM tweets_oracle.raw_where_noted('twitter_v2');
 SELECT setseed(0.4242);
 TRUNCATE tweets_oracle.records;
 INSERT INTO tweets_oracle.records
@@ -490,12 +516,15 @@ SELECT g, (SELECT r.t FROM tweets_oracle.received r WHERE r.k = (g * 7) % 6),
        tweets_oracle.mutate((SELECT s.doc FROM tweets_oracle.seeds s WHERE s.fmt = 'twitter_v1' ORDER BY random() + g * 0 LIMIT 1), 1 + g % 4)
   FROM generate_series(1, 1000) AS g;
 SELECT * FROM tweets_oracle.compare('twitter_v1');
+SELECT * FROM tweets_oracle.raw_where_noted('twitter_v1');
 
 -- 3. Hostile values as whole records.
 TRUNCATE tweets_oracle.records;
 INSERT INTO tweets_oracle.records SELECT row_number() OVER ()::int, '2024-06-12 08:00:30+00', h.v FROM tweets_oracle.hostile h;
 SELECT * FROM tweets_oracle.compare('twitter_v2');
 SELECT * FROM tweets_oracle.compare('twitter_v1');
+SELECT * FROM tweets_oracle.raw_where_noted('twitter_v2');
+SELECT * FROM tweets_oracle.raw_where_noted('twitter_v1');
 
 -- 4. The long array in every list of the two retweet seeds (the second of
 -- each format), one record per path.
