@@ -126,13 +126,16 @@ void Pipeline::writer_loop() {
     }
     Batch b = std::move(queue_.front());
     queue_.pop_front();
+    // The batch after it, when already queued: only this thread removes
+    // queued batches, and adding to a deque leaves its elements in place.
+    const Batch* next = queue_.empty() ? nullptr : &queue_.front();
     cv_source_.notify_all();
     writing_ = true;
     lock.unlock();
     ApplyCounts c;
     std::exception_ptr err;
     try {
-      c = sink_.write(b);
+      c = sink_.write(b, next);
     } catch (...) {
       err = std::current_exception();
     }

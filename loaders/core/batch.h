@@ -88,6 +88,13 @@ class Sink {
  public:
   virtual ~Sink() = default;
   virtual ApplyCounts write(const Batch& b) = 0;
+  // The same, told the batch that comes next when it is already queued: a
+  // sink may start on it while b applies (it is then the next write's b,
+  // unchanged). Nothing of `next` may be committed by this call.
+  virtual ApplyCounts write(const Batch& b, const Batch* next) {
+    (void)next;
+    return write(b);
+  }
 };
 
 class Pipeline {

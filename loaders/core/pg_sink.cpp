@@ -19,6 +19,8 @@
 namespace pulse::load {
 
 PgSink::PgSink(SinkOptions opts, Logger& log) : opts_(std::move(opts)), stream_(opts_.stream), log_(log) {
+  notices_[0].sink = this;
+  notices_[1].sink = this;
   // A connection that breaks while the loader starts (set-up, lease,
   // checkpoint) is made again, as during batches; one that cannot be made at
   // all (wrong --db, server down) is an error at once, as before.
@@ -41,14 +43,15 @@ PgSink::PgSink(SinkOptions opts, Logger& log) : opts_(std::move(opts)), stream_(
 // so --log-format json stays one JSON object a line; libpq's default would
 // print "NOTICE:  ..." on stderr.
 void PgSink::on_notice(void* self, const PGresult* res) {
-  auto* sink = static_cast<PgSink*>(self);
+  auto* target = static_cast<NoticeTarget*>(self);
+  PgSink* sink = target->sink;
   const char* sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
   if (!sev) sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
   const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
   const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
   const char* code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
   std::string msg = primary ? primary : PQresultErrorMessage(res);
-  if (msg.find("already applied") != std::string::npos) sink->already_applied_notice_ = true;
+  if (msg.find("already applied") != std::string::npos) target->already_applied = true;
   if (detail) msg += std::string(" (") + detail + ")";
   std::string severity = sev ? sev : "NOTICE";
   const char* level = severity == "WARNING" ? "warn" : "info";
@@ -57,7 +60,7 @@ void PgSink::on_notice(void* self, const PGresult* res) {
 }
 
 void PgSink::connect(bool first) {
-  PgConnPtr c = connect_writer(opts_.conninfo, opts_.application_name, &PgSink::on_notice, this);
+  PgConnPtr c = connect_writer(opts_.conninfo, opts_.application_name, &PgSink::on_notice, &notices_[0]);
   int previous_pid = backend_pid_;
   conn_ = std::move(c);
   backend_pid_ = PQbackendPID(conn_.get());
@@ -65,6 +68,7 @@ void PgSink::connect(bool first) {
     WriterInfo w = check_writer(conn_.get());
     can_declare_coverage_ = w.can_declare_coverage;
     landing_chunks_ = w.landing_chunks;
+    pipelining_ = w.landing_chunks;  // 0.2.0's claim_stream admits the second session
     if (w.older && !said_older_extension_) {  // once, not at every reconnect
       said_older_extension_ = true;
       said_no_coverage_ = !can_declare_coverage_;
@@ -187,7 +191,7 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
   std::string id = std::to_string(batch_id);
   int64_t loader_rejects = 0;
   commit_xid_.clear();
-  already_applied_notice_ = false;
+  notices_[0].already_applied = false;
   if (!exec_ok(c, "BEGIN", err, sqlstate)) return false;
   auto fail = [&] {
     PgResultPtr rb(PQexec(c, "ROLLBACK"));
@@ -197,7 +201,8 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
     return fail();
   std::string at;
   ApplyOutcome applied =
-      apply_batch_checked(c, stream_, batch_id, b.checkpoint, already_applied_notice_, out, &at, &commit_xid_, err, sqlstate);
+      apply_batch_checked(c, stream_, batch_id, b.checkpoint, notices_[0].already_applied, out, &at, &commit_xid_, err,
+                          sqlstate);
   if (applied == ApplyOutcome::kFailed) return fail();
   out.rejected += loader_rejects;
   // When the checkpoint was already at or past this id apply_batch does
@@ -213,6 +218,12 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
   // The event time this batch completes, in its own transaction: coverage
   // is never recorded without the rows it vouches for. Bounds are whole
   // milliseconds added to the epoch (no double on the way).
+  if (!record_coverage(c, b, err, sqlstate)) return fail();
+  if (!exec_ok(c, "COMMIT", err, sqlstate)) return fail();
+  return true;
+}
+
+bool PgSink::record_coverage(PGconn* c, const Batch& b, std::string& err, std::string& sqlstate) {
   if (!b.coverage.empty() && !can_declare_coverage_ && !said_no_coverage_) {
     said_no_coverage_ = true;
     log_.warn("pulse.declare_coverage is missing or not allowed in this database (the pulse extension before 0.2.0?): "
@@ -228,17 +239,167 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
                                5, nullptr, cp, nullptr, nullptr, 0));
     if (!d || PQresultStatus(d.get()) != PGRES_TUPLES_OK) {
       err = "recording coverage " + span.subject + ": " + result_error(c, d.get(), &sqlstate);
-      return fail();
+      return false;
     }
   }
-  if (!exec_ok(c, "COMMIT", err, sqlstate)) return fail();
   return true;
 }
 
+bool PgSink::ensure_helper() {
+  if (helper_ && PQstatus(helper_.get()) == CONNECTION_OK) return true;
+  helper_.reset();
+  helper_pid_ = 0;
+  try {
+    helper_ = connect_writer(opts_.conninfo, opts_.application_name + " (2nd session)", &PgSink::on_notice, &notices_[1]);
+  } catch (const DbConnectError& e) {
+    // Loading goes on in one session; the next batches try again.
+    log_.warn(std::string("cannot open the second session (loading in one): ") + e.what());
+    return false;
+  }
+  helper_pid_ = PQbackendPID(helper_.get());
+  return true;
+}
+
+void PgSink::abandon(int lane) {
+  if (lane == 1) {
+    // Closing the connection ends its server process, which rolls back
+    // whatever it had open, even while it waits for a lock. Make sure it is
+    // gone before the caller redoes the batch in the first session, so a
+    // late COMMIT of it cannot race the redo.
+    int pid = helper_pid_;
+    helper_.reset();
+    helper_pid_ = 0;
+    if (pid != 0 && conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
+      std::string p = std::to_string(pid);
+      const char* params[1] = {p.c_str()};
+      PgResultPtr r(PQexecParams(conn_.get(),
+                                 "SELECT pg_terminate_backend(a.pid, 5000) FROM pg_stat_activity a "
+                                 "WHERE a.pid = $1::int AND a.usename = session_user",
+                                 1, nullptr, params, nullptr, nullptr, 0));
+    }
+    return;
+  }
+  PGconn* c = conn_.get();
+  if (!c || PQstatus(c) != CONNECTION_OK) return;
+  if (PQisBusy(c)) {
+    char buf[256];
+    if (PGcancel* cn = PQgetCancel(c)) {
+      PQcancel(cn, buf, sizeof buf);
+      PQfreeCancel(cn);
+    }
+  }
+  while (PGresult* r = PQgetResult(c)) PQclear(r);
+  PgResultPtr rb(PQexec(c, "ROLLBACK"));
+}
+
+bool PgSink::begin_ahead(int lane, const Batch& b, int64_t id, int64_t& loader_rejects, std::string& err,
+                         std::string& sqlstate) {
+  PGconn* c = lane_conn(lane);
+  loader_rejects = 0;
+  notices_[lane].already_applied = false;
+  if (!exec_ok(c, "BEGIN", err, sqlstate)) return false;
+  if (lane == 1) {
+    std::string holder = std::to_string(backend_pid_);
+    const char* params[1] = {holder.c_str()};
+    PgResultPtr r(PQexecParams(c, "SELECT set_config('pulse.stream_lease_holder', $1, true)", 1, nullptr, params,
+                               nullptr, nullptr, 0));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+      err = result_error(c, r.get(), &sqlstate);
+      return false;
+    }
+  }
+  if (!send_batch_rows(c, stream_, id, b.records, landing_chunks_, false, &loader_rejects, nullptr, err, sqlstate))
+    return false;
+  return send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate);
+}
+
+bool PgSink::finish_ahead(const Ahead& a, const Batch& b, ApplyCounts& out, bool* broken, std::string& err,
+                          std::string& sqlstate) {
+  PGconn* c = lane_conn(a.lane);
+  *broken = false;
+  commit_xid_.clear();
+  std::string at;
+  ApplyOutcome applied = apply_batch_result(c, stream_, a.batch_id, notices_[a.lane].already_applied, out, &at,
+                                            &commit_xid_, err, sqlstate);
+  bool ok = applied == ApplyOutcome::kApplied && record_coverage(c, b, err, sqlstate) &&
+            exec_ok(c, "COMMIT", err, sqlstate);
+  if (ok) {
+    out.rejected += a.loader_rejects;
+    return true;
+  }
+  *broken = classify_failure(c, sqlstate).broken;
+  if (applied == ApplyOutcome::kNotApplied) {
+    abandon(a.lane);
+    throw DbError("batch " + std::to_string(a.batch_id) + " of stream \"" + stream_ +
+                  "\" was not applied: pulse.apply_batch found the stream's checkpoint already at batch " + at +
+                  ", so another writer loaded this stream meanwhile; nothing of this batch was committed "
+                  "(no landing rows kept, none deleted); stopping");
+  }
+  return false;
+}
+
+ApplyCounts PgSink::write(const Batch& b, const Batch* next) {
+  const int64_t id = next_batch_id_;
+  std::optional<Ahead> mine;
+  if (ahead_ && ahead_->batch_id == id && ahead_->records == b.records.size() && ahead_->checkpoint == b.checkpoint)
+    mine = ahead_;
+  else if (ahead_)
+    abandon(ahead_->lane);
+  ahead_.reset();
+  std::string err, sqlstate;
+  const bool can = pipelining_ && conn_ && PQstatus(conn_.get()) == CONNECTION_OK;
+  if (!mine) {
+    // Nothing begun for b: begin it in the first session when a batch
+    // follows it (that one then overlaps it), else write it as ever.
+    if (!next || !can) return write_from(b, false);
+    Ahead a{id, 0, b.records.size(), b.checkpoint, 0};
+    if (!begin_ahead(0, b, id, a.loader_rejects, err, sqlstate)) {
+      abandon(0);
+      return write_from(b, false);
+    }
+    mine = a;
+  }
+  // Begin the next batch in the other session, so that its COPY overlaps
+  // this one's apply; it waits at the checkpoint row until b commits.
+  if (next && can && (mine->lane == 0 ? ensure_helper() : true)) {
+    int other = 1 - mine->lane;
+    Ahead n{id + 1, other, next->records.size(), next->checkpoint, 0};
+    std::string e2, s2;
+    if (begin_ahead(other, *next, id + 1, n.loader_rejects, e2, s2)) {
+      ahead_ = n;
+    } else {
+      log_.info("batch " + std::to_string(id + 1) + " could not be begun ahead (" + e2 + "); it waits its turn");
+      abandon(other);
+    }
+  }
+  ApplyCounts counts;
+  bool broken = false;
+  if (finish_ahead(*mine, b, counts, &broken, err, sqlstate)) {
+    next_batch_id_ = id + 1;
+    return counts;
+  }
+  // b failed: what was begun after it goes too, and b is redone in the
+  // first session the careful way (record by record after a bad value,
+  // partitions made, reconnecting; after a lost session, asking whether
+  // its COMMIT made it first).
+  if (ahead_) abandon(ahead_->lane);
+  ahead_.reset();
+  log_.info("batch " + std::to_string(id) + " failed in a pipelined session (" + err + "); redoing it");
+  abandon(mine->lane);
+  if (broken && mine->lane == 0) conn_.reset();
+  return write_from(b, broken);
+}
+
 ApplyCounts PgSink::write(const Batch& b) {
+  if (ahead_) abandon(ahead_->lane);
+  ahead_.reset();
+  return write_from(b, false);
+}
+
+// uncertain: a previous attempt may have committed.
+ApplyCounts PgSink::write_from(const Batch& b, bool uncertain) {
   int64_t batch_id = next_batch_id_;
   Backoff backoff(Millis(200), Millis(30000));
-  bool uncertain = false;  // a previous attempt may have committed
   bool made_landing = false;
   bool isolate = false;
   for (;;) {

@@ -9,6 +9,19 @@
 // checkpoint until the process ends, and takes it again after every
 // reconnect. A second loader of the stream is refused (exit 2, naming the
 // holder) or waits for it (--wait-for-stream).
+//
+// Two sessions: when the next batch is already queued, PgSink begins it in
+// a second session of its own (COPY of its landing records, then
+// apply_batch, sent without waiting) while the current batch applies in
+// the first, so the server parses one batch's records while it merges the
+// other's. That transaction names the lease holder's pid in
+// pulse.stream_lease_holder, which pulse_internal.claim_stream admits. Its
+// apply_batch waits at the stream's checkpoint row until the current batch
+// commits, and it is committed only after that (in the next write), so
+// batches still commit one by one in order, each exactly once. The two
+// sessions then swap roles. On any failure the batch begun ahead is rolled
+// back (its session dropped) and the failed batch is redone in the first
+// session as before.
 #pragma once
 
 #include <memory>
@@ -51,8 +64,39 @@ class PgSink : public Sink {
   std::optional<CheckpointRow> checkpoint() const { return start_; }
 
   ApplyCounts write(const Batch& b) override;
+  ApplyCounts write(const Batch& b, const Batch* next) override;
 
  private:
+  // Where server messages of a session go: the log, and whether apply_batch
+  // said "already applied" in it.
+  struct NoticeTarget {
+    PgSink* sink = nullptr;
+    bool already_applied = false;
+  };
+  // A batch begun ahead: its transaction is open in session `lane` (0: the
+  // lease holder's, 1: the second), its records COPYed and apply_batch sent.
+  struct Ahead {
+    int64_t batch_id = 0;
+    int lane = 0;
+    size_t records = 0;
+    std::string checkpoint;
+    int64_t loader_rejects = 0;
+  };
+  PGconn* lane_conn(int lane) const { return lane == 0 ? conn_.get() : helper_.get(); }
+  // Begins batch `id` in session `lane` (BEGIN, COPY, apply_batch sent).
+  bool begin_ahead(int lane, const Batch& b, int64_t id, int64_t& loader_rejects, std::string& err,
+                   std::string& sqlstate);
+  // Waits for the begun batch's apply_batch, records its coverage, COMMITs.
+  // *broken: the session was lost on the way (its COMMIT may have made it).
+  bool finish_ahead(const Ahead& a, const Batch& b, ApplyCounts& out, bool* broken, std::string& err,
+                    std::string& sqlstate);
+  // Rolls back what `lane` has open: the second session is dropped (its
+  // server process ends, and with it the transaction, even one waiting for a
+  // lock); the first gets a cancel and a ROLLBACK.
+  void abandon(int lane);
+  bool ensure_helper();
+  bool record_coverage(PGconn* c, const Batch& b, std::string& err, std::string& sqlstate);
+  ApplyCounts write_from(const Batch& b, bool uncertain);
   // first: at start (may wait for the lease); otherwise a reconnect, which
   // must get the lease at once.
   void connect(bool first);
@@ -69,7 +113,11 @@ class PgSink : public Sink {
   int64_t next_batch_id_ = 1;
   int backend_pid_ = 0;          // of the current connection
   std::string commit_xid_;       // the transaction of the batch last sent to COMMIT
-  bool already_applied_notice_ = false;
+  NoticeTarget notices_[2];
+  PgConnPtr helper_;             // the second session (no lease of its own)
+  int helper_pid_ = 0;
+  std::optional<Ahead> ahead_;
+  bool pipelining_ = true;       // the extension admits a second session (0.2.0)
   // pulse.declare_coverage exists and we may call it (an extension from
   // before 0.2.0 has none: the loader then records no coverage, and says so).
   bool can_declare_coverage_ = true;

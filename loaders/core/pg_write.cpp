@@ -380,14 +380,51 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
   return true;
 }
 
+ApplyOutcome check_applied(PGconn* c, PgResultPtr r, const std::string& stream, int64_t batch_id,
+                           const bool& already_applied_notice, ApplyCounts& out, std::string* at, std::string* xid,
+                           std::string& err, std::string& sqlstate);
+
+namespace {
+constexpr const char* kApplyBatchSql =
+    "SELECT inserted, updated, unchanged, rejected FROM pulse.apply_batch($1, $2::bigint, $3::jsonb)";
+}  // namespace
+
 ApplyOutcome apply_batch_checked(PGconn* c, const std::string& stream, int64_t batch_id, const std::string& checkpoint,
                                  const bool& already_applied_notice, ApplyCounts& out, std::string* at,
                                  std::string* xid, std::string& err, std::string& sqlstate) {
   std::string id = std::to_string(batch_id);
   const char* params[3] = {stream.c_str(), id.c_str(), checkpoint.c_str()};
-  PgResultPtr r(PQexecParams(
-      c, "SELECT inserted, updated, unchanged, rejected FROM pulse.apply_batch($1, $2::bigint, $3::jsonb)", 3,
-      nullptr, params, nullptr, nullptr, 0));
+  PgResultPtr r(PQexecParams(c, kApplyBatchSql, 3, nullptr, params, nullptr, nullptr, 0));
+  return check_applied(c, std::move(r), stream, batch_id, already_applied_notice, out, at, xid, err, sqlstate);
+}
+
+bool send_apply_batch(PGconn* c, const std::string& stream, int64_t batch_id, const std::string& checkpoint,
+                      std::string& err, std::string& sqlstate) {
+  std::string id = std::to_string(batch_id);
+  const char* params[3] = {stream.c_str(), id.c_str(), checkpoint.c_str()};
+  if (PQsendQueryParams(c, kApplyBatchSql, 3, nullptr, params, nullptr, nullptr, 0) != 1) {
+    err = one_line(PQerrorMessage(c));
+    sqlstate.clear();
+    return false;
+  }
+  return true;
+}
+
+ApplyOutcome apply_batch_result(PGconn* c, const std::string& stream, int64_t batch_id,
+                                const bool& already_applied_notice, ApplyCounts& out, std::string* at,
+                                std::string* xid, std::string& err, std::string& sqlstate) {
+  // The query's result, then the end of it (PQgetResult's NULL); a second
+  // result cannot come from one SELECT, but is read so that the connection
+  // is idle again.
+  PgResultPtr r(PQgetResult(c));
+  while (PGresult* more = PQgetResult(c)) PQclear(more);
+  return check_applied(c, std::move(r), stream, batch_id, already_applied_notice, out, at, xid, err, sqlstate);
+}
+
+ApplyOutcome check_applied(PGconn* c, PgResultPtr r, const std::string& stream, int64_t batch_id,
+                           const bool& already_applied_notice, ApplyCounts& out, std::string* at, std::string* xid,
+                           std::string& err, std::string& sqlstate) {
+  const char* params[1] = {stream.c_str()};
   if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
     err = result_error(c, r.get(), &sqlstate);
     return ApplyOutcome::kFailed;

@@ -157,6 +157,16 @@ ApplyOutcome apply_batch_checked(PGconn* c, const std::string& stream, int64_t b
                                  const bool& already_applied_notice, ApplyCounts& out, std::string* at,
                                  std::string* xid, std::string& err, std::string& sqlstate);
 
+// The same in two halves, for a batch whose apply runs while the caller does
+// something else (pulse-load's second session): send_apply_batch sends the
+// call and returns at once; apply_batch_result waits for it and checks as
+// above.
+bool send_apply_batch(PGconn* c, const std::string& stream, int64_t batch_id, const std::string& checkpoint,
+                      std::string& err, std::string& sqlstate);
+ApplyOutcome apply_batch_result(PGconn* c, const std::string& stream, int64_t batch_id,
+                                const bool& already_applied_notice, ApplyCounts& out, std::string* at,
+                                std::string* xid, std::string& err, std::string& sqlstate);
+
 // How a failed batch transaction goes on.
 struct TxnFailure {
   bool data_error = false;    // a value PostgreSQL refuses: redo record by record

@@ -111,6 +111,13 @@ $$;
 --   pg_try_advisory_lock(hashtextextended('pulse.stream:' || stream, 0))
 -- and apply_batch takes it for its transaction; refused (55P03) with the
 -- holder's pid and role when another session holds it.
+-- A loader may run a batch in a second session of its own (pulse-load COPYs
+-- the next batch there while the previous one applies): that transaction
+-- names the session holding the lease in pulse.stream_lease_holder (SET
+-- LOCAL, a pid), and is admitted when that session holds it and is logged in
+-- as the same role. Its batch still waits for the holder's at the stream's
+-- checkpoint row, and pulse-load commits it only after the holder's batch
+-- committed.
 CREATE OR REPLACE FUNCTION pulse_internal.claim_stream(stream text)
 RETURNS void
 LANGUAGE plpgsql
@@ -119,8 +126,16 @@ AS $$
 DECLARE
   k bigint := hashtextextended('pulse.stream:' || stream, 0);
   holder text;
+  lease_of text := current_setting('pulse.stream_lease_holder', true);
 BEGIN
   IF pg_try_advisory_xact_lock(k) THEN
+    RETURN;
+  END IF;
+  IF lease_of ~ '^[1-9][0-9]{0,8}$' AND EXISTS (
+       SELECT FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.pid = lease_of::integer AND l.pid <> pg_backend_pid()
+          AND l.classid = ((k >> 32) & 4294967295)::oid AND l.objid = (k & 4294967295)::oid AND l.objsubid = 1
+          AND a.usename = session_user) THEN
     RETURN;
   END IF;
   SELECT format('pid %s (role %s, %s)', l.pid, coalesce(a.usename::text, '?'), coalesce(nullif(a.application_name, ''), 'no application_name'))
