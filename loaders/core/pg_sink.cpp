@@ -292,12 +292,20 @@ void PgSink::abandon(int lane) {
   PgResultPtr rb(PQexec(c, "ROLLBACK"));
 }
 
-bool PgSink::begin_ahead(int lane, const Batch& b, int64_t id, int64_t& loader_rejects, std::string& err,
-                         std::string& sqlstate) {
+bool PgSink::begin_ahead(int lane, const Batch& b, int64_t id, bool apply_now, int64_t& loader_rejects,
+                         std::string& err, std::string& sqlstate) {
   PGconn* c = lane_conn(lane);
   loader_rejects = 0;
   notices_[lane].already_applied = false;
   if (!exec_ok(c, "BEGIN", err, sqlstate)) return false;
+  // A batch begun while the one before it applies gets only its COPY now:
+  // its apply_batch is sent once that one committed. (Sent at once, it raced
+  // the one before it for the checkpoint row, which a transaction that
+  // starts after an UPDATE committed can take before one that waited for
+  // it.) The COPY must not wait for that batch (which waits for us), so a
+  // lock it cannot get within 5 s makes it fail, and the batch is redone in
+  // turn.
+  if (!apply_now && !exec_ok(c, "SET LOCAL lock_timeout = '5s'", err, sqlstate)) return false;
   if (lane == 1) {
     std::string holder = std::to_string(backend_pid_);
     const char* params[1] = {holder.c_str()};
@@ -310,7 +318,7 @@ bool PgSink::begin_ahead(int lane, const Batch& b, int64_t id, int64_t& loader_r
   }
   if (!send_batch_rows(c, stream_, id, b.records, landing_chunks_, false, &loader_rejects, nullptr, err, sqlstate))
     return false;
-  return send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate);
+  return !apply_now || send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate);
 }
 
 bool PgSink::finish_ahead(const Ahead& a, const Batch& b, ApplyCounts& out, bool* broken, std::string& err,
@@ -353,19 +361,31 @@ ApplyCounts PgSink::write(const Batch& b, const Batch* next) {
     // follows it (that one then overlaps it), else write it as ever.
     if (!next || !can) return write_from(b, false);
     Ahead a{id, 0, b.records.size(), b.checkpoint, 0};
-    if (!begin_ahead(0, b, id, a.loader_rejects, err, sqlstate)) {
+    if (!begin_ahead(0, b, id, true, a.loader_rejects, err, sqlstate)) {
       abandon(0);
       return write_from(b, false);
     }
     mine = a;
+  } else {
+    // b's records were COPYed while the batch before it applied, which has
+    // committed since: apply b now.
+    PGconn* c = lane_conn(mine->lane);
+    if (!exec_ok(c, "SET LOCAL lock_timeout TO DEFAULT", err, sqlstate) ||
+        !send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate)) {
+      log_.info("batch " + std::to_string(id) + " failed in a pipelined session (" + err + "); redoing it");
+      bool broken = classify_failure(c, sqlstate).broken;
+      abandon(mine->lane);
+      if (broken && mine->lane == 0) conn_.reset();
+      return write_from(b, broken);
+    }
   }
-  // Begin the next batch in the other session, so that its COPY overlaps
-  // this one's apply; it waits at the checkpoint row until b commits.
+  // Begin the next batch in the other session: its COPY overlaps this
+  // one's apply.
   if (next && can && (mine->lane == 0 ? ensure_helper() : true)) {
     int other = 1 - mine->lane;
     Ahead n{id + 1, other, next->records.size(), next->checkpoint, 0};
     std::string e2, s2;
-    if (begin_ahead(other, *next, id + 1, n.loader_rejects, e2, s2)) {
+    if (begin_ahead(other, *next, id + 1, false, n.loader_rejects, e2, s2)) {
       ahead_ = n;
     } else {
       log_.info("batch " + std::to_string(id + 1) + " could not be begun ahead (" + e2 + "); it waits its turn");

@@ -11,17 +11,17 @@
 // holder) or waits for it (--wait-for-stream).
 //
 // Two sessions: when the next batch is already queued, PgSink begins it in
-// a second session of its own (COPY of its landing records, then
-// apply_batch, sent without waiting) while the current batch applies in
-// the first, so the server parses one batch's records while it merges the
-// other's. That transaction names the lease holder's pid in
-// pulse.stream_lease_holder, which pulse_internal.claim_stream admits. Its
-// apply_batch waits at the stream's checkpoint row until the current batch
-// commits, and it is committed only after that (in the next write), so
-// batches still commit one by one in order, each exactly once. The two
-// sessions then swap roles. On any failure the batch begun ahead is rolled
-// back (its session dropped) and the failed batch is redone in the first
-// session as before.
+// a second session of its own (BEGIN and the COPY of its landing records)
+// while the current batch applies in the first, so the server parses one
+// batch's records while it merges the other's. Its apply_batch is sent
+// only after the current batch committed, and it commits after that, so
+// batches still apply and commit one at a time, in order, each exactly
+// once. That transaction names the lease holder's pid in
+// pulse.stream_lease_holder, which pulse_internal.claim_stream admits (and
+// apply_batch then refuses a batch that does not follow the checkpoint).
+// The two sessions then swap roles. On any failure the batch begun ahead is
+// rolled back (its session dropped) and the failed batch is redone in the
+// first session as before.
 #pragma once
 
 #include <memory>
@@ -83,8 +83,9 @@ class PgSink : public Sink {
     int64_t loader_rejects = 0;
   };
   PGconn* lane_conn(int lane) const { return lane == 0 ? conn_.get() : helper_.get(); }
-  // Begins batch `id` in session `lane` (BEGIN, COPY, apply_batch sent).
-  bool begin_ahead(int lane, const Batch& b, int64_t id, int64_t& loader_rejects, std::string& err,
+  // Begins batch `id` in session `lane`: BEGIN and its COPY, then, when
+  // apply_now, apply_batch sent without waiting for it.
+  bool begin_ahead(int lane, const Batch& b, int64_t id, bool apply_now, int64_t& loader_rejects, std::string& err,
                    std::string& sqlstate);
   // Waits for the begun batch's apply_batch, records its coverage, COMMITs.
   // *broken: the session was lost on the way (its COMMIT may have made it).

@@ -126,8 +126,7 @@ namespace {
 
 // A claimed created_at: v2 "2010-11-04T01:42:54.000Z" or v1.1
 // "Thu Nov 04 01:42:54 +0000 2010".
-std::optional<int64_t> claimed_time(json_t* created_at) {
-  const char* s = json_string_value(created_at);
+std::optional<int64_t> claimed_time(const char* s) {
   if (!s) return std::nullopt;
   try {
     int64_t ms = parse_time_arg("created_at", s);
@@ -148,12 +147,76 @@ std::optional<int64_t> tweet_time(json_t* t) {
   if (json_is_string(v)) id = json_string_value(v);
   else if (json_is_integer(v)) id = std::to_string(json_integer_value(v));
   if (auto ms = snowflake_time_ms(id)) return ms;
-  return claimed_time(json_object_get(t, "created_at"));
+  return claimed_time(json_string_value(json_object_get(t, "created_at")));
+}
+
+// tweet_event_times without a tree: the loader's own scanner finds the few
+// members it needs in place (jansson allocated every value of every record,
+// most of a file load's client CPU). It gives up (nullopt, and jansson
+// decides) wherever its reading could differ: a \u00XX escape anywhere (it
+// could spell a key), an escape in an id or created_at, an id given as a
+// number, or text the scanner refuses.
+struct GiveUp {};
+
+// The contents of member `key` of object `obj` when it is a string without
+// escapes; "" (not a string: absent, or another type) as jansson's
+// json_string_value gives NULL.
+std::optional<std::string_view> plain_string_member(std::string_view obj, std::string_view key) {
+  std::optional<Span> v = find_json_member(obj, key);
+  if (!v) return std::nullopt;
+  std::string_view text = v->of(obj);
+  if (text.size() < 2 || text.front() != '"') return std::nullopt;
+  std::string_view inner = text.substr(1, text.size() - 2);
+  if (inner.find('\\') != std::string_view::npos) throw GiveUp{};
+  return inner;
+}
+
+std::optional<int64_t> scanned_tweet_time(std::string_view t) {
+  if (t.empty() || t.front() != '{') return std::nullopt;
+  std::optional<std::string_view> id = plain_string_member(t, "id_str");
+  if (!id) {
+    std::optional<Span> v = find_json_member(t, "id");
+    if (v && !v->of(t).empty() && v->of(t).front() != '"' && v->of(t).front() != '{' && v->of(t).front() != '[' &&
+        v->of(t) != "null" && v->of(t) != "true" && v->of(t) != "false")
+      throw GiveUp{};  // a number: jansson's integer rules decide
+    id = plain_string_member(t, "id");
+  }
+  if (auto ms = snowflake_time_ms(id ? *id : std::string_view{})) return ms;
+  std::optional<std::string_view> created = plain_string_member(t, "created_at");
+  if (!created) return std::nullopt;
+  return claimed_time(std::string(*created).c_str());
+}
+
+std::optional<std::vector<int64_t>> scanned_event_times(std::string_view record) {
+  if (record.find("\\u00") != std::string_view::npos) return std::nullopt;
+  try {
+    std::vector<int64_t> out;
+    size_t b = record.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos || record[b] != '{') return out;
+    auto take = [&](std::string_view t) {
+      if (auto ms = scanned_tweet_time(t)) out.push_back(*ms);
+    };
+    std::optional<Span> data = find_json_member(record, "data");
+    std::string_view d = data ? data->of(record) : std::string_view{};
+    if (!d.empty() && d.front() == '[') {
+      for (const Span& e : split_json_array(d)) take(e.of(d));
+    } else if (!d.empty() && d.front() == '{') {
+      take(d);
+    } else if (!data && (find_json_member(record, "text") || find_json_member(record, "full_text"))) {
+      take(record.substr(b));
+    }
+    return out;
+  } catch (const GiveUp&) {
+    return std::nullopt;
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace
 
 std::vector<int64_t> tweet_event_times(std::string_view record) {
+  if (auto fast = scanned_event_times(record)) return *fast;
   std::vector<int64_t> out;
   JsonPtr doc = json_parse(record);
   if (!doc || !json_is_object(doc.get())) return out;

@@ -117,9 +117,10 @@ $$;
 -- LOCAL, a pid), and is admitted when that session holds it and is logged in
 -- as the same role. Its batch still waits for the holder's at the stream's
 -- checkpoint row, and pulse-load commits it only after the holder's batch
--- committed.
+-- committed. True: this session holds the lease; false: it was admitted as
+-- the holder's second session.
 CREATE OR REPLACE FUNCTION pulse_internal.claim_stream(stream text)
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -129,14 +130,15 @@ DECLARE
   lease_of text := current_setting('pulse.stream_lease_holder', true);
 BEGIN
   IF pg_try_advisory_xact_lock(k) THEN
-    RETURN;
+    RETURN true;
   END IF;
   IF lease_of ~ '^[1-9][0-9]{0,8}$' AND EXISTS (
        SELECT FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'advisory' AND l.granted AND l.pid = lease_of::integer AND l.pid <> pg_backend_pid()
+          AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
           AND l.classid = ((k >> 32) & 4294967295)::oid AND l.objid = (k & 4294967295)::oid AND l.objsubid = 1
           AND a.usename = session_user) THEN
-    RETURN;
+    RETURN false;
   END IF;
   SELECT format('pid %s (role %s, %s)', l.pid, coalesce(a.usename::text, '?'), coalesce(nullif(a.application_name, ''), 'no application_name'))
     INTO holder
@@ -158,6 +160,7 @@ AS $$
 DECLARE
   done bigint;
   res record;
+  second_session boolean;
 BEGIN
   IF stream IS NULL OR batch_id IS NULL OR batch_id < 1 OR checkpoint IS NULL THEN
     RAISE EXCEPTION 'apply_batch needs a stream, a batch_id >= 1 and a checkpoint' USING ERRCODE = '22023';
@@ -172,12 +175,20 @@ BEGIN
   -- advisory lock for its life (session level; this transaction-level try
   -- succeeds for the holder itself), so a second loader, or a hand-made
   -- batch, of a stream someone loads is refused instead of interleaving.
-  PERFORM pulse_internal.claim_stream(apply_batch.stream);
+  second_session := NOT pulse_internal.claim_stream(apply_batch.stream);
   -- The checkpoint row serializes what is left: batches of one stream apply
   -- one after the other.
   INSERT INTO pulse.checkpoints AS c (stream, position, batch_id)
   VALUES (apply_batch.stream, '{}', 0) ON CONFLICT (stream) DO NOTHING;
   SELECT c.batch_id INTO done FROM pulse.checkpoints c WHERE c.stream = apply_batch.stream FOR UPDATE;
+  -- A loader's second session begins the batch after the one its first
+  -- session is applying, and waits here for it: when that one did not
+  -- commit, this one must not apply over the gap.
+  IF second_session AND apply_batch.batch_id > done + 1 THEN
+    RAISE EXCEPTION 'batch % of stream % does not follow its checkpoint (batch %): a second session of the stream''s loader applies only the next batch',
+      apply_batch.batch_id, apply_batch.stream, done
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
   IF apply_batch.batch_id <= done THEN
     -- Already applied (a retry whose first COMMIT did succeed, or a second
     -- loader on the same stream): applying again could move the checkpoint

@@ -127,6 +127,23 @@ TEST(XCoverage, TweetEventTimes) {
   EXPECT_TRUE(tweet_event_times(R"({"meta":{"result_count":0}})").empty());
   EXPECT_TRUE(tweet_event_times("not json").empty());
   EXPECT_TRUE(tweet_event_times(R"({"errors":[{"title":"operational-disconnect"}]})").empty());
+  // The in-place scan and the jansson fallback read alike: escapes in the
+  // id or in a key, numeric ids, duplicate keys (the last wins, as in jsonb).
+  EXPECT_EQ(tweet_event_times(R"({"data":{"id":"1766977437527633921"}})"), std::vector<int64_t>{1710115224000});
+  EXPECT_EQ(tweet_event_times(R"({"data":{"id":"1766977437527633921"}})"), std::vector<int64_t>{1710115224000});
+  EXPECT_EQ(tweet_event_times(R"({"id":1766977437527633921,"text":"x"})"), std::vector<int64_t>{1710115224000});
+  EXPECT_EQ(tweet_event_times(R"({"id":20,"created_at":"2006-03-21T20:50:14.000Z","text":"x"})"),
+            std::vector<int64_t>{1142974214000});
+  EXPECT_EQ(tweet_event_times(R"({"data":{"id":"1","id":"1766977437527633921"}})"), std::vector<int64_t>{1710115224000});
+  EXPECT_EQ(tweet_event_times(R"( {"data":[{"id":"1766977437527633921"}, 7, null, {"id":null}]} )"),
+            std::vector<int64_t>{1710115224000});
+  EXPECT_EQ(tweet_event_times(R"({"text":"x","created_at":"Tue Mar 21 20:50:14 +0000 2006"})"),
+            std::vector<int64_t>{1142974214000});
+  EXPECT_TRUE(tweet_event_times(R"({"data":null,"text":"x","id":"1766977437527633921"})").empty());
+  // A number jsonb keeps but a double cannot hold does not hide the tweet's
+  // time (jansson alone refused the whole record).
+  EXPECT_EQ(tweet_event_times(R"({"data":{"id":"1766977437527633921","public_metrics":{"like_count":1e400}}})"),
+            std::vector<int64_t>{1710115224000});
 }
 
 TEST(XCoverage, ServerClockLiveOrReplay) {

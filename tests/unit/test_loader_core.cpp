@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "core/backoff.h"
 #include "core/batch.h"
@@ -188,6 +189,37 @@ TEST(Pipeline, DeliversEveryRecordInOrderOfBatches) {
   for (auto s : sink.sizes) total += s;
   EXPECT_EQ(total, 95u);
   EXPECT_EQ(sink.checkpoints.back(), "{\"i\":94}");
+}
+
+// A sink told the next batch sees, in its next write, exactly that batch;
+// none is told a next batch that never comes.
+TEST(Pipeline, TellsTheSinkTheQueuedNextBatch) {
+  struct PeekingSink : Sink {
+    std::vector<std::string> written, told;
+    ApplyCounts write(const Batch& b) override { return write(b, nullptr); }
+    ApplyCounts write(const Batch& b, const Batch* next) override {
+      written.push_back(b.checkpoint);
+      told.push_back(next ? next->checkpoint : "-");
+      // slow enough that the source queues the following batches meanwhile
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return {int64_t(b.records.size()), 0, 0, 0};
+    }
+  } sink;
+  Logger log(Logger::Format::kText, true);
+  Pipeline p(sink, {1, 1 << 20, std::chrono::milliseconds(10000), 4}, log);
+  for (int i = 0; i < 20; ++i) p.add({"upbit", "{}", ""}, "{\"i\":" + std::to_string(i) + "}");
+  Counts c = p.finish();
+  EXPECT_EQ(c.inserted, 20);
+  ASSERT_EQ(sink.written.size(), 20u);
+  int told_next = 0;
+  for (size_t k = 0; k < sink.told.size(); ++k) {
+    if (sink.told[k] == "-") continue;
+    ++told_next;
+    ASSERT_LT(k + 1, sink.written.size());
+    EXPECT_EQ(sink.told[k], sink.written[k + 1]);
+  }
+  EXPECT_GT(told_next, 0);  // the queue held a next batch at least once
+  EXPECT_EQ(sink.told.back(), "-");
 }
 
 TEST(Pipeline, WriterFailureReachesTheSource) {
