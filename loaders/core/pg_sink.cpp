@@ -250,7 +250,16 @@ bool PgSink::ensure_helper() {
   helper_.reset();
   helper_pid_ = 0;
   try {
-    helper_ = connect_writer(opts_.conninfo, opts_.application_name + " (2nd session)", &PgSink::on_notice, &notices_[1]);
+    // The first session's name and " (2)", within the 63 bytes the server
+    // keeps (cut at a character boundary).
+    std::string name = opts_.application_name;
+    const std::string suffix = " (2)";
+    if (name.size() + suffix.size() > 63) {
+      size_t cut = 63 - suffix.size();
+      while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+      name.resize(cut);
+    }
+    helper_ = connect_writer(opts_.conninfo, name + suffix, &PgSink::on_notice, &notices_[1]);
   } catch (const DbConnectError& e) {
     // Loading goes on in one session; the next batches try again.
     log_.warn(std::string("cannot open the second session (loading in one): ") + e.what());
@@ -260,16 +269,19 @@ bool PgSink::ensure_helper() {
   return true;
 }
 
-void PgSink::abandon(int lane) {
+void PgSink::abandon(int lane, bool make_sure_gone) {
   if (lane == 1) {
     // Closing the connection ends its server process, which rolls back
-    // whatever it had open, even while it waits for a lock. Make sure it is
-    // gone before the caller redoes the batch in the first session, so a
-    // late COMMIT of it cannot race the redo.
+    // whatever it had open, even while it waits for a lock. When its COMMIT
+    // may have been sent, make sure it is gone before the caller asks
+    // whether it committed and redoes the batch, so a late COMMIT cannot race
+    // the redo. That asks through the first session, which must be idle
+    // then (a query of ours in flight there would be swallowed).
     int pid = helper_pid_;
     helper_.reset();
     helper_pid_ = 0;
-    if (pid != 0 && conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
+    if (make_sure_gone && pid != 0 && conn_ && PQstatus(conn_.get()) == CONNECTION_OK &&
+        PQtransactionStatus(conn_.get()) != PQTRANS_ACTIVE) {
       std::string p = std::to_string(pid);
       const char* params[1] = {p.c_str()};
       PgResultPtr r(PQexecParams(conn_.get(),
@@ -374,7 +386,7 @@ ApplyCounts PgSink::write(const Batch& b, const Batch* next) {
         !send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate)) {
       log_.info("batch " + std::to_string(id) + " failed in a pipelined session (" + err + "); redoing it");
       bool broken = classify_failure(c, sqlstate).broken;
-      abandon(mine->lane);
+      abandon(mine->lane, broken);
       if (broken && mine->lane == 0) conn_.reset();
       return write_from(b, broken);
     }
@@ -405,7 +417,7 @@ ApplyCounts PgSink::write(const Batch& b, const Batch* next) {
   if (ahead_) abandon(ahead_->lane);
   ahead_.reset();
   log_.info("batch " + std::to_string(id) + " failed in a pipelined session (" + err + "); redoing it");
-  abandon(mine->lane);
+  abandon(mine->lane, broken);
   if (broken && mine->lane == 0) conn_.reset();
   return write_from(b, broken);
 }

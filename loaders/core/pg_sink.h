@@ -18,7 +18,8 @@
 // batches still apply and commit one at a time, in order, each exactly
 // once. That transaction names the lease holder's pid in
 // pulse.stream_lease_holder, which pulse_internal.claim_stream admits (and
-// apply_batch then refuses a batch that does not follow the checkpoint).
+// apply_batch then refuses a batch that does not follow the checkpoint); its
+// application_name is the first session's with " (2)".
 // The two sessions then swap roles. On any failure the batch begun ahead is
 // rolled back (its session dropped) and the failed batch is redone in the
 // first session as before.
@@ -93,8 +94,9 @@ class PgSink : public Sink {
                     std::string& sqlstate);
   // Rolls back what `lane` has open: the second session is dropped (its
   // server process ends, and with it the transaction, even one waiting for a
-  // lock); the first gets a cancel and a ROLLBACK.
-  void abandon(int lane);
+  // lock; with make_sure_gone, waited for); the first gets a cancel and a
+  // ROLLBACK.
+  void abandon(int lane, bool make_sure_gone = false);
   bool ensure_helper();
   bool record_coverage(PGconn* c, const Batch& b, std::string& err, std::string& sqlstate);
   ApplyCounts write_from(const Batch& b, bool uncertain);
