@@ -330,7 +330,25 @@ bool PgSink::begin_ahead(int lane, const Batch& b, int64_t id, bool apply_now, i
   }
   if (!send_batch_rows(c, stream_, id, b.records, landing_chunks_, false, &loader_rejects, nullptr, err, sqlstate))
     return false;
-  return !apply_now || send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate);
+  if (apply_now) return send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate);
+  // Project it too while the batch before it applies (tweets: apply_batch
+  // then merges what was staged); an extension without stage_ahead keeps
+  // the projection in apply_batch.
+  if (stage_ahead_) {
+    std::string sid = std::to_string(id);
+    const char* params[2] = {stream_.c_str(), sid.c_str()};
+    PgResultPtr r(PQexecParams(c, "SELECT pulse_internal.stage_ahead($1, $2::bigint)", 2, nullptr, params, nullptr,
+                               nullptr, 0));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+      err = result_error(c, r.get(), &sqlstate);
+      if (sqlstate == "42883" || sqlstate == "42501") {
+        stage_ahead_ = false;
+        log_.info("pulse_internal.stage_ahead is missing or not allowed; batches are projected when applied");
+      }
+      return false;
+    }
+  }
+  return true;
 }
 
 bool PgSink::finish_ahead(const Ahead& a, const Batch& b, ApplyCounts& out, bool* broken, std::string& err,

@@ -85,7 +85,8 @@ class PgSink : public Sink {
   };
   PGconn* lane_conn(int lane) const { return lane == 0 ? conn_.get() : helper_.get(); }
   // Begins batch `id` in session `lane`: BEGIN and its COPY, then, when
-  // apply_now, apply_batch sent without waiting for it.
+  // apply_now, apply_batch sent without waiting for it, else
+  // pulse_internal.stage_ahead (its projection, before its turn).
   bool begin_ahead(int lane, const Batch& b, int64_t id, bool apply_now, int64_t& loader_rejects, std::string& err,
                    std::string& sqlstate);
   // Waits for the begun batch's apply_batch, records its coverage, COMMITs.
@@ -121,6 +122,7 @@ class PgSink : public Sink {
   int helper_pid_ = 0;
   std::optional<Ahead> ahead_;
   bool pipelining_ = true;       // the extension admits a second session (0.2.0)
+  bool stage_ahead_ = true;      // and has pulse_internal.stage_ahead
   // pulse.declare_coverage exists and we may call it (an extension from
   // before 0.2.0 has none: the loader then records no coverage, and says so).
   bool can_declare_coverage_ = true;

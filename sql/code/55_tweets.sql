@@ -307,10 +307,88 @@ BEGIN
   IF stager IS NULL THEN
     RAISE EXCEPTION 'no tweet projection for format %', format USING ERRCODE = '22023';
   END IF;
-  PERFORM pulse_internal.tweets_stage();
-  EXECUTE format('SELECT %s($1, $2)', stager::oid::regproc) USING stream, batch_id;
+  IF NOT pulse_internal.tweets_staged_ahead(stream, batch_id, format) THEN
+    PERFORM pulse_internal.tweets_stage();
+    EXECUTE format('SELECT %s($1, $2)', stager::oid::regproc) USING stream, batch_id;
+  END IF;
   SELECT m.inserted, m.updated, m.unchanged, m.rejected INTO inserted, updated, unchanged, rejected
     FROM pulse_internal.tweets_merge_stage(stream, batch_id, format) AS m;
+END
+$fn$;
+
+-- A loader's batch begun while the batch before it applies (pulse-load's
+-- second session) may be projected then, in its own transaction: its
+-- staging rows depend on its records alone (what is stored is looked at
+-- later, by tweets_merge_stage). apply_batch, later in that transaction,
+-- merges them instead of projecting again. Only a batch of one tweet format
+-- is staged ahead (the staging tables hold one format at a time). The
+-- marker is a row in a temporary table of Pulse's own, emptied at commit,
+-- with what the batch's landing records were (their count and last
+-- position: records added or deleted since make apply_batch project again);
+-- the caller needs the stream (claim_stream). True when staged.
+CREATE OR REPLACE FUNCTION pulse_internal.stage_ahead(stream text, batch_id bigint) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $fn$
+DECLARE
+  fmts text[];
+  stager regprocedure;
+BEGIN
+  IF stream IS NULL OR batch_id IS NULL THEN
+    RETURN false;
+  END IF;
+  PERFORM pulse_internal.claim_stream(stage_ahead.stream);
+  SELECT array_agg(DISTINCT l.format) INTO fmts FROM pulse_internal.landing_chunks l
+   WHERE l.stream = stage_ahead.stream AND l.batch_id = stage_ahead.batch_id;
+  IF cardinality(fmts) IS DISTINCT FROM 1 THEN
+    RETURN false;
+  END IF;
+  SELECT f.projection INTO stager FROM pulse_internal.formats f
+   WHERE f.format = fmts[1] AND f.apply = 'pulse_internal.apply_tweets(text,bigint,text)'::regprocedure;
+  IF stager IS NULL THEN
+    RETURN false;
+  END IF;
+  PERFORM pulse_internal.tweets_stage();
+  EXECUTE format('SELECT %s($1, $2)', stager::oid::regproc) USING stream, batch_id;
+  IF to_regclass('pg_temp.pulse_tweet_staged') IS NULL THEN
+    CREATE TEMP TABLE pulse_tweet_staged (stream text NOT NULL, batch_id bigint NOT NULL, format text NOT NULL,
+                                          records bigint, last_pos bigint)
+      ON COMMIT DELETE ROWS;
+  ELSIF NOT pulse_internal.own_temp_table('pulse_tweet_staged') THEN
+    RAISE EXCEPTION 'temporary table pulse_tweet_staged exists but was not made by pulse'
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Drop it (or end the transaction) before loading tweets in this session.';
+  END IF;
+  DELETE FROM pg_temp.pulse_tweet_staged;
+  INSERT INTO pg_temp.pulse_tweet_staged
+  SELECT stage_ahead.stream, stage_ahead.batch_id, fmts[1], sum(l.n), max(l.pos)
+    FROM pulse_internal.landing_chunks l
+   WHERE l.stream = stage_ahead.stream AND l.batch_id = stage_ahead.batch_id;
+  RETURN true;
+END
+$fn$;
+
+-- Whether stage_ahead staged this batch's records of this format in this
+-- transaction (then the marker is used up).
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_staged_ahead(stream text, batch_id bigint, format text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  n_now bigint;
+  pos_now bigint;
+BEGIN
+  IF to_regclass('pg_temp.pulse_tweet_staged') IS NULL OR NOT pulse_internal.own_temp_table('pulse_tweet_staged') THEN
+    RETURN false;
+  END IF;
+  SELECT sum(l.n), max(l.pos) INTO n_now, pos_now FROM pulse_internal.landing_chunks l
+   WHERE l.stream = tweets_staged_ahead.stream AND l.batch_id = tweets_staged_ahead.batch_id;
+  DELETE FROM pg_temp.pulse_tweet_staged s
+   WHERE s.stream = tweets_staged_ahead.stream AND s.batch_id = tweets_staged_ahead.batch_id
+     AND s.format = tweets_staged_ahead.format
+     AND s.records IS NOT DISTINCT FROM n_now AND s.last_pos IS NOT DISTINCT FROM pos_now;
+  RETURN FOUND;
 END
 $fn$;
 

@@ -142,6 +142,9 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.candle_subject(text, text, interval),
   pulse_internal.covered(text)
   TO PUBLIC;
+-- A loader's second session projects its batch before applying it
+-- (SECURITY DEFINER; it checks the stream as apply_batch does).
+GRANT EXECUTE ON FUNCTION pulse_internal.stage_ahead(text, bigint) TO pulse_writer;
 
 -- Rollups: made and maintained by their base table's owner, with that
 -- owner's rights; the registry and the panes are guarded by row security

@@ -51,8 +51,11 @@ SELECT p.oid::regprocedure AS internal_public, p.provolatile, p.prosecdef
   FROM pg_proc p
  WHERE p.pronamespace = 'pulse_internal'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
  ORDER BY p.oid::regprocedure::text COLLATE "C";
-SELECT r.rolname, count(*) FILTER (WHERE has_function_privilege(r.oid, p.oid, 'EXECUTE')
-                                     AND NOT has_function_privilege('public', p.oid, 'EXECUTE')) AS beyond_public
+-- A writer has one more: stage_ahead, the projection step of apply_batch
+-- that pulse-load's second session runs before the batch's turn.
+SELECT r.rolname, coalesce(string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text COLLATE "C")
+                             FILTER (WHERE has_function_privilege(r.oid, p.oid, 'EXECUTE')
+                                     AND NOT has_function_privilege('public', p.oid, 'EXECUTE')), '') AS beyond_public
   FROM pg_roles r CROSS JOIN pg_proc p
  WHERE r.rolname IN ('pulse_reader', 'pulse_writer') AND p.pronamespace = 'pulse_internal'::regnamespace
  GROUP BY 1 ORDER BY 1;

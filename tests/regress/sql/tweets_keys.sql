@@ -130,3 +130,34 @@ SELECT count(*) AS rows_changed FROM (
   UNION ALL
   (SELECT id, created_at, text, like_count, observed_at FROM before_reapply
    EXCEPT SELECT id, created_at, text, like_count, observed_at FROM pulse.tweets)) d;
+
+-- 5. A batch staged ahead (pulse_internal.stage_ahead, what pulse-load's
+-- second session runs after its COPY) and applied later in the same
+-- transaction stores what applying it directly stores (and apply_batch uses
+-- up the marker); a batch of two formats, or of none, is not staged; a
+-- reader may not call it.
+BEGIN;
+SELECT land_k('k9', 'twitter_v2', 1, 1, 0, '{"data":[{"id":"1766977437527633921","text":"staged #Ahead"},{"id":"1766977437527633922","created_at":"yesterday","text":"bad time"}]}');
+SELECT pulse_internal.stage_ahead('k9', 1) AS staged;
+SELECT count(*) AS staged_rows, count(raw) AS with_raw FROM pg_temp.pulse_tweet_stage;
+SELECT * FROM pulse.apply_batch('k9', 1, '{}');
+SELECT count(*) AS markers_left FROM pg_temp.pulse_tweet_staged;
+COMMIT;
+SELECT id, text, hashtags FROM pulse.tweets WHERE id = 1766977437527633921;
+SELECT left(reason, 40) AS reason FROM pulse.rejects WHERE stream = 'k9';
+BEGIN;
+SELECT land_k('k9', 'twitter_v2', 2, 1, 0, '{"data":{"id":"1766977437527633923","text":"v2"}}');
+SELECT land_k('k9', 'twitter_v1', 2, 2, 0, '{"id_str":"1766977437527633924","text":"v1","created_at":"Mon Mar 11 00:00:00 +0000 2024"}');
+SELECT pulse_internal.stage_ahead('k9', 2) AS two_formats_staged, pulse_internal.stage_ahead('k9', 99) AS none_staged;
+ROLLBACK;
+-- a record added to the batch after it was staged is projected all the same
+BEGIN;
+SELECT land_k('k9', 'twitter_v2', 3, 1, 0, '{"data":{"id":"1766977437527633925","text":"staged"}}');
+SELECT pulse_internal.stage_ahead('k9', 3) AS staged;
+SELECT land_k('k9', 'twitter_v2', 3, 2, 0, '{"data":{"id":"1766977437527633926","text":"added after"}}');
+SELECT * FROM pulse.apply_batch('k9', 3, '{}');
+COMMIT;
+SELECT id, text FROM pulse.tweets WHERE id IN (1766977437527633925, 1766977437527633926) ORDER BY id;
+SET ROLE pulse_reader;
+SELECT pulse_internal.stage_ahead('k9', 3);
+RESET ROLE;
