@@ -127,25 +127,26 @@ AS $$
 DECLARE
   k bigint := hashtextextended('pulse.stream:' || stream, 0);
   holder text;
+  holder_pid integer;
+  holder_role name;
   lease_of text := current_setting('pulse.stream_lease_holder', true);
 BEGIN
   IF pg_try_advisory_xact_lock(k) THEN
     RETURN true;
   END IF;
-  IF lease_of ~ '^[1-9][0-9]{0,8}$' AND EXISTS (
-       SELECT FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.pid = lease_of::integer AND l.pid <> pg_backend_pid()
-          AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
-          AND l.classid = ((k >> 32) & 4294967295)::oid AND l.objid = (k & 4294967295)::oid AND l.objsubid = 1
-          AND a.usename = session_user) THEN
-    RETURN false;
-  END IF;
-  SELECT format('pid %s (role %s, %s)', l.pid, coalesce(a.usename::text, '?'), coalesce(nullif(a.application_name, ''), 'no application_name'))
-    INTO holder
+  -- The session holding the lease (in this database: advisory locks are
+  -- per database): the holder this transaction names, or the one refused.
+  SELECT l.pid, a.usename,
+         format('pid %s (role %s, %s)', l.pid, coalesce(a.usename::text, '?'), coalesce(nullif(a.application_name, ''), 'no application_name'))
+    INTO holder_pid, holder_role, holder
     FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
    WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
+     AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
      AND l.classid = ((k >> 32) & 4294967295)::oid AND l.objid = (k & 4294967295)::oid AND l.objsubid = 1
    LIMIT 1;
+  IF lease_of ~ '^[1-9][0-9]{0,8}$' AND holder_pid = lease_of::integer AND holder_role = session_user THEN
+    RETURN false;
+  END IF;
   RAISE EXCEPTION 'stream % is being loaded by another session: %', stream, coalesce(holder, 'unknown')
     USING ERRCODE = 'lock_not_available',
           HINT = 'One loader per stream: stop the other one, or give this load its own --stream.';
