@@ -299,20 +299,34 @@ CREATE OR REPLACE FUNCTION pulse_internal.apply_tweets(stream text, batch_id big
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-  stager regprocedure := (SELECT f.projection FROM pulse_internal.formats f
-                           WHERE f.format = apply_tweets.format
-                             AND f.apply = 'pulse_internal.apply_tweets(text,bigint,text)'::regprocedure);
 BEGIN
-  IF stager IS NULL THEN
+  IF NOT pulse_internal.tweets_staged_ahead(stream, batch_id, format)
+     AND NOT pulse_internal.tweets_project(stream, batch_id, format) THEN
     RAISE EXCEPTION 'no tweet projection for format %', format USING ERRCODE = '22023';
-  END IF;
-  IF NOT pulse_internal.tweets_staged_ahead(stream, batch_id, format) THEN
-    PERFORM pulse_internal.tweets_stage();
-    EXECUTE format('SELECT %s($1, $2)', stager::oid::regproc) USING stream, batch_id;
   END IF;
   SELECT m.inserted, m.updated, m.unchanged, m.rejected INTO inserted, updated, unchanged, rejected
     FROM pulse_internal.tweets_merge_stage(stream, batch_id, format) AS m;
+END
+$fn$;
+
+-- Fills pg_temp.pulse_tweet_stage with a batch's records of one tweet format,
+-- by that format's staging function (its projection in the registry); false
+-- when the format has none.
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_project(stream text, batch_id bigint, format text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  stager regprocedure := (SELECT f.projection FROM pulse_internal.formats f
+                           WHERE f.format = tweets_project.format
+                             AND f.apply = 'pulse_internal.apply_tweets(text,bigint,text)'::regprocedure);
+BEGIN
+  IF stager IS NULL THEN
+    RETURN false;
+  END IF;
+  PERFORM pulse_internal.tweets_stage();
+  EXECUTE format('SELECT %s($1, $2)', stager::oid::regproc) USING stream, batch_id;
+  RETURN true;
 END
 $fn$;
 
@@ -333,7 +347,6 @@ SET jit = off
 AS $fn$
 DECLARE
   fmts text[];
-  stager regprocedure;
 BEGIN
   IF stream IS NULL OR batch_id IS NULL THEN
     RETURN false;
@@ -341,16 +354,9 @@ BEGIN
   PERFORM pulse_internal.claim_stream(stage_ahead.stream);
   SELECT array_agg(DISTINCT l.format) INTO fmts FROM pulse_internal.landing_chunks l
    WHERE l.stream = stage_ahead.stream AND l.batch_id = stage_ahead.batch_id;
-  IF cardinality(fmts) IS DISTINCT FROM 1 THEN
+  IF cardinality(fmts) IS DISTINCT FROM 1 OR NOT pulse_internal.tweets_project(stream, batch_id, fmts[1]) THEN
     RETURN false;
   END IF;
-  SELECT f.projection INTO stager FROM pulse_internal.formats f
-   WHERE f.format = fmts[1] AND f.apply = 'pulse_internal.apply_tweets(text,bigint,text)'::regprocedure;
-  IF stager IS NULL THEN
-    RETURN false;
-  END IF;
-  PERFORM pulse_internal.tweets_stage();
-  EXECUTE format('SELECT %s($1, $2)', stager::oid::regproc) USING stream, batch_id;
   IF to_regclass('pg_temp.pulse_tweet_staged') IS NULL THEN
     CREATE TEMP TABLE pulse_tweet_staged (stream text NOT NULL, batch_id bigint NOT NULL, format text NOT NULL,
                                           records bigint, last_pos bigint)
