@@ -68,7 +68,6 @@ void PgSink::connect(bool first) {
     WriterInfo w = check_writer(conn_.get());
     can_declare_coverage_ = w.can_declare_coverage;
     landing_chunks_ = w.landing_chunks;
-    pipelining_ = w.landing_chunks;  // 0.2.0's claim_stream admits the second session
     if (w.older && !said_older_extension_) {  // once, not at every reconnect
       said_older_extension_ = true;
       said_no_coverage_ = !can_declare_coverage_;
@@ -188,7 +187,6 @@ void PgSink::wait_for_lease() {
 bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCounts& out, std::string& err,
                        std::string& sqlstate) {
   PGconn* c = conn_.get();
-  std::string id = std::to_string(batch_id);
   int64_t loader_rejects = 0;
   commit_xid_.clear();
   notices_[0].already_applied = false;
@@ -210,10 +208,7 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
   // another writer loaded the stream under our feet.
   if (applied == ApplyOutcome::kNotApplied) {
     fail();
-    throw DbError("batch " + id + " of stream \"" + stream_ +
-                  "\" was not applied: pulse.apply_batch found the stream's checkpoint already at batch " + at +
-                  ", so another writer loaded this stream meanwhile; nothing of this batch was committed "
-                  "(no landing rows kept, none deleted); stopping");
+    throw not_applied(batch_id, at);
   }
   // The event time this batch completes, in its own transaction: coverage
   // is never recorded without the rows it vouches for. Bounds are whole
@@ -221,6 +216,13 @@ bool PgSink::try_write(const Batch& b, int64_t batch_id, bool isolate, ApplyCoun
   if (!record_coverage(c, b, err, sqlstate)) return fail();
   if (!exec_ok(c, "COMMIT", err, sqlstate)) return fail();
   return true;
+}
+
+DbError PgSink::not_applied(int64_t batch_id, const std::string& at) const {
+  return DbError("batch " + std::to_string(batch_id) + " of stream \"" + stream_ +
+                 "\" was not applied: pulse.apply_batch found the stream's checkpoint already at batch " + at +
+                 ", so another writer loaded this stream meanwhile; nothing of this batch was committed "
+                 "(no landing rows kept, none deleted); stopping");
 }
 
 bool PgSink::record_coverage(PGconn* c, const Batch& b, std::string& err, std::string& sqlstate) {
@@ -368,10 +370,7 @@ bool PgSink::finish_ahead(const Ahead& a, const Batch& b, ApplyCounts& out, bool
   *broken = classify_failure(c, sqlstate).broken;
   if (applied == ApplyOutcome::kNotApplied) {
     abandon(a.lane);
-    throw DbError("batch " + std::to_string(a.batch_id) + " of stream \"" + stream_ +
-                  "\" was not applied: pulse.apply_batch found the stream's checkpoint already at batch " + at +
-                  ", so another writer loaded this stream meanwhile; nothing of this batch was committed "
-                  "(no landing rows kept, none deleted); stopping");
+    throw not_applied(a.batch_id, at);
   }
   return false;
 }
@@ -385,7 +384,8 @@ ApplyCounts PgSink::write(const Batch& b, const Batch* next) {
     abandon(ahead_->lane);
   ahead_.reset();
   std::string err, sqlstate;
-  const bool can = pipelining_ && conn_ && PQstatus(conn_.get()) == CONNECTION_OK;
+  // 0.2.0 (the extension that keeps chunks) admits the second session.
+  const bool can = landing_chunks_ && conn_ && PQstatus(conn_.get()) == CONNECTION_OK;
   if (!mine) {
     // Nothing begun for b: begin it in the first session when a batch
     // follows it (that one then overlaps it), else write it as ever.
@@ -401,13 +401,8 @@ ApplyCounts PgSink::write(const Batch& b, const Batch* next) {
     // committed since: apply b now.
     PGconn* c = lane_conn(mine->lane);
     if (!exec_ok(c, "SET LOCAL lock_timeout TO DEFAULT", err, sqlstate) ||
-        !send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate)) {
-      log_.info("batch " + std::to_string(id) + " failed in a pipelined session (" + err + "); redoing it");
-      bool broken = classify_failure(c, sqlstate).broken;
-      abandon(mine->lane, broken);
-      if (broken && mine->lane == 0) conn_.reset();
-      return write_from(b, broken);
-    }
+        !send_apply_batch(c, stream_, id, b.checkpoint, err, sqlstate))
+      return redo(b, mine->lane, classify_failure(c, sqlstate).broken, err);
   }
   // Begin the next batch in the other session: its COPY overlaps this
   // one's apply.
@@ -434,9 +429,13 @@ ApplyCounts PgSink::write(const Batch& b, const Batch* next) {
   // its COMMIT made it first).
   if (ahead_) abandon(ahead_->lane);
   ahead_.reset();
-  log_.info("batch " + std::to_string(id) + " failed in a pipelined session (" + err + "); redoing it");
-  abandon(mine->lane, broken);
-  if (broken && mine->lane == 0) conn_.reset();
+  return redo(b, mine->lane, broken, err);
+}
+
+ApplyCounts PgSink::redo(const Batch& b, int lane, bool broken, const std::string& err) {
+  log_.info("batch " + std::to_string(next_batch_id_) + " failed in a pipelined session (" + err + "); redoing it");
+  abandon(lane, broken);
+  if (broken && lane == 0) conn_.reset();
   return write_from(b, broken);
 }
 

@@ -11,9 +11,10 @@
 // holder) or waits for it (--wait-for-stream).
 //
 // Two sessions: when the next batch is already queued, PgSink begins it in
-// a second session of its own (BEGIN and the COPY of its landing records)
-// while the current batch applies in the first, so the server parses one
-// batch's records while it merges the other's. Its apply_batch is sent
+// a second session of its own (BEGIN, the COPY of its landing records, and
+// for tweets their projection, pulse_internal.stage_ahead) while the current
+// batch applies in the first, so the server parses and projects one batch
+// while it merges the other. Its apply_batch is sent
 // only after the current batch committed, and it commits after that, so
 // batches still apply and commit one at a time, in order, each exactly
 // once. That transaction names the lease holder's pid in
@@ -75,7 +76,9 @@ class PgSink : public Sink {
     bool already_applied = false;
   };
   // A batch begun ahead: its transaction is open in session `lane` (0: the
-  // lease holder's, 1: the second), its records COPYed and apply_batch sent.
+  // lease holder's, 1: the second), its records COPYed (and projected, by
+  // stage_ahead); its apply_batch is sent when the batch before it has
+  // committed.
   struct Ahead {
     int64_t batch_id = 0;
     int lane = 0;
@@ -101,6 +104,13 @@ class PgSink : public Sink {
   bool ensure_helper();
   bool record_coverage(PGconn* c, const Batch& b, std::string& err, std::string& sqlstate);
   ApplyCounts write_from(const Batch& b, bool uncertain);
+  // A batch that failed in a pipelined session: drops that session's
+  // transaction and writes the batch the careful way (write_from);
+  // broken: the session was lost, so its COMMIT may have made it.
+  ApplyCounts redo(const Batch& b, int lane, bool broken, const std::string& err);
+  // The error of a batch apply_batch found already applied (`at`: where the
+  // checkpoint was).
+  DbError not_applied(int64_t batch_id, const std::string& at) const;
   // first: at start (may wait for the lease); otherwise a reconnect, which
   // must get the lease at once.
   void connect(bool first);
@@ -121,8 +131,7 @@ class PgSink : public Sink {
   PgConnPtr helper_;             // the second session (no lease of its own)
   int helper_pid_ = 0;
   std::optional<Ahead> ahead_;
-  bool pipelining_ = true;       // the extension admits a second session (0.2.0)
-  bool stage_ahead_ = true;      // and has pulse_internal.stage_ahead
+  bool stage_ahead_ = true;      // the extension has pulse_internal.stage_ahead
   // pulse.declare_coverage exists and we may call it (an extension from
   // before 0.2.0 has none: the loader then records no coverage, and says so).
   bool can_declare_coverage_ = true;

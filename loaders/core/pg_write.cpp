@@ -380,13 +380,45 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
   return true;
 }
 
-ApplyOutcome check_applied(PGconn* c, PgResultPtr r, const std::string& stream, int64_t batch_id,
-                           const bool& already_applied_notice, ApplyCounts& out, std::string* at, std::string* xid,
-                           std::string& err, std::string& sqlstate);
-
 namespace {
 constexpr const char* kApplyBatchSql =
     "SELECT inserted, updated, unchanged, rejected FROM pulse.apply_batch($1, $2::bigint, $3::jsonb)";
+
+// apply_batch's result `r`, then whether it applied this batch here (see
+// apply_batch_checked).
+ApplyOutcome check_applied(PGconn* c, PgResultPtr r, const std::string& stream, int64_t batch_id,
+                           const bool& already_applied_notice, ApplyCounts& out, std::string* at, std::string* xid,
+                           std::string& err, std::string& sqlstate) {
+  const char* params[1] = {stream.c_str()};
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
+    err = result_error(c, r.get(), &sqlstate);
+    return ApplyOutcome::kFailed;
+  }
+  out.inserted = std::stoll(PQgetvalue(r.get(), 0, 0));
+  out.updated = std::stoll(PQgetvalue(r.get(), 0, 1));
+  out.unchanged = std::stoll(PQgetvalue(r.get(), 0, 2));
+  out.rejected = std::stoll(PQgetvalue(r.get(), 0, 3));
+  r.reset();
+  // Zero counts alone prove nothing (a batch of rejects only, or a
+  // checkpoint-only batch, applies with zeros too): look at the checkpoint.
+  PgResultPtr v(PQexecParams(c,
+                             "SELECT c.batch_id, c.xmin = pg_current_xact_id()::xid, pg_current_xact_id()::text "
+                             "FROM pulse.checkpoints c WHERE c.stream = $1",
+                             1, nullptr, params, nullptr, nullptr, 0));
+  if (!v || PQresultStatus(v.get()) != PGRES_TUPLES_OK) {
+    err = result_error(c, v.get(), &sqlstate);
+    return ApplyOutcome::kFailed;
+  }
+  bool applied = PQntuples(v.get()) == 1 && std::stoll(PQgetvalue(v.get(), 0, 0)) == batch_id &&
+                 std::string(PQgetvalue(v.get(), 0, 1)) == "t" && !already_applied_notice;
+  if (!applied) {
+    if (at) *at = PQntuples(v.get()) == 1 ? PQgetvalue(v.get(), 0, 0) : "none";
+    return ApplyOutcome::kNotApplied;
+  }
+  if (xid) *xid = PQgetvalue(v.get(), 0, 2);
+  return ApplyOutcome::kApplied;
+}
+
 }  // namespace
 
 ApplyOutcome apply_batch_checked(PGconn* c, const std::string& stream, int64_t batch_id, const std::string& checkpoint,
@@ -421,38 +453,6 @@ ApplyOutcome apply_batch_result(PGconn* c, const std::string& stream, int64_t ba
   return check_applied(c, std::move(r), stream, batch_id, already_applied_notice, out, at, xid, err, sqlstate);
 }
 
-ApplyOutcome check_applied(PGconn* c, PgResultPtr r, const std::string& stream, int64_t batch_id,
-                           const bool& already_applied_notice, ApplyCounts& out, std::string* at, std::string* xid,
-                           std::string& err, std::string& sqlstate) {
-  const char* params[1] = {stream.c_str()};
-  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
-    err = result_error(c, r.get(), &sqlstate);
-    return ApplyOutcome::kFailed;
-  }
-  out.inserted = std::stoll(PQgetvalue(r.get(), 0, 0));
-  out.updated = std::stoll(PQgetvalue(r.get(), 0, 1));
-  out.unchanged = std::stoll(PQgetvalue(r.get(), 0, 2));
-  out.rejected = std::stoll(PQgetvalue(r.get(), 0, 3));
-  r.reset();
-  // Zero counts alone prove nothing (a batch of rejects only, or a
-  // checkpoint-only batch, applies with zeros too): look at the checkpoint.
-  PgResultPtr v(PQexecParams(c,
-                             "SELECT c.batch_id, c.xmin = pg_current_xact_id()::xid, pg_current_xact_id()::text "
-                             "FROM pulse.checkpoints c WHERE c.stream = $1",
-                             1, nullptr, params, nullptr, nullptr, 0));
-  if (!v || PQresultStatus(v.get()) != PGRES_TUPLES_OK) {
-    err = result_error(c, v.get(), &sqlstate);
-    return ApplyOutcome::kFailed;
-  }
-  bool applied = PQntuples(v.get()) == 1 && std::stoll(PQgetvalue(v.get(), 0, 0)) == batch_id &&
-                 std::string(PQgetvalue(v.get(), 0, 1)) == "t" && !already_applied_notice;
-  if (!applied) {
-    if (at) *at = PQntuples(v.get()) == 1 ? PQgetvalue(v.get(), 0, 0) : "none";
-    return ApplyOutcome::kNotApplied;
-  }
-  if (xid) *xid = PQgetvalue(v.get(), 0, 2);
-  return ApplyOutcome::kApplied;
-}
 
 TxnFailure classify_failure(PGconn* c, const std::string& sqlstate) {
   TxnFailure f;

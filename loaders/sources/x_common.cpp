@@ -159,8 +159,8 @@ std::optional<int64_t> tweet_time(json_t* t) {
 struct GiveUp {};
 
 // The contents of member `key` of object `obj` when it is a string without
-// escapes; "" (not a string: absent, or another type) as jansson's
-// json_string_value gives NULL.
+// escapes; nullopt when it is absent or not a string (where jansson's
+// json_string_value gives NULL). An escaped string gives up.
 std::optional<std::string_view> plain_string_member(std::string_view obj, std::string_view key) {
   std::optional<Span> v = find_json_member(obj, key);
   if (!v) return std::nullopt;
@@ -176,9 +176,8 @@ std::optional<int64_t> scanned_tweet_time(std::string_view t) {
   std::optional<std::string_view> id = plain_string_member(t, "id_str");
   if (!id) {
     std::optional<Span> v = find_json_member(t, "id");
-    if (v && !v->of(t).empty() && v->of(t).front() != '"' && v->of(t).front() != '{' && v->of(t).front() != '[' &&
-        v->of(t) != "null" && v->of(t) != "true" && v->of(t) != "false")
-      throw GiveUp{};  // a number: jansson's integer rules decide
+    char first = v && v->end > v->begin ? t[v->begin] : '\0';
+    if (first == '-' || (first >= '0' && first <= '9')) throw GiveUp{};  // a number: jansson's integer rules decide
     id = plain_string_member(t, "id");
   }
   if (auto ms = snowflake_time_ms(id ? *id : std::string_view{})) return ms;
