@@ -257,6 +257,11 @@ CREATE TYPE pulse.hashtag_sentiment_bucket AS (bucket timestamptz, hashtag text,
 -- place; its records become chunks (one per run of consecutive seq of a
 -- batch and format), with positions in the order they were received and
 -- this transaction as their writer (stream consumers are new in 0.2.0).
+-- Counts (and checks) the records of a chunk's payloads: made before the
+-- table, whose generated column calls it (code/06_landing.sql defines it again).
+CREATE FUNCTION pulse_internal.landing_length(payloads text) RETURNS integer
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pulse_landing_length';
 CREATE SEQUENCE pulse_internal.landing_pos INCREMENT BY 1048576 MINVALUE 1048576 START WITH 1048576;
 CREATE TABLE pulse_internal.landing_chunks (
   stream      text        NOT NULL,
@@ -264,8 +269,8 @@ CREATE TABLE pulse_internal.landing_chunks (
   batch_id    bigint      NOT NULL,
   seq         integer     NOT NULL,
   received_at timestamptz NOT NULL DEFAULT now(),
-  payloads    jsonb       COMPRESSION lz4 NOT NULL,
-  n           integer     NOT NULL GENERATED ALWAYS AS (CASE jsonb_typeof(payloads) WHEN 'array' THEN jsonb_array_length(payloads) END) STORED,
+  payloads    text        COMPRESSION lz4 NOT NULL,
+  n           integer     NOT NULL GENERATED ALWAYS AS (pulse_internal.landing_length(payloads)) STORED,
   pos         bigint      NOT NULL DEFAULT nextval('pulse_internal.landing_pos'),
   txid        xid8        NOT NULL DEFAULT pg_current_xact_id(),
   CONSTRAINT landing_chunks_n_check CHECK (n BETWEEN 1 AND 1048576),
@@ -294,7 +299,7 @@ BEGIN
   END LOOP;
 END $$;
 INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, received_at, payloads, pos, txid)
-SELECT r.stream, r.format, r.batch_id, min(r.seq), r.received_at, jsonb_agg(r.payload ORDER BY r.seq),
+SELECT r.stream, r.format, r.batch_id, min(r.seq), r.received_at, jsonb_agg(r.payload ORDER BY r.seq)::text,
        1048576 * row_number() OVER (ORDER BY r.received_at, r.stream, r.batch_id, min(r.seq)), pg_current_xact_id()
   FROM (SELECT l.*, l.seq - row_number() OVER (PARTITION BY l.stream, l.batch_id, l.format, l.received_at ORDER BY l.seq) AS run
           FROM pulse.landing l) r

@@ -15,6 +15,7 @@ namespace sqlstate {
 inline constexpr const char* kInvalidParameterValue = "22023";
 inline constexpr const char* kNullValueNotAllowed = "22004";
 inline constexpr const char* kDataException = "22000";
+inline constexpr const char* kInvalidTextRepresentation = "22P02";
 inline constexpr const char* kNumericValueOutOfRange = "22003";
 inline constexpr const char* kUndefinedTable = "42P01";
 inline constexpr const char* kUndefinedColumn = "42703";

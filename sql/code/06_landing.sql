@@ -1,3 +1,21 @@
+-- The chunks' payloads are the text of a JSON array (install/tables.sql).
+-- landing_length: the generated column n, which checks the text as jsonb's
+-- input would (an error where jsonb would refuse it, NULL for JSON that is
+-- not an array). landing_records: records first, ... (from 0, at most lim)
+-- as jsonb, each parsed alone, with their number in the chunk (from 1).
+-- landing_slice: the same records as the text of a JSON array, each
+-- record's text as stored.
+CREATE OR REPLACE FUNCTION pulse_internal.landing_length(payloads text) RETURNS integer
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pulse_landing_length';
+CREATE OR REPLACE FUNCTION pulse_internal.landing_records(payloads text, first integer, lim integer)
+  RETURNS TABLE(payload jsonb, i integer)
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 100
+  AS 'MODULE_PATHNAME', 'pulse_landing_records';
+CREATE OR REPLACE FUNCTION pulse_internal.landing_slice(payloads text, first integer, lim integer) RETURNS text
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pulse_landing_slice';
+
 -- pulse.landing (SPEC "Tables"): the raw records, one row per record, over
 -- the chunks they are stored in (install/tables.sql). A view with the
 -- caller's rights: reading it needs SELECT on pulse_internal.landing_chunks,
@@ -6,7 +24,7 @@ CREATE OR REPLACE VIEW pulse.landing WITH (security_invoker = true) AS
 SELECT c.stream, c.format, c.batch_id, c.seq + (e.i - 1)::integer AS seq, c.received_at,
        e.payload, c.pos + e.i - 1 AS pos, c.txid
   FROM pulse_internal.landing_chunks c
- CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(c.payloads) WITH ORDINALITY AS e(payload, i);
+ CROSS JOIN LATERAL pulse_internal.landing_records(c.payloads, 0, c.n) AS e(payload, i);
 ALTER VIEW pulse.landing ALTER COLUMN received_at SET DEFAULT now();
 
 -- The records' positions without their payloads, for what only counts or
@@ -29,7 +47,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, received_at, payloads)
-  VALUES (NEW.stream, NEW.format, NEW.batch_id, NEW.seq, coalesce(NEW.received_at, now()), jsonb_build_array(NEW.payload))
+  VALUES (NEW.stream, NEW.format, NEW.batch_id, NEW.seq, coalesce(NEW.received_at, now()), jsonb_build_array(NEW.payload)::text)
   RETURNING received_at, pos, txid INTO NEW.received_at, NEW.pos, NEW.txid;
   RETURN NEW;
 END $$;
@@ -61,14 +79,14 @@ BEGIN
   IF i + 1 < c.n THEN
     INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, received_at, payloads, pos, txid)
     VALUES (c.stream, c.format, c.batch_id, c.seq + i + 1, c.received_at,
-            jsonb_path_query_array(c.payloads, format('$[%s to last]', i + 1)::jsonpath), c.pos + i + 1, c.txid);
+            pulse_internal.landing_slice(c.payloads, i + 1, c.n), c.pos + i + 1, c.txid);
   END IF;
   IF i = 0 THEN
     DELETE FROM pulse_internal.landing_chunks k
      WHERE k.stream = c.stream AND k.txid = c.txid AND k.pos = c.pos AND k.received_at = c.received_at;
   ELSE
     UPDATE pulse_internal.landing_chunks k
-       SET payloads = jsonb_path_query_array(c.payloads, format('$[0 to %s]', i - 1)::jsonpath)
+       SET payloads = pulse_internal.landing_slice(c.payloads, 0, i)
      WHERE k.stream = c.stream AND k.txid = c.txid AND k.pos = c.pos AND k.received_at = c.received_at;
   END IF;
   RETURN OLD;
@@ -85,7 +103,7 @@ COMMENT ON COLUMN pulse.landing.received_at IS 'When the record was received; th
 COMMENT ON COLUMN pulse.landing.payload IS 'The record as received';
 COMMENT ON COLUMN pulse.landing.pos IS 'The record''s position for stream consumers (pulse.read returns it as seq): unique, increasing in insert order, not in commit order';
 COMMENT ON COLUMN pulse.landing.txid IS 'The transaction that wrote the record: consumers cut their batches by transaction snapshots';
-COMMENT ON TABLE pulse_internal.landing_chunks IS 'The raw records of pulse.landing: per chunk (consecutive records of one batch and format), their payloads as one jsonb array';
+COMMENT ON TABLE pulse_internal.landing_chunks IS 'The raw records of pulse.landing: per chunk (consecutive records of one batch and format), their payloads as the text of one JSON array';
 COMMENT ON COLUMN pulse_internal.landing_chunks.seq IS 'seq of the chunk''s first record in its batch (record i has seq + i)';
 COMMENT ON COLUMN pulse_internal.landing_chunks.payloads IS 'The records as received, in seq order';
 COMMENT ON COLUMN pulse_internal.landing_chunks.n IS 'How many records';

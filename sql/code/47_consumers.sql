@@ -100,18 +100,16 @@ BEGIN
 END $$;
 
 -- Records first, first + 1, ... (at most lim) of one landing chunk, in
--- order, with their positions: a jsonpath slice of its payloads, which reads
--- no other element.
+-- order, with their positions: only those records become jsonb.
 CREATE OR REPLACE FUNCTION pulse_internal.chunk_slice(s text, chunk_txid xid8, chunk_pos bigint, chunk_received_at timestamptz,
   first bigint, lim bigint)
 RETURNS TABLE(txid xid8, pos bigint, received_at timestamptz, payload jsonb)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT chunk_txid, chunk_pos + first + e.o - 1, chunk_received_at, e.payload
+  SELECT chunk_txid, chunk_pos + e.o - 1, chunk_received_at, e.payload
     FROM pulse_internal.landing_chunks k
-   CROSS JOIN LATERAL jsonb_path_query(k.payloads, '$[$first to $last]',
-                                       jsonb_build_object('first', first, 'last', first + lim - 1)) WITH ORDINALITY AS e(payload, o)
+   CROSS JOIN LATERAL pulse_internal.landing_records(k.payloads, least(first, k.n)::integer, least(lim, k.n)::integer) AS e(payload, o)
    WHERE k.stream = s AND k.txid = chunk_txid AND k.pos = chunk_pos AND k.received_at = chunk_received_at
    ORDER BY e.o
 $$;
@@ -137,8 +135,8 @@ DECLARE
 BEGIN
   -- The chunks in (txid, pos) order, one at a time, so that a chunk's
   -- payloads are read only when it is reached; of each, only the records
-  -- wanted (from its first one past the bounds, as many as still wanted: a
-  -- jsonpath slice, which reads no other element). The first query of each
+  -- wanted (from its first one past the bounds, as many as still wanted, each
+  -- made jsonb alone). The first query of each
   -- loop finds the chunks without their payloads.
   FOR t IN SELECT x FROM pg_snapshot_xip(lo) x
             WHERE pg_visible_in_snapshot(x, hi) AND x >= after_txid ORDER BY x LOOP

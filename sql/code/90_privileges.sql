@@ -140,7 +140,10 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.literal_to_tstz(text, regtype),
   pulse_internal.period_label(interval),
   pulse_internal.candle_subject(text, text, interval),
-  pulse_internal.covered(text)
+  pulse_internal.covered(text),
+  pulse_internal.landing_length(text),
+  pulse_internal.landing_records(text, integer, integer),
+  pulse_internal.landing_slice(text, integer, integer)
   TO PUBLIC;
 -- A loader's second session projects its batch before applying it
 -- (SECURITY DEFINER; it checks the stream as apply_batch does).

@@ -114,7 +114,7 @@ SELECT regress.cons_ids('c_tx') AS after_its_commit;
 -- it), 2 and 4 not (still running, or after it); the new records of this
 -- cluster, whose transaction ids are far below the old snapshot's, are unread.
 SELECT regress.cons_put('cons_era', ARRAY[g]) FROM generate_series(1, 4) g;
-UPDATE pulse_internal.landing_chunks SET txid = (100000000000 + (payloads->0->>'id')::int * 10)::text::xid8 WHERE stream = 'cons_era';
+UPDATE pulse_internal.landing_chunks SET txid = (100000000000 + (payloads::jsonb->0->>'id')::int * 10)::text::xid8 WHERE stream = 'cons_era';
 SELECT pulse.create_consumer('c_era', 'cons_era', 'trim_horizon');
 UPDATE pulse_internal.consumers SET snaps = '{100000000015:100000000035:100000000020}' WHERE name = 'c_era';
 SELECT pulse.create_consumer('c_era_latest', 'cons_era');

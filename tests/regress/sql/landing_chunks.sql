@@ -1,5 +1,6 @@
 -- Raw records are kept in chunks (pulse_internal.landing_chunks): one row per
--- run of consecutive records, payloads in one jsonb array. pulse.landing
+-- run of consecutive records, payloads the text of one JSON array, checked
+-- as jsonb would check it. pulse.landing
 -- shows one row per record, with the seq and pos of each; rows inserted into
 -- it become chunks of one; a row deleted from it leaves its chunk (split
 -- around it); a chunk must hold 1 to 2^20 records in a JSON array.
@@ -87,6 +88,50 @@ SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, 
 SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads, n) VALUES ('chunks', 'json', 3, 1, '[1]', 5)$$) AS n_given;
 SELECT pg_temp.try($$INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
                      SELECT 'chunks', 'json', 3, 1, jsonb_agg(g) FROM generate_series(1, 1048577) g$$) AS too_many;
+
+-- payloads are text checked as jsonb's input checks it: each of these is
+-- refused by both or taken by both (with the same length), and the records
+-- read back are what jsonb makes of the whole array, in order
+CREATE FUNCTION pg_temp.answer(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+  EXECUTE q INTO r;
+  RETURN coalesce(r, 'NULL');
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'error ' || SQLSTATE;
+END $$;
+CREATE TEMP TABLE texts (k serial, t text);
+INSERT INTO texts (t) VALUES
+  ('[{"a": "x,]\"}", "b": [1, {"c": "]"}]}, "tail\\", 2, "\\\"", []]'),
+  ('  [ 1 , 2 ]  '), (E'\n[\t1\r\n]\n'), ('[]'), ('[1,]'), ('[,1]'), ('[1 2]'), ('["a" "b"]'), ('[{"a" 1}]'),
+  ('[1] x'), ('[1]]'), ('[[1]'), ('[tru]'), ('[01]'), ('[.5]'), ('[1.]'), ('["\u0000"]'), ('[{"\u0000": 1}]'),
+  ('["\ud800"]'), ('["\ud83d\ude00", "\u00e9"]'), ('["\x"]'), ('[1e999999]'), ('[1e-999999]'), ('[1E+5, -0.0, 1e10]'),
+  ('[' || repeat('9', 2000) || ']'), ('[{"k": 1, "k": 2}]'), ('"x"'), ('null'), ('{"a": [1]}'), (''), ('   '),
+  (repeat('[', 100000) || repeat(']', 100000)), ('["' || E'\x01' || '"]');
+SELECT k, pg_temp.answer(format('SELECT pulse_internal.landing_length(%L)', t)) AS landing_length,
+       pg_temp.answer(format('SELECT CASE jsonb_typeof(%L::jsonb) WHEN ''array'' THEN jsonb_array_length(%1$L::jsonb) END', t)) AS jsonb
+  FROM texts
+ WHERE pg_temp.answer(format('SELECT pulse_internal.landing_length(%L)', t))
+       IS DISTINCT FROM pg_temp.answer(format('SELECT CASE jsonb_typeof(%L::jsonb) WHEN ''array'' THEN jsonb_array_length(%1$L::jsonb) END', t));
+SELECT count(*) AS arrays,
+       count(*) FILTER (WHERE (SELECT array_agg(r.payload ORDER BY r.i) FROM pulse_internal.landing_records(t, 0, 1000000) r)
+                              IS NOT DISTINCT FROM (SELECT array_agg(e ORDER BY o) FROM jsonb_array_elements(t::jsonb) WITH ORDINALITY AS x(e, o)))
+         AS same_records
+  FROM texts WHERE pg_temp.answer(format('SELECT pulse_internal.landing_length(%L)', t)) ~ '^[0-9]+$';
+-- slices keep each record's text; records from first, at most lim
+SELECT pulse_internal.landing_slice(t, 1, 3) AS middle, pulse_internal.landing_slice(t, 5, 9) AS last,
+       pulse_internal.landing_slice(t, 9, 1) AS none, pulse_internal.landing_slice(t, -1, 1) AS first
+  FROM texts WHERE k = 1;
+SELECT i, payload FROM pulse_internal.landing_records((SELECT t FROM texts WHERE k = 1), 2, 2);
+SELECT pg_temp.answer($$SELECT pulse_internal.landing_slice('{"a": 1}', 0, 1)$$) AS slice_of_object,
+       pg_temp.answer($$SELECT count(*) FROM pulse_internal.landing_records('[1, 2', 0, 1)$$) AS records_of_broken;
+-- a chunk holding these records, split by deletes, reads back the same
+INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+SELECT 'chunks-text', 'json', 1, 1, t FROM texts WHERE k = 1;
+DELETE FROM pulse.landing WHERE stream = 'chunks-text' AND seq IN (2, 5);
+SELECT seq, payload FROM pulse.landing WHERE stream = 'chunks-text' ORDER BY seq;
+SELECT seq, n, payloads FROM pulse_internal.landing_chunks WHERE stream = 'chunks-text' ORDER BY seq;
+DELETE FROM pulse.landing WHERE stream = 'chunks-text';
 
 -- a loader (pulse_writer) writes chunks, never their position or
 -- transaction, and neither changes nor deletes them
