@@ -168,18 +168,62 @@ BEGIN
 END
 $$;
 
+-- Projects a batch's landing records of one candle format (the exchange's
+-- name) with the format's record projection into the session's table
+-- pg_temp.pulse_candle_proj: each record's candle and the projection's
+-- reason to refuse it, the record itself only with such a reason (what a
+-- reject keeps). It depends on the records alone, so pulse-load's second
+-- session runs it ahead of the batch's turn (stage_ahead, 55_tweets.sql).
+-- False when the format has no candle projection.
+CREATE OR REPLACE FUNCTION pulse_internal.candles_project(stream text, batch_id bigint, exchange text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  proj text := (SELECT f.projection::oid::regproc::text FROM pulse_internal.formats f
+                 WHERE f.format = exchange AND f.apply = 'pulse_internal.apply_candles(text,bigint,text)'::regprocedure);
+BEGIN
+  IF proj IS NULL THEN
+    RETURN false;
+  END IF;
+  IF to_regclass('pg_temp.pulse_candle_proj') IS NULL THEN
+    CREATE TEMP TABLE pulse_candle_proj (
+      seq integer, payload jsonb, market text, period interval, bucket_start timestamptz,
+      open numeric, high numeric, low numeric, close numeric, volume numeric, quote_volume numeric,
+      observed_at timestamptz, reason text
+    ) ON COMMIT DELETE ROWS;
+  ELSIF NOT pulse_internal.own_temp_table('pulse_candle_proj') THEN
+    RAISE EXCEPTION 'temporary table pulse_candle_proj exists but was not made by pulse'
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Drop it before loading candles in this session.';
+  ELSE
+    DELETE FROM pg_temp.pulse_candle_proj;
+  END IF;
+  EXECUTE format($q$
+    INSERT INTO pg_temp.pulse_candle_proj
+    SELECT l.seq, CASE WHEN p.reason IS NOT NULL THEN l.payload END, p.market, p.period, p.bucket_start,
+           p.open, p.high, p.low, p.close, p.volume, p.quote_volume, p.observed_at, p.reason
+      FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
+     WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3
+  $q$, proj) USING stream, batch_id, exchange;
+  RETURN true;
+END
+$$;
+
 -- Applies a batch's landing rows of one candle format (the exchange's name):
--- projects them with the format's record projection and merges them into
--- pulse.candles with pulse.merge semantics: inside the batch the greatest
--- observed_at wins per key (then the later record); a stored row is
--- rewritten only when the incoming version is not older AND a price or
--- volume differs, so loading the same data twice writes nothing. Written as
--- INSERT ... ON CONFLICT on the primary key rather than a pulse.merge call
--- (which would check and count the batch again). Two statements: the first
--- projects each record once, puts the rejects in pulse.rejects and the
--- usable candles, one per key, in the session's staging table, and returns
--- the UTC hours they fall in; the partitions those need are made; the
--- second merges the staged candles.
+-- its projection (candles_project, unless staged ahead in this transaction)
+-- is merged into pulse.candles with pulse.merge semantics: inside the batch
+-- the greatest observed_at wins per key (then the later record); a stored
+-- row is rewritten only when the incoming version is not older AND a price
+-- or volume differs, so loading the same data twice writes nothing. Written
+-- as INSERT ... ON CONFLICT on the primary key rather than a pulse.merge
+-- call (which would check and count the batch again). Two statements: the
+-- first puts the rejects (the projection's, and candles before what the
+-- retention of pulse.candles keeps) in pulse.rejects and the usable candles,
+-- one per key, in the session's staging table, and returns the UTC hours
+-- they fall in; the partitions those need are made; the second merges the
+-- staged candles.
 CREATE OR REPLACE FUNCTION pulse_internal.apply_candles(stream text, batch_id bigint, exchange text)
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
 LANGUAGE plpgsql
@@ -190,8 +234,6 @@ SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
-  proj text := (SELECT f.projection::oid::regproc::text FROM pulse_internal.formats f
-                 WHERE f.format = exchange AND f.apply = 'pulse_internal.apply_candles(text,bigint,text)'::regprocedure);
   keep_from timestamptz := pulse_internal.retention_floor('pulse.candles');
   n_rej bigint;
   n_good bigint;
@@ -200,40 +242,47 @@ DECLARE
   hours timestamptz[];
   n_total bigint;
   n_fresh bigint;
+  late integer[];
 BEGIN
-  IF proj IS NULL THEN
+  IF NOT pulse_internal.staged_ahead(stream, batch_id, exchange)
+     AND NOT pulse_internal.candles_project(stream, batch_id, exchange) THEN
     RAISE EXCEPTION 'no candle projection for exchange %', exchange USING ERRCODE = '22023';
   END IF;
   PERFORM pulse_internal.candle_stage();
-  -- The raw record travels only with rejected rows (it is what a reject
-  -- keeps), so the sort for the newest version per key stays small.
-  EXECUTE format($q$
-    WITH proj AS MATERIALIZED (
-      SELECT r.seq, CASE WHEN r.reason IS NOT NULL THEN r.payload END AS payload, r.market, r.period, r.bucket_start,
-             r.open, r.high, r.low, r.close, r.volume, r.quote_volume, r.observed_at, r.reason
-        FROM (SELECT l.seq, l.payload, p.market, p.period, p.bucket_start, p.open, p.high, p.low, p.close,
-                     p.volume, p.quote_volume, p.observed_at,
-                     coalesce(p.reason, CASE WHEN p.bucket_start < $4
-                                             THEN format('candle opens at %%s, before what the retention of pulse.candles keeps (%%s)',
-                                                         pulse_internal.utc_text(p.bucket_start), pulse_internal.utc_text($4)) END) AS reason
-                FROM pulse.landing l CROSS JOIN LATERAL %s(l.payload) p
-               WHERE l.stream = $1 AND l.batch_id = $2 AND l.format = $3 OFFSET 0) AS r),
-    rej AS (
-      INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
-      SELECT $1, $2, $3, convert_to(payload::text, 'UTF8'), reason FROM proj WHERE reason IS NOT NULL
-      RETURNING 1),
-    staged AS (
-      INSERT INTO pg_temp.pulse_candle_src (market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
-      SELECT DISTINCT ON (market, period, bucket_start)
-             market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at
-        FROM proj WHERE reason IS NULL
-       ORDER BY market, period, bucket_start, observed_at DESC, seq DESC
-      RETURNING bucket_start)
-    SELECT (SELECT count(*) FROM rej), s.n, s.lo, s.hi, s.hours
-      FROM (SELECT count(*) AS n, min(bucket_start) AS lo, max(bucket_start) AS hi,
-                   array_agg(DISTINCT date_bin('1 hour', bucket_start, timestamptz '2000-01-01 00:00:00+00')) AS hours
-              FROM staged) AS s
-  $q$, proj) INTO n_rej, n_good, t_min, t_max, hours USING stream, batch_id, exchange, keep_from;
+  -- Candles that retention refuses keep their record too: read again here,
+  -- in one pass over the batch, only when there are such candles.
+  SELECT array_agg(c.seq) INTO late FROM pg_temp.pulse_candle_proj c
+   WHERE c.reason IS NULL AND c.bucket_start < keep_from;
+  IF late IS NOT NULL THEN
+    UPDATE pg_temp.pulse_candle_proj c SET payload = l.payload
+      FROM pulse.landing l
+     WHERE l.stream = apply_candles.stream AND l.batch_id = apply_candles.batch_id AND l.format = exchange
+       AND l.seq = ANY (late) AND c.seq = l.seq;
+  END IF;
+  WITH proj AS MATERIALIZED (
+    SELECT c.seq, c.payload, c.market, c.period, c.bucket_start, c.open, c.high, c.low, c.close, c.volume,
+           c.quote_volume, c.observed_at,
+           coalesce(c.reason, CASE WHEN c.bucket_start < keep_from
+                                   THEN format('candle opens at %s, before what the retention of pulse.candles keeps (%s)',
+                                               pulse_internal.utc_text(c.bucket_start), pulse_internal.utc_text(keep_from)) END) AS reason
+      FROM pg_temp.pulse_candle_proj c),
+  rej AS (
+    INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
+    SELECT apply_candles.stream, apply_candles.batch_id, exchange, convert_to(p.payload::text, 'UTF8'), p.reason
+      FROM proj p WHERE p.reason IS NOT NULL
+    RETURNING 1),
+  staged AS (
+    INSERT INTO pg_temp.pulse_candle_src (market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
+    SELECT DISTINCT ON (p.market, p.period, p.bucket_start)
+           p.market, p.period, p.bucket_start, p.open, p.high, p.low, p.close, p.volume, p.quote_volume, p.observed_at
+      FROM proj p WHERE p.reason IS NULL
+     ORDER BY p.market, p.period, p.bucket_start, p.observed_at DESC, p.seq DESC
+    RETURNING bucket_start)
+  SELECT (SELECT count(*) FROM rej), s.n, s.lo, s.hi, s.hours
+    INTO n_rej, n_good, t_min, t_max, hours
+    FROM (SELECT count(*) AS n, min(st.bucket_start) AS lo, max(st.bucket_start) AS hi,
+                 array_agg(DISTINCT date_bin('1 hour', st.bucket_start, timestamptz '2000-01-01 00:00:00+00')) AS hours
+            FROM staged st) AS s;
   IF n_good = 0 THEN
     RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, n_rej;
     RETURN;

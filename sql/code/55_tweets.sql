@@ -300,7 +300,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  IF NOT pulse_internal.tweets_staged_ahead(stream, batch_id, format)
+  IF NOT pulse_internal.staged_ahead(stream, batch_id, format)
      AND NOT pulse_internal.tweets_project(stream, batch_id, format) THEN
     RAISE EXCEPTION 'no tweet projection for format %', format USING ERRCODE = '22023';
   END IF;
@@ -332,14 +332,15 @@ $fn$;
 
 -- A loader's batch begun while the batch before it applies (pulse-load's
 -- second session) may be projected then, in its own transaction: its
--- staging rows depend on its records alone (what is stored is looked at
--- later, by tweets_merge_stage). apply_batch, later in that transaction,
--- merges them instead of projecting again. Only a batch of one tweet format
--- is staged ahead (the staging tables hold one format at a time). The
--- marker is a row in a temporary table of Pulse's own, emptied at commit,
--- with what the batch's landing records were (their count and last
--- position: records added or deleted since make apply_batch project again);
--- the caller needs the stream (claim_stream). True when staged.
+-- projection depends on its records alone (what is stored is looked at
+-- later, by tweets_merge_stage and candle_merge). apply_batch, later in that
+-- transaction, merges it instead of projecting again. Only a batch of one
+-- format, a tweet or candle format, is staged ahead (the staging tables
+-- hold one format at a time). The marker is a row in a temporary table of
+-- Pulse's own, emptied at commit, with what the batch's landing records were
+-- (their count and last position: records added or deleted since make
+-- apply_batch project again); the caller needs the stream (claim_stream).
+-- True when staged.
 CREATE OR REPLACE FUNCTION pulse_internal.stage_ahead(stream text, batch_id bigint) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -354,20 +355,24 @@ BEGIN
   PERFORM pulse_internal.claim_stream(stage_ahead.stream);
   SELECT array_agg(DISTINCT l.format) INTO fmts FROM pulse_internal.landing_chunks l
    WHERE l.stream = stage_ahead.stream AND l.batch_id = stage_ahead.batch_id;
-  IF cardinality(fmts) IS DISTINCT FROM 1 OR NOT pulse_internal.tweets_project(stream, batch_id, fmts[1]) THEN
+  IF cardinality(fmts) IS DISTINCT FROM 1 THEN
     RETURN false;
   END IF;
-  IF to_regclass('pg_temp.pulse_tweet_staged') IS NULL THEN
-    CREATE TEMP TABLE pulse_tweet_staged (stream text NOT NULL, batch_id bigint NOT NULL, format text NOT NULL,
+  IF NOT pulse_internal.tweets_project(stream, batch_id, fmts[1])
+     AND NOT pulse_internal.candles_project(stream, batch_id, fmts[1]) THEN
+    RETURN false;
+  END IF;
+  IF to_regclass('pg_temp.pulse_staged_ahead') IS NULL THEN
+    CREATE TEMP TABLE pulse_staged_ahead (stream text NOT NULL, batch_id bigint NOT NULL, format text NOT NULL,
                                           records bigint, last_pos bigint)
       ON COMMIT DELETE ROWS;
-  ELSIF NOT pulse_internal.own_temp_table('pulse_tweet_staged') THEN
-    RAISE EXCEPTION 'temporary table pulse_tweet_staged exists but was not made by pulse'
+  ELSIF NOT pulse_internal.own_temp_table('pulse_staged_ahead') THEN
+    RAISE EXCEPTION 'temporary table pulse_staged_ahead exists but was not made by pulse'
       USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Drop it (or end the transaction) before loading tweets in this session.';
+            HINT = 'Drop it (or end the transaction) before loading in this session.';
   END IF;
-  DELETE FROM pg_temp.pulse_tweet_staged;
-  INSERT INTO pg_temp.pulse_tweet_staged
+  DELETE FROM pg_temp.pulse_staged_ahead;
+  INSERT INTO pg_temp.pulse_staged_ahead
   SELECT stage_ahead.stream, stage_ahead.batch_id, fmts[1], sum(l.n), max(l.pos)
     FROM pulse_internal.landing_chunks l
    WHERE l.stream = stage_ahead.stream AND l.batch_id = stage_ahead.batch_id;
@@ -377,7 +382,7 @@ $fn$;
 
 -- Whether stage_ahead staged this batch's records of this format in this
 -- transaction (then the marker is used up).
-CREATE OR REPLACE FUNCTION pulse_internal.tweets_staged_ahead(stream text, batch_id bigint, format text) RETURNS boolean
+CREATE OR REPLACE FUNCTION pulse_internal.staged_ahead(stream text, batch_id bigint, format text) RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -385,14 +390,14 @@ DECLARE
   n_now bigint;
   pos_now bigint;
 BEGIN
-  IF to_regclass('pg_temp.pulse_tweet_staged') IS NULL OR NOT pulse_internal.own_temp_table('pulse_tweet_staged') THEN
+  IF to_regclass('pg_temp.pulse_staged_ahead') IS NULL OR NOT pulse_internal.own_temp_table('pulse_staged_ahead') THEN
     RETURN false;
   END IF;
   SELECT sum(l.n), max(l.pos) INTO n_now, pos_now FROM pulse_internal.landing_chunks l
-   WHERE l.stream = tweets_staged_ahead.stream AND l.batch_id = tweets_staged_ahead.batch_id;
-  DELETE FROM pg_temp.pulse_tweet_staged s
-   WHERE s.stream = tweets_staged_ahead.stream AND s.batch_id = tweets_staged_ahead.batch_id
-     AND s.format = tweets_staged_ahead.format
+   WHERE l.stream = staged_ahead.stream AND l.batch_id = staged_ahead.batch_id;
+  DELETE FROM pg_temp.pulse_staged_ahead s
+   WHERE s.stream = staged_ahead.stream AND s.batch_id = staged_ahead.batch_id
+     AND s.format = staged_ahead.format
      AND s.records IS NOT DISTINCT FROM n_now AND s.last_pos IS NOT DISTINCT FROM pos_now;
   RETURN FOUND;
 END

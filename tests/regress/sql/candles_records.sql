@@ -51,6 +51,39 @@ SELECT format, convert_from(raw, 'UTF8')::jsonb -> 'record' ->> 'candle_date_tim
 SELECT count(*) FILTER (WHERE lower(range) >= '3000-01-01') AS far_future_partitions
   FROM pulse.partitions WHERE parent = 'pulse.candles'::regclass;
 
+-- The same Upbit records staged ahead (pulse_internal.stage_ahead, what
+-- pulse-load's second session runs after its COPY) and applied later in the
+-- same transaction store the same candles and rejects, each reject with its
+-- record; apply_batch uses up the marker.
+CREATE TEMP TABLE direct_candles AS
+SELECT exchange, market, bucket_start, open, high, low, close, volume, quote_volume FROM pulse.candles WHERE market = 'REC-BTC';
+CREATE TEMP TABLE direct_rejects AS
+SELECT raw, reason FROM pulse.rejects WHERE stream = 'regress_records' AND format = 'upbit';
+DELETE FROM pulse.candles WHERE market = 'REC-BTC';
+BEGIN;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload)
+SELECT 'regress_staged', format, 1, seq, payload FROM pulse.landing WHERE stream = 'regress_records' AND format = 'upbit';
+SELECT pulse_internal.stage_ahead('regress_staged', 1) AS staged;
+SELECT count(*) AS projected, count(payload) AS with_record FROM pg_temp.pulse_candle_proj;
+SELECT * FROM pulse.apply_batch('regress_staged', 1, '{}');
+SELECT count(*) AS markers_left FROM pg_temp.pulse_staged_ahead;
+COMMIT;
+SELECT (SELECT count(*) FROM (SELECT exchange, market, bucket_start, open, high, low, close, volume, quote_volume
+                                FROM pulse.candles WHERE market = 'REC-BTC' EXCEPT SELECT * FROM direct_candles) d) AS new_candles,
+       (SELECT count(*) FROM (SELECT * FROM direct_candles EXCEPT SELECT exchange, market, bucket_start, open, high, low, close, volume,
+                                     quote_volume FROM pulse.candles WHERE market = 'REC-BTC') d) AS missing_candles,
+       (SELECT count(*) FROM direct_candles) AS candles,
+       (SELECT count(*) FROM (SELECT raw, reason FROM pulse.rejects WHERE stream = 'regress_staged'
+                              EXCEPT ALL SELECT * FROM direct_rejects) d) AS new_rejects,
+       (SELECT count(*) FROM (SELECT * FROM direct_rejects
+                              EXCEPT ALL SELECT raw, reason FROM pulse.rejects WHERE stream = 'regress_staged') d) AS missing_rejects,
+       (SELECT count(*) FROM direct_rejects) AS rejects;
+-- a batch of two candle formats is not staged ahead
+SELECT pulse_internal.stage_ahead('regress_records', 1) AS two_formats_staged;
+DELETE FROM pulse.rejects WHERE stream = 'regress_staged';
+DELETE FROM pulse.landing WHERE stream = 'regress_staged';
+DELETE FROM pulse.checkpoints WHERE stream = 'regress_staged';
+
 DELETE FROM pulse.candles WHERE market IN ('REC-BTC', 'RECUSDT');
 DELETE FROM pulse.rejects WHERE stream = 'regress_records';
 DELETE FROM pulse.landing WHERE stream = 'regress_records';

@@ -94,9 +94,11 @@ COMMIT;
 SELECT count(*) AS recent_candles FROM pulse.candles WHERE market = 'RETUSDT';
 SELECT stream, regexp_replace(reason, '\(.*\)', '(<floor>)') AS reason FROM pulse.rejects
  WHERE stream LIKE 'regress_retain%' ORDER BY id;
--- The tweet's own JSON is kept (the retention check runs after the
--- projection, which keeps the JSON only of rows it rejects or notes).
+-- The tweet's and the candle's own JSON are kept (the retention check runs
+-- after the projection, which keeps the JSON only of rows it rejects or
+-- notes).
 SELECT convert_from(raw, 'UTF8')::jsonb AS raw FROM pulse.rejects WHERE stream = 'regress_retain_x';
+SELECT convert_from(raw, 'UTF8')::jsonb AS raw FROM pulse.rejects WHERE stream = 'regress_retain';
 UPDATE pulse_internal.managed_tables SET retain = NULL
  WHERE parent IN ('pulse.candles'::regclass, 'pulse.tweets'::regclass);
 DELETE FROM pulse.candles WHERE market = 'RETUSDT';

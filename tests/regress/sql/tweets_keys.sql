@@ -141,7 +141,7 @@ SELECT land_k('k9', 'twitter_v2', 1, 1, 0, '{"data":[{"id":"1766977437527633921"
 SELECT pulse_internal.stage_ahead('k9', 1) AS staged;
 SELECT count(*) AS staged_rows, count(raw) AS with_raw FROM pg_temp.pulse_tweet_stage;
 SELECT * FROM pulse.apply_batch('k9', 1, '{}');
-SELECT count(*) AS markers_left FROM pg_temp.pulse_tweet_staged;
+SELECT count(*) AS markers_left FROM pg_temp.pulse_staged_ahead;
 COMMIT;
 SELECT id, text, hashtags FROM pulse.tweets WHERE id = 1766977437527633921;
 SELECT left(reason, 40) AS reason FROM pulse.rejects WHERE stream = 'k9';
