@@ -74,4 +74,26 @@ std::optional<std::vector<Span>> json_array_spans(std::string_view t) {
   return out;
 }
 
+bool json_may_hold_wide_numbers(std::string_view t) {
+  std::size_t run = 0;  // length of the current run of number bytes
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '"') {
+      std::size_t next = skip_string(t, i);
+      if (next == std::string_view::npos) return true;  // not JSON: let the parser say so
+      i = next - 1;
+      run = 0;
+      continue;
+    }
+    bool digit = c >= '0' && c <= '9';
+    if ((c == 'e' || c == 'E') && run > 0 && t[i - 1] >= '0' && t[i - 1] <= '9') return true;
+    if (digit || c == '.' || c == '-' || c == '+') {
+      if (++run > 1000) return true;
+    } else {
+      run = 0;
+    }
+  }
+  return false;
+}
+
 }  // namespace pulse

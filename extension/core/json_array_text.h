@@ -24,4 +24,11 @@ struct Span {
 // do not close, or anything but white space follows it.
 std::optional<std::vector<Span>> json_array_spans(std::string_view text);
 
+// Whether a JSON text may hold a number jsonb cannot take although the
+// grammar does (numeric's range is reached only by an exponent or by more
+// than 1,000 digits): true when, outside strings, a digit is followed by e
+// or E, or a run of digits, '.', '-' and '+' is longer than 1,000 bytes.
+// False means every number in the text is within numeric's range.
+bool json_may_hold_wide_numbers(std::string_view text);
+
 }  // namespace pulse

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/json_array_text.h"
 #include "pg/guard.h"
 #include "pg/landing.h"
 
@@ -63,6 +64,10 @@ int json_array_checked_length(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
   bool array = i < text.size() && text[i] == '[';
+  // Strings and keys cannot outgrow jsonb in a text shorter than its limit,
+  // and numbers need numeric's own check only where they might be wide:
+  // otherwise the parser runs without the callbacks that copy each value.
+  bool check_values = text.size() > JENTRY_OFFLENMASK || json_may_hold_wide_numbers(text);
   CountState state{nullptr, 0};
   pg_guard([&] {
     JsonLexContext* lex =
@@ -72,8 +77,10 @@ int json_array_checked_length(std::string_view text) {
     std::memset(&sem, 0, sizeof sem);
     sem.semstate = &state;
     sem.array_element_start = count_element;
-    sem.object_field_start = check_key;
-    sem.scalar = check_scalar;
+    if (check_values) {
+      sem.object_field_start = check_key;
+      sem.scalar = check_scalar;
+    }
     pg_parse_json_or_ereport(lex, &sem);
   });
   return array ? state.count : -1;

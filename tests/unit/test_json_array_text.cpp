@@ -54,3 +54,17 @@ TEST(JsonArrayText, ManyElementsKeepTheirOrder) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(JsonArrayText, WideNumbersAreFoundOutsideStringsOnly) {
+  EXPECT_TRUE(pulse::json_may_hold_wide_numbers("[1e5]"));
+  EXPECT_TRUE(pulse::json_may_hold_wide_numbers("[{\"a\": -2.5E-3}]"));
+  EXPECT_TRUE(pulse::json_may_hold_wide_numbers("[" + std::string(1001, '9') + "]"));
+  EXPECT_TRUE(pulse::json_may_hold_wide_numbers("[\"open"));  // not JSON: the parser decides
+  EXPECT_FALSE(pulse::json_may_hold_wide_numbers("[" + std::string(1000, '9') + "]"));
+  EXPECT_FALSE(pulse::json_may_hold_wide_numbers("[true, false, null, 1.5, -0, \"1e5\", {\"e\": \"9E9\"}]"));
+  EXPECT_FALSE(pulse::json_may_hold_wide_numbers("[\"\\\"1e5\", \"" + std::string(5000, '9') + "\"]"));
+}
+
+}  // namespace

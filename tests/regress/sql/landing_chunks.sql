@@ -107,7 +107,8 @@ INSERT INTO texts (t) VALUES
   ('[1] x'), ('[1]]'), ('[[1]'), ('[tru]'), ('[01]'), ('[.5]'), ('[1.]'), ('["\u0000"]'), ('[{"\u0000": 1}]'),
   ('["\ud800"]'), ('["\ud83d\ude00", "\u00e9"]'), ('["\x"]'), ('[1e999999]'), ('[1e-999999]'), ('[1E+5, -0.0, 1e10]'),
   ('[' || repeat('9', 2000) || ']'), ('[{"k": 1, "k": 2}]'), ('"x"'), ('null'), ('{"a": [1]}'), (''), ('   '),
-  (repeat('[', 100000) || repeat(']', 100000)), ('["' || E'\x01' || '"]');
+  (repeat('[', 100000) || repeat(']', 100000)), ('["' || E'\x01' || '"]'), ('[' || repeat('9', 140000) || ']'),
+  ('[' || repeat('9', 130000) || ']'), ('[0.' || repeat('1', 17000) || ']'), ('["e", true, false, 1.5e3]');
 SELECT k, pg_temp.answer(format('SELECT pulse_internal.landing_length(%L)', t)) AS landing_length,
        pg_temp.answer(format('SELECT CASE jsonb_typeof(%L::jsonb) WHEN ''array'' THEN jsonb_array_length(%1$L::jsonb) END', t)) AS jsonb
   FROM texts
