@@ -98,7 +98,7 @@ awk -v r="$records" -v b="$batch" '
 # deleted and the table vacuumed before each; wall time and the backend's
 # CPU time (/proc/self/stat read by the server: the bench's cluster is local).
 q <<SQL
-CREATE TABLE bench_plain (LIKE pulse_internal.landing_chunks INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS)
+CREATE TABLE bench_plain (LIKE pulse_internal.landing_chunks INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING COMPRESSION)
   PARTITION BY RANGE (received_at);
 CREATE TABLE bench_plain_now PARTITION OF bench_plain FOR VALUES FROM (now() - interval '1 day') TO (now() + interval '1 day');
 CREATE INDEX ON bench_plain (stream, batch_id);
