@@ -66,6 +66,16 @@ PULSE_FUNCTION(pulse_landing_records) {
   return static_cast<Datum>(0);
 }
 
+// pulse_internal.landing_record(payloads text, i integer) RETURNS jsonb
+// (IMMUTABLE, STRICT): record i (from 0) of a chunk, NULL when it has no
+// record i. The view pulse.landing calls it per record, so a query that does
+// not read payload parses none.
+PULSE_FUNCTION(pulse_landing_record) {
+  Datum d = pulse::pg::landing_record(fcinfo, PG_GETARG_DATUM(0), PG_GETARG_INT32(1));
+  if (d == static_cast<Datum>(0)) PG_RETURN_NULL();
+  return d;
+}
+
 // pulse_internal.landing_slice(payloads text, first integer, lim integer)
 // RETURNS text (STRICT): the JSON array of records first, ... (at most lim)
 // of a chunk, each record's text as it was.

@@ -8,8 +8,10 @@
 #include "core/json_array_text.h"
 #include "pg/guard.h"
 #include "pg/landing.h"
+#include "pg/text.h"
 
 extern "C" {
+#include "access/detoast.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -93,6 +95,82 @@ Datum jsonb_from_text(std::string_view text) {
     pfree(s);
     return d;
   });
+}
+
+namespace {
+
+// The chunk last read at a call site, in fn_mcxt (plain memory: no C++
+// object lives there, so nothing needs a destructor when the context goes).
+struct ChunkCache {
+  Oid toast_rel;       // an out-of-line value: its TOAST relation and value id
+  Oid toast_value;
+  char* raw;           // a value kept in line: its bytes as stored
+  std::size_t raw_len;
+  char* text;          // the chunk's text
+  std::size_t text_len;
+  Span* spans;         // where its records are
+  std::size_t n;
+};
+
+void free_cached(ChunkCache* c) {
+  if (c->raw != nullptr) pfree(c->raw);
+  if (c->text != nullptr) pfree(c->text);
+  if (c->spans != nullptr) pfree(c->spans);
+  std::memset(c, 0, sizeof *c);
+}
+
+bool same_chunk(const ChunkCache* c, const varlena* v) {
+  if (c->text == nullptr) return false;
+  if (VARATT_IS_EXTERNAL_ONDISK(v)) {
+    varatt_external ext;
+    VARATT_EXTERNAL_GET_POINTER(ext, v);
+    return c->raw == nullptr && ext.va_toastrelid == c->toast_rel && ext.va_valueid == c->toast_value;
+  }
+  std::size_t len = VARSIZE_ANY(v);
+  return c->raw != nullptr && c->raw_len == len && std::memcmp(c->raw, v, len) == 0;
+}
+
+}  // namespace
+
+Datum landing_record(FunctionCallInfo fcinfo, Datum payloads, int32_t i) {
+  FmgrInfo* flinfo = fcinfo->flinfo;
+  auto* cache = static_cast<ChunkCache*>(flinfo->fn_extra);
+  if (cache == nullptr) {
+    cache = static_cast<ChunkCache*>(pg_guard([&] { return MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(ChunkCache)); }));
+    flinfo->fn_extra = cache;
+  }
+  auto* v = reinterpret_cast<varlena*>(DatumGetPointer(payloads));
+  if (!same_chunk(cache, v)) {
+    free_cached(cache);
+    std::string_view text = text_view(payloads);
+    auto spans = json_array_spans(text);
+    if (!spans)
+      throw Error(sqlstate::kInvalidTextRepresentation, "invalid input syntax for type json",
+                  "The payloads of a landing chunk are not a JSON array.");
+    pg_guard([&] {
+      MemoryContext old = MemoryContextSwitchTo(flinfo->fn_mcxt);
+      if (VARATT_IS_EXTERNAL_ONDISK(v)) {
+        varatt_external ext;
+        VARATT_EXTERNAL_GET_POINTER(ext, v);
+        cache->toast_rel = ext.va_toastrelid;
+        cache->toast_value = ext.va_valueid;
+      } else {
+        cache->raw_len = VARSIZE_ANY(v);
+        cache->raw = static_cast<char*>(palloc(cache->raw_len));
+        std::memcpy(cache->raw, v, cache->raw_len);
+      }
+      cache->text = static_cast<char*>(palloc(text.size() + 1));
+      std::memcpy(cache->text, text.data(), text.size());
+      cache->text_len = text.size();
+      cache->spans = static_cast<Span*>(palloc(sizeof(Span) * (spans->size() + 1)));
+      MemoryContextSwitchTo(old);
+    });
+    std::memcpy(cache->spans, spans->data(), sizeof(Span) * spans->size());
+    cache->n = spans->size();
+  }
+  if (i < 0 || static_cast<std::size_t>(i) >= cache->n) return static_cast<Datum>(0);
+  const Span& s = cache->spans[i];
+  return jsonb_from_text(std::string_view(cache->text + s.begin, s.end - s.begin));
 }
 
 }  // namespace pulse::pg

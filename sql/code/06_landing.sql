@@ -3,6 +3,9 @@
 -- input would (an error where jsonb would refuse it, NULL for JSON that is
 -- not an array). landing_records: records first, ... (from 0, at most lim)
 -- as jsonb, each parsed alone, with their number in the chunk (from 1).
+-- landing_record: record i (from 0) as jsonb, for the view below, which
+-- makes a record's payload only when a query reads it (a count or a look-up
+-- by seq parses nothing); the chunk is cut once for all its records.
 -- landing_slice: the same records as the text of a JSON array, each
 -- record's text as stored.
 CREATE OR REPLACE FUNCTION pulse_internal.landing_length(payloads text) RETURNS integer
@@ -12,6 +15,9 @@ CREATE OR REPLACE FUNCTION pulse_internal.landing_records(payloads text, first i
   RETURNS TABLE(payload jsonb, i integer)
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 100
   AS 'MODULE_PATHNAME', 'pulse_landing_records';
+CREATE OR REPLACE FUNCTION pulse_internal.landing_record(payloads text, i integer) RETURNS jsonb
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pulse_landing_record';
 CREATE OR REPLACE FUNCTION pulse_internal.landing_slice(payloads text, first integer, lim integer) RETURNS text
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'pulse_landing_slice';
@@ -21,10 +27,10 @@ CREATE OR REPLACE FUNCTION pulse_internal.landing_slice(payloads text, first int
 -- caller's rights: reading it needs SELECT on pulse_internal.landing_chunks,
 -- which only loaders and consumers have (90_privileges.sql).
 CREATE OR REPLACE VIEW pulse.landing WITH (security_invoker = true) AS
-SELECT c.stream, c.format, c.batch_id, c.seq + (e.i - 1)::integer AS seq, c.received_at,
-       e.payload, c.pos + e.i - 1 AS pos, c.txid
+SELECT c.stream, c.format, c.batch_id, c.seq + i AS seq, c.received_at,
+       pulse_internal.landing_record(c.payloads, i) AS payload, c.pos + i AS pos, c.txid
   FROM pulse_internal.landing_chunks c
- CROSS JOIN LATERAL pulse_internal.landing_records(c.payloads, 0, c.n) AS e(payload, i);
+ CROSS JOIN LATERAL pg_catalog.generate_series(0, c.n - 1) AS i;
 ALTER VIEW pulse.landing ALTER COLUMN received_at SET DEFAULT now();
 
 -- The records' positions without their payloads, for what only counts or

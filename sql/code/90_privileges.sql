@@ -143,6 +143,7 @@ GRANT EXECUTE ON FUNCTION
   pulse_internal.covered(text),
   pulse_internal.landing_length(text),
   pulse_internal.landing_records(text, integer, integer),
+  pulse_internal.landing_record(text, integer),
   pulse_internal.landing_slice(text, integer, integer)
   TO PUBLIC;
 -- A loader's second session projects its batch before applying it

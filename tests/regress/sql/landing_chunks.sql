@@ -134,6 +134,29 @@ SELECT seq, payload FROM pulse.landing WHERE stream = 'chunks-text' ORDER BY seq
 SELECT seq, n, payloads FROM pulse_internal.landing_chunks WHERE stream = 'chunks-text' ORDER BY seq;
 DELETE FROM pulse.landing WHERE stream = 'chunks-text';
 
+-- landing_record (the view's payload) cuts a chunk once and keeps it for
+-- the next call: chunks stored out of line and in line, read in turn and
+-- again, give what jsonb makes of each record; past the end it is NULL
+INSERT INTO pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads)
+SELECT 'chunks-cache', 'json', b, 1,
+       jsonb_agg(jsonb_build_object('b', b, 'k', k, 'pad', CASE WHEN b % 2 = 0
+                 THEN (SELECT string_agg(md5((b * 1000 + k)::text || g), '') FROM generate_series(1, 40) g) END) ORDER BY k)::text
+  FROM generate_series(1, 4) b, generate_series(0, 29) k GROUP BY b;
+SELECT count(*) FILTER (WHERE pg_column_size(payloads) > 2000) AS stored_apart, count(*) AS chunks
+  FROM pulse_internal.landing_chunks WHERE stream = 'chunks-cache';
+SELECT count(*) AS reads, count(*) FILTER (WHERE x.payload = y.e) AS same
+  FROM (SELECT c.batch_id, k, pulse_internal.landing_record(c.payloads, k) AS payload
+          FROM generate_series(1, 2) r, generate_series(0, 29) k, pulse_internal.landing_chunks c
+         WHERE c.stream = 'chunks-cache') x
+  JOIN (SELECT c.batch_id, (o - 1)::integer AS k, e
+          FROM pulse_internal.landing_chunks c, jsonb_array_elements(c.payloads::jsonb) WITH ORDINALITY AS j(e, o)
+         WHERE c.stream = 'chunks-cache') y USING (batch_id, k);
+SELECT count(*) AS records, count(*) FILTER (WHERE (payload->>'k')::int = seq - 1 AND (payload->>'b')::int = batch_id) AS in_place
+  FROM pulse.landing WHERE stream = 'chunks-cache';
+SELECT pulse_internal.landing_record('[1, 2]', 2) IS NULL AS past_end, pulse_internal.landing_record('[1, 2]', -1) IS NULL AS before_start,
+       pulse_internal.landing_record('[1, {"a": 2}]', 1) AS second;
+DELETE FROM pulse.landing WHERE stream = 'chunks-cache';
+
 -- a loader (pulse_writer) writes chunks, never their position or
 -- transaction, and neither changes nor deletes them
 CREATE ROLE regress_chunk_writer IN ROLE pulse_writer;
