@@ -165,7 +165,7 @@ Datum landing_record(FunctionCallInfo fcinfo, Datum payloads, int32_t i) {
       cache->spans = static_cast<Span*>(palloc(sizeof(Span) * (spans->size() + 1)));
       MemoryContextSwitchTo(old);
     });
-    std::memcpy(cache->spans, spans->data(), sizeof(Span) * spans->size());
+    if (!spans->empty()) std::memcpy(cache->spans, spans->data(), sizeof(Span) * spans->size());
     cache->n = spans->size();
   }
   if (i < 0 || static_cast<std::size_t>(i) >= cache->n) return static_cast<Datum>(0);

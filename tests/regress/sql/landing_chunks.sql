@@ -154,6 +154,7 @@ SELECT count(*) AS reads, count(*) FILTER (WHERE x.payload = y.e) AS same
 SELECT count(*) AS records, count(*) FILTER (WHERE (payload->>'k')::int = seq - 1 AND (payload->>'b')::int = batch_id) AS in_place
   FROM pulse.landing WHERE stream = 'chunks-cache';
 SELECT pulse_internal.landing_record('[1, 2]', 2) IS NULL AS past_end, pulse_internal.landing_record('[1, 2]', -1) IS NULL AS before_start,
+       pulse_internal.landing_record('[]', 0) IS NULL AS of_empty,
        pulse_internal.landing_record('[1, {"a": 2}]', 1) AS second;
 DELETE FROM pulse.landing WHERE stream = 'chunks-cache';
 
