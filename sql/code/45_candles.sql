@@ -187,6 +187,7 @@ BEGIN
   IF proj IS NULL THEN
     RETURN false;
   END IF;
+  PERFORM pulse_internal.staged_forget();
   IF to_regclass('pg_temp.pulse_candle_proj') IS NULL THEN
     CREATE TEMP TABLE pulse_candle_proj (
       seq integer, payload jsonb, market text, period interval, bucket_start timestamptz,

@@ -6,12 +6,14 @@
 -- The staging tables of one apply call. Temporary, made once per session
 -- and emptied at every commit (ON COMMIT DELETE ROWS truncates them in place):
 -- creating and dropping them in every batch wrote catalog rows (and their
--- WAL) for each. A second call in the same transaction empties them.
+-- WAL) for each. A second call in the same transaction empties them (and
+-- forgets what was staged ahead in them).
 CREATE OR REPLACE FUNCTION pulse_internal.tweets_stage() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  PERFORM pulse_internal.staged_forget();
   IF to_regclass('pg_temp.pulse_tweet_src') IS NOT NULL OR to_regclass('pg_temp.pulse_tweet_stage') IS NOT NULL THEN
     -- apply_batch (SECURITY DEFINER) writes into these: reuse them only
     -- if both are this role's own (own_temp_table, 40_ingest.sql).
@@ -400,6 +402,19 @@ BEGIN
      AND s.format = staged_ahead.format
      AND s.records IS NOT DISTINCT FROM n_now AND s.last_pos IS NOT DISTINCT FROM pos_now;
   RETURN FOUND;
+END
+$fn$;
+
+-- Forgets what stage_ahead staged: called wherever the staging tables are
+-- emptied for a projection, so no marker vouches for another batch's rows.
+CREATE OR REPLACE FUNCTION pulse_internal.staged_forget() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF to_regclass('pg_temp.pulse_staged_ahead') IS NOT NULL AND pulse_internal.own_temp_table('pulse_staged_ahead') THEN
+    DELETE FROM pg_temp.pulse_staged_ahead;
+  END IF;
 END
 $fn$;
 

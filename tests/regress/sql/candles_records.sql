@@ -78,6 +78,21 @@ SELECT (SELECT count(*) FROM (SELECT exchange, market, bucket_start, open, high,
        (SELECT count(*) FROM (SELECT * FROM direct_rejects
                               EXCEPT ALL SELECT raw, reason FROM pulse.rejects WHERE stream = 'regress_staged') d) AS missing_rejects,
        (SELECT count(*) FROM direct_rejects) AS rejects;
+-- a batch staged ahead, then another batch applied first in the same
+-- transaction: each stores its own candles (the other's projection replaced
+-- what was staged, so the marker is gone and the batch is projected again)
+BEGIN;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload) VALUES
+ ('regress_staged2', 'binance', 1, 1, '{"market":"STAGEA","period":"1m","record":[1624559520000,"1","1","1","1","1",1624559579999,"1"]}'),
+ ('regress_staged2', 'binance', 2, 1, '{"market":"STAGEB","period":"1m","record":[1624559520000,"2","2","2","2","2",1624559579999,"2"]}');
+SELECT pulse_internal.stage_ahead('regress_staged2', 2) AS staged;
+SELECT * FROM pulse.apply_batch('regress_staged2', 1, '{}');
+SELECT * FROM pulse.apply_batch('regress_staged2', 2, '{}');
+COMMIT;
+SELECT market, open FROM pulse.candles WHERE market LIKE 'STAGE_' ORDER BY market;
+DELETE FROM pulse.candles WHERE market LIKE 'STAGE_';
+DELETE FROM pulse.landing WHERE stream = 'regress_staged2';
+DELETE FROM pulse.checkpoints WHERE stream = 'regress_staged2';
 -- a batch of two candle formats is not staged ahead
 SELECT pulse_internal.stage_ahead('regress_records', 1) AS two_formats_staged;
 DELETE FROM pulse.rejects WHERE stream = 'regress_staged';

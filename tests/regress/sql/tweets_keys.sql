@@ -158,6 +158,16 @@ SELECT land_k('k9', 'twitter_v2', 3, 2, 0, '{"data":{"id":"1766977437527633926",
 SELECT * FROM pulse.apply_batch('k9', 3, '{}');
 COMMIT;
 SELECT id, text FROM pulse.tweets WHERE id IN (1766977437527633925, 1766977437527633926) ORDER BY id;
+-- a batch staged ahead, then another batch applied first in the same
+-- transaction: each stores its own tweets
+BEGIN;
+SELECT land_k('k9', 'twitter_v2', 4, 1, 0, '{"data":{"id":"1766977437527633927","text":"batch four"}}');
+SELECT land_k('k9', 'twitter_v2', 5, 1, 0, '{"data":{"id":"1766977437527633928","text":"batch five"}}');
+SELECT pulse_internal.stage_ahead('k9', 5) AS staged;
+SELECT * FROM pulse.apply_batch('k9', 4, '{}');
+SELECT * FROM pulse.apply_batch('k9', 5, '{}');
+COMMIT;
+SELECT id, text FROM pulse.tweets WHERE id IN (1766977437527633927, 1766977437527633928) ORDER BY id;
 SET ROLE pulse_reader;
 SELECT pulse_internal.stage_ahead('k9', 3);
 RESET ROLE;
