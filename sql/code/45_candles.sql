@@ -55,36 +55,42 @@ RETURNS TABLE(market text, period interval, bucket_start timestamptz,
 LANGUAGE c STABLE PARALLEL SAFE ROWS 1
 AS 'MODULE_PATHNAME', 'pulse_candle_coinone';
 
--- The staging table of apply_candles: a batch's usable candles, one per
--- key. Made once per session and kept (emptied at each commit, and by
--- apply_candles when a transaction applies several batches), so a batch
--- creates no table. apply_candles runs with the extension owner's rights
--- (apply_batch is SECURITY DEFINER), so an existing table is used only if
--- it is this role's own (own_temp_table, 40_ingest.sql).
+-- The staging tables of one candle batch: pulse_candle_proj, its records'
+-- projection (candles_project), and pulse_candle_src, its usable candles,
+-- one per key (apply_candles). Made once per session and kept (emptied at
+-- each commit, and here when a transaction projects several batches), so a
+-- batch creates no table; emptying them forgets what was staged ahead in
+-- them. apply_batch is SECURITY DEFINER, so existing tables are used only if
+-- they are this role's own (own_temp_table, 40_ingest.sql).
 CREATE OR REPLACE FUNCTION pulse_internal.candle_stage() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  t regclass := to_regclass('pg_temp.pulse_candle_src');
 BEGIN
-  IF t IS NULL THEN
-    CREATE TEMP TABLE pulse_candle_src (
-      market text NOT NULL, period interval NOT NULL, bucket_start timestamptz NOT NULL,
-      open numeric, high numeric, low numeric, close numeric, volume numeric, quote_volume numeric,
-      observed_at timestamptz
-    ) ON COMMIT DELETE ROWS;
+  PERFORM pulse_internal.staged_forget();
+  IF to_regclass('pg_temp.pulse_candle_src') IS NOT NULL OR to_regclass('pg_temp.pulse_candle_proj') IS NOT NULL THEN
+    IF NOT (pulse_internal.own_temp_table('pulse_candle_src') AND pulse_internal.own_temp_table('pulse_candle_proj')) THEN
+      RAISE EXCEPTION 'temporary tables pulse_candle_proj/pulse_candle_src exist but were not made by pulse'
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Drop them (or end the transaction) before loading candles in this session.';
+    END IF;
+    -- Rows left by an earlier batch of this transaction (pulse.reapply).
+    IF EXISTS (SELECT FROM pg_temp.pulse_candle_proj) OR EXISTS (SELECT FROM pg_temp.pulse_candle_src) THEN
+      DELETE FROM pg_temp.pulse_candle_proj;
+      DELETE FROM pg_temp.pulse_candle_src;
+    END IF;
     RETURN;
   END IF;
-  IF NOT pulse_internal.own_temp_table('pulse_candle_src') THEN
-    RAISE EXCEPTION 'temporary table pulse_candle_src exists but was not made by pulse'
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Drop it before loading candles in this session.';
-  END IF;
-  -- Rows left by an earlier batch of this transaction (pulse.reapply).
-  IF EXISTS (SELECT FROM pg_temp.pulse_candle_src) THEN
-    DELETE FROM pg_temp.pulse_candle_src;
-  END IF;
+  CREATE TEMP TABLE pulse_candle_proj (
+    seq integer, payload jsonb, market text, period interval, bucket_start timestamptz,
+    open numeric, high numeric, low numeric, close numeric, volume numeric, quote_volume numeric,
+    observed_at timestamptz, reason text
+  ) ON COMMIT DELETE ROWS;
+  CREATE TEMP TABLE pulse_candle_src (
+    market text NOT NULL, period interval NOT NULL, bucket_start timestamptz NOT NULL,
+    open numeric, high numeric, low numeric, close numeric, volume numeric, quote_volume numeric,
+    observed_at timestamptz
+  ) ON COMMIT DELETE ROWS;
 END
 $$;
 
@@ -170,7 +176,7 @@ $$;
 
 -- Projects a batch's landing records of one candle format (the exchange's
 -- name) with the format's record projection into the session's table
--- pg_temp.pulse_candle_proj: each record's candle and the projection's
+-- pg_temp.pulse_candle_proj (candle_stage empties both candle tables first): each record's candle and the projection's
 -- reason to refuse it, the record itself only with such a reason (what a
 -- reject keeps). It depends on the records alone, so pulse-load's second
 -- session runs it ahead of the batch's turn (stage_ahead, 55_tweets.sql).
@@ -187,20 +193,7 @@ BEGIN
   IF proj IS NULL THEN
     RETURN false;
   END IF;
-  PERFORM pulse_internal.staged_forget();
-  IF to_regclass('pg_temp.pulse_candle_proj') IS NULL THEN
-    CREATE TEMP TABLE pulse_candle_proj (
-      seq integer, payload jsonb, market text, period interval, bucket_start timestamptz,
-      open numeric, high numeric, low numeric, close numeric, volume numeric, quote_volume numeric,
-      observed_at timestamptz, reason text
-    ) ON COMMIT DELETE ROWS;
-  ELSIF NOT pulse_internal.own_temp_table('pulse_candle_proj') THEN
-    RAISE EXCEPTION 'temporary table pulse_candle_proj exists but was not made by pulse'
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Drop it before loading candles in this session.';
-  ELSE
-    DELETE FROM pg_temp.pulse_candle_proj;
-  END IF;
+  PERFORM pulse_internal.candle_stage();
   EXECUTE format($q$
     INSERT INTO pg_temp.pulse_candle_proj
     SELECT l.seq, CASE WHEN p.reason IS NOT NULL THEN l.payload END, p.market, p.period, p.bucket_start,
@@ -249,7 +242,6 @@ BEGIN
      AND NOT pulse_internal.candles_project(stream, batch_id, exchange) THEN
     RAISE EXCEPTION 'no candle projection for exchange %', exchange USING ERRCODE = '22023';
   END IF;
-  PERFORM pulse_internal.candle_stage();
   -- Candles that retention refuses keep their record too: read again here,
   -- in one pass over the batch, only when there are such candles.
   SELECT array_agg(c.seq) INTO late FROM pg_temp.pulse_candle_proj c
