@@ -18,7 +18,7 @@ PULSE_CITUS_PKGS=(libkrb5-dev liblz4-dev libzstd-dev)
 pulse_install_deps() {
   local pkgs=(
     postgresql-15 postgresql-server-dev-15 libpq-dev
-    libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev nettle-dev zlib1g-dev
+    libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev nettle-dev zlib1g-dev libsimdjson-dev
     g++ make cmake pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
     python3 curl openssl

@@ -79,6 +79,23 @@ PULSE_FUNCTION(pulse_twitter_v2_rows) {
   return static_cast<Datum>(0);
 }
 
+// pulse_internal.twitter_v2_chunk_rows(payloads text, received_at
+// timestamptz, first_seq integer) and _v1_: the rows of every record of a
+// landing chunk, numbered from first_seq (stage_twitter_v2 / _v1).
+PULSE_FUNCTION(pulse_twitter_v2_chunk_rows) {
+  pulse::pg::MaterializedRows out(fcinfo, true);
+  pulse::pg::tweet_chunk_rows(pulse::pg::TweetFormat::kV2, pulse::pg::text_view(PG_GETARG_DATUM(0)),
+                              PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_INT32(2), out);
+  return static_cast<Datum>(0);
+}
+
+PULSE_FUNCTION(pulse_twitter_v1_chunk_rows) {
+  pulse::pg::MaterializedRows out(fcinfo, true);
+  pulse::pg::tweet_chunk_rows(pulse::pg::TweetFormat::kV1, pulse::pg::text_view(PG_GETARG_DATUM(0)),
+                              PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_INT32(2), out);
+  return static_cast<Datum>(0);
+}
+
 PULSE_FUNCTION(pulse_twitter_v1_rows) {
   pulse::pg::MaterializedRows out(fcinfo, true);
   pulse::pg::tweet_stage_rows(pulse::pg::TweetFormat::kV1, PG_GETARG_DATUM(0), PG_GETARG_TIMESTAMPTZ(1),

@@ -276,6 +276,50 @@ LANGUAGE sql STABLE AS $$
    CROSS JOIN LATERAL pulse_internal.twitter_v1_rows(l.payload, l.received_at, l.seq, true) AS r
 $$;
 
+-- The projection as batches stage it, over landing chunks (each record
+-- read from its text where that gives the same rows, else as jsonb): the
+-- rows of every record, alone in a chunk and together in chunks of the
+-- records that share a landing time, against the rows of its jsonb with
+-- every_raw false. Prints the rows and how many differ (or are missing on
+-- either side).
+CREATE FUNCTION tweets_oracle.chunks_agree(fmt text)
+RETURNS TABLE(n bigint, wrong_alone bigint, wrong_together bigint)
+LANGUAGE sql STABLE AS $$
+  WITH d AS (SELECT r.* FROM tweets_oracle.records l
+              CROSS JOIN LATERAL pulse_internal.twitter_v2_rows(l.payload, l.received_at, l.seq) AS r
+              WHERE fmt = 'twitter_v2'
+             UNION ALL
+             SELECT r.* FROM tweets_oracle.records l
+              CROSS JOIN LATERAL pulse_internal.twitter_v1_rows(l.payload, l.received_at, l.seq) AS r
+              WHERE fmt = 'twitter_v1'),
+       a AS (SELECT r.* FROM tweets_oracle.records l
+              CROSS JOIN LATERAL pulse_internal.twitter_v2_chunk_rows('[' || l.payload::text || ']', l.received_at, l.seq) AS r
+              WHERE fmt = 'twitter_v2'
+             UNION ALL
+             SELECT r.* FROM tweets_oracle.records l
+              CROSS JOIN LATERAL pulse_internal.twitter_v1_chunk_rows('[' || l.payload::text || ']', l.received_at, l.seq) AS r
+              WHERE fmt = 'twitter_v1'),
+       -- Chunks: runs of consecutive seqs with one landing time.
+       g AS (SELECT l.received_at, l.seq, l.payload,
+                    l.seq - row_number() OVER (PARTITION BY l.received_at ORDER BY l.seq) AS run
+               FROM tweets_oracle.records l),
+       c AS (SELECT g.received_at, min(g.seq)::int AS first_seq,
+                    '[' || string_agg(g.payload::text, ', ' ORDER BY g.seq) || ']' AS payloads
+               FROM g GROUP BY g.received_at, g.run),
+       t AS (SELECT r.* FROM c
+              CROSS JOIN LATERAL pulse_internal.twitter_v2_chunk_rows(c.payloads, c.received_at, c.first_seq) AS r
+              WHERE fmt = 'twitter_v2'
+             UNION ALL
+             SELECT r.* FROM c
+              CROSS JOIN LATERAL pulse_internal.twitter_v1_chunk_rows(c.payloads, c.received_at, c.first_seq) AS r
+              WHERE fmt = 'twitter_v1')
+  SELECT count(*),
+         count(*) FILTER (WHERE d.seq IS NULL OR a.seq IS NULL OR to_jsonb(a) IS DISTINCT FROM to_jsonb(d)),
+         count(*) FILTER (WHERE d.seq IS NULL OR t.seq IS NULL OR to_jsonb(t) IS DISTINCT FROM to_jsonb(d))
+    FROM d FULL JOIN a ON a.seq = d.seq AND a.ord = d.ord
+           FULL JOIN t ON t.seq = coalesce(d.seq, a.seq) AND t.ord = coalesce(d.ord, a.ord)
+$$;
+
 -- The projection as batches run it (every_raw false): the same rows, with
 -- raw only in those that have a problem or a note (the rest get theirs only
 -- if the batch's SQL notes them later, pulse_internal.tweets_fill_raw).
@@ -493,11 +537,13 @@ TRUNCATE tweets_oracle.records;
 INSERT INTO tweets_oracle.records
 SELECT row_number() OVER ()::int, r.t, s.doc FROM tweets_oracle.seeds s, tweets_oracle.received r WHERE s.fmt = 'twitter_v2';
 SELECT * FROM tweets_oracle.compare('twitter_v2');
+SELECT * FROM tweets_oracle.chunks_agree('twitter_v2');
 SELECT * FROM tweets_oracle.raw_where_noted('twitter_v2');
 TRUNCATE tweets_oracle.records;
 INSERT INTO tweets_oracle.records
 SELECT row_number() OVER ()::int, r.t, s.doc FROM tweets_oracle.seeds s, tweets_oracle.received r WHERE s.fmt = 'twitter_v1';
 SELECT * FROM tweets_oracle.compare('twitter_v1');
+SELECT * FROM tweets_oracle.chunks_agree('twitter_v1');
 SELECT * FROM tweets_oracle.raw_where_noted('twitter_v1');
 
 -- 2. Mutants: 1,000 of each format, one to four mutations each.
@@ -508,6 +554,7 @@ SELECT g, (SELECT r.t FROM tweets_oracle.received r WHERE r.k = (g * 7) % 6),
        tweets_oracle.mutate((SELECT s.doc FROM tweets_oracle.seeds s WHERE s.fmt = 'twitter_v2' ORDER BY random() + g * 0 LIMIT 1), 1 + g % 4)
   FROM generate_series(1, 1000) AS g;
 SELECT * FROM tweets_oracle.compare('twitter_v2');
+SELECT * FROM tweets_oracle.chunks_agree('twitter_v2');
 SELECT * FROM tweets_oracle.raw_where_noted('twitter_v2');
 SELECT setseed(0.4242);
 TRUNCATE tweets_oracle.records;
@@ -516,13 +563,16 @@ SELECT g, (SELECT r.t FROM tweets_oracle.received r WHERE r.k = (g * 7) % 6),
        tweets_oracle.mutate((SELECT s.doc FROM tweets_oracle.seeds s WHERE s.fmt = 'twitter_v1' ORDER BY random() + g * 0 LIMIT 1), 1 + g % 4)
   FROM generate_series(1, 1000) AS g;
 SELECT * FROM tweets_oracle.compare('twitter_v1');
+SELECT * FROM tweets_oracle.chunks_agree('twitter_v1');
 SELECT * FROM tweets_oracle.raw_where_noted('twitter_v1');
 
 -- 3. Hostile values as whole records.
 TRUNCATE tweets_oracle.records;
 INSERT INTO tweets_oracle.records SELECT row_number() OVER ()::int, '2024-06-12 08:00:30+00', h.v FROM tweets_oracle.hostile h;
 SELECT * FROM tweets_oracle.compare('twitter_v2');
+SELECT * FROM tweets_oracle.chunks_agree('twitter_v2');
 SELECT * FROM tweets_oracle.compare('twitter_v1');
+SELECT * FROM tweets_oracle.chunks_agree('twitter_v1');
 SELECT * FROM tweets_oracle.raw_where_noted('twitter_v2');
 SELECT * FROM tweets_oracle.raw_where_noted('twitter_v1');
 
@@ -536,6 +586,7 @@ SELECT row_number() OVER ()::int, '2024-06-12 08:00:30+00', jsonb_set(s.doc, p.p
        (VALUES ('{data}'::text[]), ('{data,entities,hashtags}'), ('{data,entities,mentions}'), ('{data,referenced_tweets}'),
                ('{includes,tweets}'), ('{includes,users}'), ('{matching_rules}')) AS p(path);
 SELECT * FROM tweets_oracle.compare('twitter_v2');
+SELECT * FROM tweets_oracle.chunks_agree('twitter_v2');
 TRUNCATE tweets_oracle.records;
 INSERT INTO tweets_oracle.records
 SELECT row_number() OVER ()::int, '2024-06-12 08:00:30+00', jsonb_set(s.doc, p.path, a.v)
@@ -544,6 +595,96 @@ SELECT row_number() OVER ()::int, '2024-06-12 08:00:30+00', jsonb_set(s.doc, p.p
        (VALUES ('{entities,hashtags}'::text[]), ('{retweeted_status,extended_tweet,entities,user_mentions}'),
                ('{matching_rules}'), ('{statuses}')) AS p(path);
 SELECT * FROM tweets_oracle.compare('twitter_v1');
+SELECT * FROM tweets_oracle.chunks_agree('twitter_v1');
+
+-- 5. Texts that jsonb reads one way and a plain JSON reader could read
+-- another (the chunk functions read a record's text; jsonb's text, as
+-- parts 1-4 give it, has none of these): duplicate keys (jsonb keeps the
+-- last), escapes (in keys too, surrogate pairs, \u0000 and lone surrogates
+-- that jsonb refuses), numbers written as numeric prints them otherwise,
+-- integers past 64 bits, containers and booleans where text is read, deep
+-- nesting, white space. Each text alone in a chunk against its jsonb's rows.
+CREATE TABLE tweets_oracle.texts (k serial, fmt text, body text);
+INSERT INTO tweets_oracle.texts (fmt, body) VALUES
+  ('twitter_v2', '{"data": {"id": "1", "id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "a", "text": "b"}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "text": "x"}, "data": {"id": "1800000000000000001", "created_at": "2024-06-12T08:00:00.000Z", "text": "y"}}'),
+  ('twitter_v2', '{"d\u0061ta": {"\u0069d": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "caf\u00e9 \ud83d\ude00 \u0041"}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "tab\tand\\backslash \"quoted\" \/ \b\f\n\r",
+     "entities": {"hashtags": [{"tag": "\u00c9T\u00c9"}, {"tag": "\uff03Caf\u00c9"}, {"tag": "#\ud83d\ude00"}]}}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "n",
+     "public_metrics": {"retweet_count": 1e1, "like_count": 5.0, "reply_count": -0, "quote_count": 1E+2}}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "n",
+     "public_metrics": {"retweet_count": 18446744073709551616, "like_count": 2147483648, "reply_count": 0.0, "quote_count": 9223372036854775807}}}'),
+  ('twitter_v2', '{"data": {"id": 1800000000000000000, "created_at": "2024-06-12T08:00:00.000Z", "author_id": 1.8e18, "text": "n"}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": {"b": 1, "a": [true]}, "lang": 12}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": true, "lang": false, "author_id": null}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": 1.50, "lang": 1e-3}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "r",
+     "referenced_tweets": [{"type": "retweeted", "id": 1700000000000000000}, {"type": "retweeted", "id": "2"}]},
+     "includes": {"tweets": [{"id": "1700000000000000000", "author_id": 7, "text": "orig"}], "users": [{"id": "7", "username": "u", "username": "w"}]},
+     "matching_rules": [{"id": 3, "tag": ""}, {"id": "2", "tag": "b"}, {"tag": "a", "tag": "c"}, {"id": 1e0}]}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "t",
+     "referenced_tweets": ["referenced_tweets"]}, "matching_rules": "x"}'),
+  ('twitter_v2', ' { "data" :[ {"id":"1800000000000000000","created_at":"2024-06-12T08:00:00.000Z","text":"w"} , {"id":"1800000000000000001"} ] } '),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "deep", "x": '
+                 || repeat('[', 1500) || repeat(']', 1500) || '}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "text": "big", "x": 1e400}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": 1718179200, "text": "num time"}}'),
+  ('twitter_v2', '{"data": {"id": "1800000000000000000", "created_at": "2024-06-12T08:00:00.000Z", "__twarc": {"retrieved_at": 1.5}, "text": "t"}}'),
+  ('twitter_v2', '{"errors": [{"title": 1.0, "detail": {"a": 1}}], "errors": [{"title": "t", "detail": "d"}]}'),
+  ('twitter_v2', '{"meta": {}, "meta": null}'),
+  ('twitter_v2', '[1, 2]'),
+  ('twitter_v2', '"\u00e9"'),
+  ('twitter_v1', '{"delete": {"status": {"id": 1}}, "delete": 2}'),
+  ('twitter_v1', '{"delete": 1, "limit": 2}'),
+  ('twitter_v1', '{"id_str": "1800000000000000000", "id": 5, "created_at": "Wed Jun 12 08:00:00 +0000 2024", "timestamp_ms": "1718179200000",
+     "text": "s", "favorite_count": 3e0, "retweet_count": 7, "user": {"id": 1.0, "id_str": "9"}}'),
+  ('twitter_v1', '{"id": 1800000000000000000, "created_at": "Wed Jun 12 08:00:00 +0000 2024", "timestamp_ms": 1718179200000, "text": "s",
+     "entities": {"symbols": [{"text": "BTC"}, {"text": "btc"}], "user_mentions": [{"screen_name": "\u00c5sa"}]}}'),
+  ('twitter_v1', '{"id": 1800000000000000000, "created_at": "Wed Jun 12 08:00:00 +0000 2024", "timestamp_ms": 1.7181792e12, "text": "s"}'),
+  ('twitter_v1', '{"statuses": [{"id_str": "1800000000000000000", "created_at": "Wed Jun 12 08:00:00 +0000 2024", "text": "a",
+     "retweeted_status": {"id_str": "1700000000000000000", "user": {"screen_name": "o"}, "extended_tweet": {"full_text": "full"}}}, 7]}');
+SELECT t.k, t.fmt,
+       (SELECT count(*) FROM pulse_internal.twitter_v2_rows(t.body::jsonb, '2024-06-12 08:00:30+00', 1)
+         WHERE t.fmt = 'twitter_v2')
+       + (SELECT count(*) FROM pulse_internal.twitter_v1_rows(t.body::jsonb, '2024-06-12 08:00:30+00', 1)
+         WHERE t.fmt = 'twitter_v1') AS n,
+       (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.twitter_v2_chunk_rows('[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
+         WHERE t.fmt = 'twitter_v2')
+       IS NOT DISTINCT FROM
+       (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.twitter_v2_rows(t.body::jsonb, '2024-06-12 08:00:30+00', 1) r
+         WHERE t.fmt = 'twitter_v2')
+       AND
+       (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.twitter_v1_chunk_rows('[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
+         WHERE t.fmt = 'twitter_v1')
+       IS NOT DISTINCT FROM
+       (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.twitter_v1_rows(t.body::jsonb, '2024-06-12 08:00:30+00', 1) r
+         WHERE t.fmt = 'twitter_v1') AS same
+  FROM tweets_oracle.texts t ORDER BY t.k;
+-- The values read from text, shown: duplicates, escapes and numbers as jsonb reads them.
+SELECT r.id, r.text, r.hashtags, r.retweet_count, r.like_count, r.reply_count, r.quote_count, r.matched_rules, r.author_id
+  FROM tweets_oracle.texts t
+ CROSS JOIN LATERAL pulse_internal.twitter_v2_chunk_rows('[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
+ WHERE t.fmt = 'twitter_v2' AND t.k IN (1, 2, 3, 4, 5, 6, 7, 11) ORDER BY t.k, r.ord;
+-- All of them in one chunk, numbered from 41: the same rows.
+SELECT count(*) AS n,
+       count(*) FILTER (WHERE a IS NULL OR b IS NULL OR to_jsonb(a) IS DISTINCT FROM to_jsonb(b)) AS wrong
+  FROM (SELECT r FROM pulse_internal.twitter_v2_chunk_rows(
+                 (SELECT '[' || string_agg(body, ',' ORDER BY k) || ']' FROM tweets_oracle.texts WHERE fmt = 'twitter_v2'),
+                 '2024-06-12 08:00:30+00', 41) r) AS x(a)
+  FULL JOIN (SELECT r FROM (SELECT body, 40 + row_number() OVER (ORDER BY k) AS seq FROM tweets_oracle.texts WHERE fmt = 'twitter_v2') t
+              CROSS JOIN LATERAL pulse_internal.twitter_v2_rows(t.body::jsonb, '2024-06-12 08:00:30+00', t.seq::int) r) AS y(b)
+    ON (a).seq = (b).seq AND (a).ord = (b).ord;
+-- What jsonb refuses, the chunk functions refuse with jsonb's error.
+SELECT pulse_internal.twitter_v2_chunk_rows('[{"data": {"id": "1", "text": "\u0000"}}]', now(), 1);
+SELECT pulse_internal.twitter_v2_chunk_rows('[{"data": {"id": "1", "text": "\ud800"}}]', now(), 1);
+SELECT pulse_internal.twitter_v2_chunk_rows('[{"data": {"id": "1", "text": "\udc00\ud800"}}]', now(), 1);
+SELECT pulse_internal.twitter_v1_chunk_rows('[{"id": 1, "x": 1e999999}]', now(), 1);
+SELECT pulse_internal.twitter_v1_chunk_rows('[{"id": 1}', now(), 1);
+SELECT pulse_internal.twitter_v1_chunk_rows('{"id": 1}', now(), 1);
+SELECT seq, problem FROM pulse_internal.twitter_v1_chunk_rows('[{"id": 1}]', '2024-06-12 08:00:30+00', 2147483647);
+SELECT count(*) FROM pulse_internal.twitter_v1_chunk_rows('[{"id": 1}, {"id": 2}]', now(), 2147483647);
+SELECT count(*) FROM pulse_internal.twitter_v1_chunk_rows('[]', now(), 1);
 
 RESET search_path;
 DROP SCHEMA tweets_oracle CASCADE;
