@@ -24,6 +24,7 @@ inline constexpr const char* kInvalidObjectDefinition = "42P17";
 inline constexpr const char* kFeatureNotSupported = "0A000";
 inline constexpr const char* kProgramLimitExceeded = "54000";
 inline constexpr const char* kInternalError = "XX000";
+inline constexpr const char* kTriggerProtocolViolated = "39P01";
 }  // namespace sqlstate
 
 class Error : public std::runtime_error {

@@ -212,7 +212,49 @@ SELECT id, sentiment FROM pulse.tweets WHERE id = 1800000000000000001;
 UPDATE pulse.tweets SET text = 'terrible, awful day' WHERE id = 1800000000000000001;
 SELECT id, sentiment = pulse.sentiment('terrible, awful day') AS of_new_text, sentiment < 0 AS negative
   FROM pulse.tweets WHERE id = 1800000000000000001;
+-- an UPDATE that sets the text and a sentiment of its own keeps that one;
+-- an UPDATE of other columns leaves it; a NULL text has none, and the text
+-- back gets its score back
+UPDATE pulse.tweets SET text = 'terrible', sentiment = 0.5 WHERE id = 1800000000000000001;
+UPDATE pulse.tweets SET like_count = like_count WHERE id = 1800000000000000001;
+SELECT id, text, sentiment FROM pulse.tweets WHERE id = 1800000000000000001;
+UPDATE pulse.tweets SET text = NULL WHERE id = 1800000000000000001;
+SELECT id, text IS NULL AS no_text, sentiment IS NULL AS no_sentiment FROM pulse.tweets WHERE id = 1800000000000000001;
 UPDATE pulse.tweets SET text = 'I love this, great day! 🚀' WHERE id = 1800000000000000001;
+SELECT id, sentiment = pulse.sentiment(text) AS of_text FROM pulse.tweets WHERE id = 1800000000000000001;
+-- The trigger function (anyone may attach it: it runs with the writer's
+-- rights) refuses what it is not made for, with a proper SQLSTATE.
+CREATE FUNCTION pg_temp.st_err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN others THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+CREATE TABLE pg_temp.st_after (text text, sentiment float8);
+CREATE TRIGGER st AFTER INSERT ON pg_temp.st_after FOR EACH ROW EXECUTE FUNCTION pulse_internal.tweets_sentiment();
+SELECT pg_temp.st_err($$INSERT INTO pg_temp.st_after VALUES ('good')$$);
+CREATE TABLE pg_temp.st_stmt (text text, sentiment float8);
+CREATE TRIGGER st BEFORE INSERT ON pg_temp.st_stmt FOR EACH STATEMENT EXECUTE FUNCTION pulse_internal.tweets_sentiment();
+SELECT pg_temp.st_err($$INSERT INTO pg_temp.st_stmt VALUES ('good')$$);
+CREATE TABLE pg_temp.st_del (text text, sentiment float8);
+INSERT INTO pg_temp.st_del VALUES ('good', 1);
+CREATE TRIGGER st BEFORE DELETE ON pg_temp.st_del FOR EACH ROW EXECUTE FUNCTION pulse_internal.tweets_sentiment();
+SELECT pg_temp.st_err($$DELETE FROM pg_temp.st_del$$);
+CREATE TABLE pg_temp.st_nocol (body text, sentiment float8);
+CREATE TRIGGER st BEFORE INSERT ON pg_temp.st_nocol FOR EACH ROW EXECUTE FUNCTION pulse_internal.tweets_sentiment();
+SELECT pg_temp.st_err($$INSERT INTO pg_temp.st_nocol VALUES ('good')$$);
+CREATE TABLE pg_temp.st_type (text text, sentiment numeric);
+CREATE TRIGGER st BEFORE INSERT ON pg_temp.st_type FOR EACH ROW EXECUTE FUNCTION pulse_internal.tweets_sentiment();
+SELECT pg_temp.st_err($$INSERT INTO pg_temp.st_type VALUES ('good')$$);
+-- and on a table shaped otherwise (dropped and moved columns) it finds them by name
+CREATE TABLE pg_temp.st_ok (a int, sentiment float8, gone int, text text);
+ALTER TABLE pg_temp.st_ok DROP COLUMN gone;
+CREATE TRIGGER st BEFORE INSERT OR UPDATE ON pg_temp.st_ok FOR EACH ROW EXECUTE FUNCTION pulse_internal.tweets_sentiment();
+INSERT INTO pg_temp.st_ok VALUES (1, NULL, 'what a great day'), (2, 0.25, 'what a great day'), (3, NULL, NULL);
+UPDATE pg_temp.st_ok SET text = 'awful' WHERE a = 2;
+SELECT a, text, sentiment = pulse.sentiment(text) AS of_text, sentiment FROM pg_temp.st_ok ORDER BY a;
 SELECT batches, inserted, updated, unchanged, rejected
   FROM pulse.reapply('s9', (SELECT h FROM regress_hour) - interval '1 day', (SELECT h FROM regress_hour) + interval '1 day');
 SELECT id, sentiment, sentiment = pulse.sentiment(text) AS of_text FROM pulse.tweets WHERE id >= 1800000000000000000 ORDER BY id;
