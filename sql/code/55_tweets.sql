@@ -155,6 +155,18 @@ BEGIN
 END
 $fn$;
 
+-- Whether collapsing the staged tweets reads no stored row: none of the
+-- usable ones has an id from before snowflakes (whose created_at is the
+-- one first stored). Then the collapse depends on the batch's records
+-- alone and stage_ahead does it.
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_collapse_alone() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT NOT EXISTS (SELECT FROM pg_temp.pulse_tweet_stage s
+                      WHERE s.problem IS NULL AND s.id < pulse_internal.tweet_snowflake_min())
+$$;
+
 -- What the stored row already knows and this observation lacks is kept, and
 -- an observation that changes nothing keeps the stored observed_at.
 CREATE OR REPLACE FUNCTION pulse_internal.tweets_keep_stored() RETURNS void
@@ -252,7 +264,7 @@ $fn$;
 -- From staged tweets to pulse.tweets: rejects, one row per id, fields the
 -- newest observation lacks kept from older ones, then pulse.merge.
 CREATE OR REPLACE FUNCTION pulse_internal.tweets_merge_stage(stream text, batch_id bigint, format text,
-  OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
+  collapsed boolean, OUT inserted bigint, OUT updated bigint, OUT unchanged bigint, OUT rejected bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 -- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
@@ -267,6 +279,11 @@ BEGIN
      SET problem = format('landing seq %s: tweet %s of %s is older than what the retention of pulse.tweets keeps (%s)',
                           s.seq, s.id, pulse_internal.utc_text(s.created_at), pulse_internal.utc_text(keep_from))
    WHERE s.problem IS NULL AND s.created_at < keep_from;
+  IF collapsed THEN
+    -- Collapsed ahead (tweets_collapse_alone), before the floor was read:
+    -- an id's observations share its created_at, so the id goes whole.
+    DELETE FROM pg_temp.pulse_tweet_src s WHERE s.created_at < keep_from;
+  END IF;
   PERFORM pulse_internal.tweets_fill_raw(stream, batch_id, format);
   INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
   SELECT tweets_merge_stage.stream, tweets_merge_stage.batch_id, tweets_merge_stage.format,
@@ -276,8 +293,10 @@ BEGIN
    ORDER BY s.seq, s.ord;
   GET DIAGNOSTICS rejected = ROW_COUNT;
 
-  PERFORM pulse_internal.tweets_collapse(CASE format WHEN 'twitter_v1' THEN 'statuses' ELSE 'data' END,
-                                         CASE format WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END);
+  IF NOT collapsed THEN
+    PERFORM pulse_internal.tweets_collapse(CASE format WHEN 'twitter_v1' THEN 'statuses' ELSE 'data' END,
+                                           CASE format WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END);
+  END IF;
   -- Notes: stored tweets whose created_at claim was overruled by their key.
   -- They are not rejections (the tweet is stored) and are not counted.
   PERFORM pulse_internal.tweets_fill_raw(stream, batch_id, format);
@@ -301,13 +320,17 @@ CREATE OR REPLACE FUNCTION pulse_internal.apply_tweets(stream text, batch_id big
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  collapsed boolean := false;
 BEGIN
-  IF NOT pulse_internal.staged_ahead(stream, batch_id, format)
-     AND NOT pulse_internal.tweets_project(stream, batch_id, format) THEN
+  IF pulse_internal.staged_ahead(stream, batch_id, format) THEN
+    -- Then collapsed too, where the collapse needed no stored row.
+    collapsed := pulse_internal.tweets_collapse_alone();
+  ELSIF NOT pulse_internal.tweets_project(stream, batch_id, format) THEN
     RAISE EXCEPTION 'no tweet projection for format %', format USING ERRCODE = '22023';
   END IF;
   SELECT m.inserted, m.updated, m.unchanged, m.rejected INTO inserted, updated, unchanged, rejected
-    FROM pulse_internal.tweets_merge_stage(stream, batch_id, format) AS m;
+    FROM pulse_internal.tweets_merge_stage(stream, batch_id, format, collapsed) AS m;
 END
 $fn$;
 
@@ -360,8 +383,15 @@ BEGIN
   IF cardinality(fmts) IS DISTINCT FROM 1 THEN
     RETURN false;
   END IF;
-  IF NOT pulse_internal.tweets_project(stream, batch_id, fmts[1])
-     AND NOT pulse_internal.candles_project(stream, batch_id, fmts[1]) THEN
+  IF pulse_internal.tweets_project(stream, batch_id, fmts[1]) THEN
+    -- Collapsed as well (half the rest of a tweet batch's work), unless
+    -- ids from before snowflakes need the stored rows (apply_tweets
+    -- asks tweets_collapse_alone again).
+    IF pulse_internal.tweets_collapse_alone() THEN
+      PERFORM pulse_internal.tweets_collapse(CASE fmts[1] WHEN 'twitter_v1' THEN 'statuses' ELSE 'data' END,
+                                             CASE fmts[1] WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END);
+    END IF;
+  ELSIF NOT pulse_internal.candles_project(stream, batch_id, fmts[1]) THEN
     RETURN false;
   END IF;
   IF to_regclass('pg_temp.pulse_staged_ahead') IS NULL THEN

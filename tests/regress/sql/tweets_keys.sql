@@ -171,3 +171,40 @@ SELECT id, text FROM pulse.tweets WHERE id IN (1766977437527633927, 176697743752
 SET ROLE pulse_reader;
 SELECT pulse_internal.stage_ahead('k9', 3);
 RESET ROLE;
+-- A tweet batch staged ahead is collapsed then too (one row per id, the
+-- newest observation completed from the older ones), and stores what
+-- applying it directly stores.
+BEGIN;
+SELECT land_k('k9', 'twitter_v2', 6, 1, 0, '{"data":{"id":"1766977437527633929","text":"first","lang":"en","public_metrics":{"like_count":1}}}');
+SELECT land_k('k9', 'twitter_v2', 6, 2, 1, '{"data":{"id":"1766977437527633929","public_metrics":{"like_count":7}}}');
+SELECT pulse_internal.stage_ahead('k9', 6) AS staged;
+SELECT id, text, lang, like_count FROM pg_temp.pulse_tweet_src;
+SELECT * FROM pulse.apply_batch('k9', 6, '{}');
+COMMIT;
+SELECT id, text, lang, like_count FROM pulse.tweets WHERE id = 1766977437527633929;
+-- retention that moves between the staging and the apply (the floor is
+-- read when the batch applies): the tweets it no longer keeps are
+-- rejected, the rest stored
+BEGIN;
+SELECT land_k('k9', 'twitter_v2', 7, 1, 0, '{"data":[{"id":"' || id_at(now() - interval '3 days') || '","text":"old"},{"id":"' || id_at(now() - interval '3 days') || '","text":"old again"},{"id":"' || id_at(now() - interval '1 hour') || '","text":"recent"}]}');
+SELECT pulse_internal.stage_ahead('k9', 7) AS staged;
+SELECT count(*) AS collapsed_ids FROM pg_temp.pulse_tweet_src;
+UPDATE pulse_internal.managed_tables SET retain = interval '2 days' WHERE parent = 'pulse.tweets'::regclass;
+SELECT inserted, rejected FROM pulse.apply_batch('k9', 7, '{}');
+ROLLBACK;
+SELECT retain FROM pulse_internal.managed_tables WHERE parent = 'pulse.tweets'::regclass;
+-- an id from before snowflakes takes the created_at first stored for it,
+-- so its batch is not collapsed ahead (that reads the stored rows)
+BEGIN;
+SELECT land_k('k9', 'twitter_v2', 8, 1, 0, '{"data":{"id":"31","created_at":"2006-03-21T21:00:00.000Z","text":"thirty-one"}}');
+SELECT pulse_internal.stage_ahead('k9', 8) AS staged;
+SELECT count(*) AS collapsed_ids FROM pg_temp.pulse_tweet_src;
+SELECT * FROM pulse.apply_batch('k9', 8, '{}');
+COMMIT;
+BEGIN;
+SELECT land_k('k9', 'twitter_v2', 9, 1, 0, '{"data":{"id":"31","created_at":"2006-03-21T21:00:20.000Z","text":"thirty-one, edited"}}');
+SELECT pulse_internal.stage_ahead('k9', 9) AS staged;
+SELECT * FROM pulse.apply_batch('k9', 9, '{}');
+COMMIT;
+SELECT id, created_at, text FROM pulse.tweets WHERE id = 31;
+SELECT left(reason, 60) AS note FROM pulse.rejects WHERE stream = 'k9' AND batch_id = 9;
