@@ -4,6 +4,8 @@
 // and end and that PostgreSQL's jsonb input will accept them.
 #include "core/json_scan.h"
 
+#include <simdjson.h>
+
 #include <stdexcept>
 
 namespace pulse::load {
@@ -181,7 +183,31 @@ class Scanner {
 
 }  // namespace
 
-std::string json_invalid_reason(std::string_view text) {
+namespace {
+
+// simdjson's DOM parser accepts a subset of what the scanner accepts (strict
+// RFC 8259 grammar and UTF-8, numbers within a double, nesting within its
+// depth limit, set well below the scanner's 1,000) except one thing: the
+// escape \u0000, which jsonb refuses. It is about four times faster than the
+// scanner on the bench's tweets (simdjson 0.9 us a record, the scanner 4),
+// so it vouches for a text it accepts and the scanner judges the rest (and
+// words the reason). One parser per thread (the gateway's are many).
+bool simdjson_accepts(std::string_view text) {
+  constexpr std::size_t kMaxDepth = 500;
+  thread_local simdjson::dom::parser parser;
+  thread_local bool ready = false;
+  if (!ready) {
+    if (parser.allocate(1 << 16, kMaxDepth) != simdjson::SUCCESS) return false;
+    ready = true;
+  }
+  if (text.find("\\u0000") != std::string_view::npos) return false;
+  // Past a few MB, leave it to the scanner rather than grow the buffers.
+  if (text.size() > (std::size_t{4} << 20)) return false;
+  simdjson::dom::element root;
+  return parser.parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
+}
+
+std::string scan_reason(std::string_view text) {
   try {
     Scanner s(text);
     s.value();
@@ -192,6 +218,15 @@ std::string json_invalid_reason(std::string_view text) {
     return e.what();
   }
 }
+
+}  // namespace
+
+std::string json_invalid_reason(std::string_view text) {
+  if (simdjson_accepts(text)) return {};
+  return scan_reason(text);
+}
+
+std::string json_scan_reason(std::string_view text) { return scan_reason(text); }
 
 std::vector<Span> split_json_array(std::string_view text) {
   Scanner s(text);

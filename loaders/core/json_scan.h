@@ -28,6 +28,9 @@ struct Span {
 // beyond 64 bits and reals beyond double range.
 std::string json_invalid_reason(std::string_view text);
 inline bool is_valid_json(std::string_view text) { return json_invalid_reason(text).empty(); }
+// The same from the hand-written scanner alone (json_invalid_reason asks
+// simdjson first): for tests that hold the two to one answer.
+std::string json_scan_reason(std::string_view text);
 
 // The element ranges of a JSON array that makes up all of `text` (surrounding
 // whitespace allowed). Throws std::invalid_argument when the text is not a

@@ -2,6 +2,8 @@
 // that both writers send, apply and retry batches the same way.
 #include "core/pg_write.h"
 
+#include "core/byte_scan.h"
+
 #include "core/version.h"
 
 #include <sys/socket.h>
@@ -83,15 +85,31 @@ bool exec_ok(PGconn* c, const char* sql, std::string& err, std::string& sqlstate
 }
 
 void copy_text_escape(std::string_view s, std::string& out) {
-  for (char ch : s) {
-    switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += ch;
+  // Runs between the bytes to escape are appended whole, and a run is found
+  // 8 bytes at a time (a byte at a time was a sixth of the loader's CPU).
+  std::size_t run = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      uint64_t w = word_at(s, i);
+      if (!word_has_byte(w, '\\') && !word_has_byte(w, '\n') && !word_has_byte(w, '\r') && !word_has_byte(w, '\t')) {
+        i += 8;
+        continue;
+      }
     }
+    const char* esc;
+    switch (s[i]) {
+      case '\\': esc = "\\\\"; break;
+      case '\n': esc = "\\n"; break;
+      case '\r': esc = "\\r"; break;
+      case '\t': esc = "\\t"; break;
+      default: ++i; continue;
+    }
+    out.append(s.data() + run, i - run);
+    out.append(esc, 2);
+    run = ++i;
   }
+  out.append(s.data() + run, s.size() - run);
 }
 
 void copy_bytea_hex(std::string_view bytes, std::string& out) {

@@ -17,13 +17,13 @@ mkdir -p "$out"
 flags=(-std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/loaders")
 for t in "${targets[@]}"; do
   case $t in
-    json_scan) sources=("$src/loaders/core/json_scan.cpp"); libs=$(pkg-config --libs jansson) ;;
+    json_scan) sources=("$src/loaders/core/json_scan.cpp"); libs="$(pkg-config --libs jansson) -lsimdjson" ;;
     framing) sources=("$src/loaders/core/framing.cpp"); libs="" ;;
     gateway_request) sources=("$src/loaders/gateway/request.cpp" "$src/loaders/core/framing.cpp"
                               "$src/loaders/core/json_scan.cpp" "$src/loaders/core/jsonb_text.cpp")
-                     libs=$(pkg-config --libs jansson) ;;
+                     libs="$(pkg-config --libs jansson) -lsimdjson" ;;
     candle_parse) sources=("$src"/loaders/core/*.cpp "$src"/loaders/sources/*.cpp)
-                  libs="$(pkg-config --libs libcurl jansson libpq) -lpthread" ;;
+                  libs="$(pkg-config --libs libcurl jansson libpq) -lsimdjson -lpthread" ;;
     *) echo "unknown target $t"; exit 2 ;;
   esac
   bin=$out/fuzz_$t

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/backoff.h"
 #include "core/batch.h"
@@ -50,6 +51,32 @@ TEST(JsonScan, ValidatesWhatJsonbAccepts) {
   EXPECT_FALSE(is_valid_json("\"tab\there\""));       // raw control char
   EXPECT_FALSE(is_valid_json(""));
   EXPECT_FALSE(is_valid_json(std::string("[1]\0", 4)));
+}
+
+// json_invalid_reason lets simdjson vouch for the texts it accepts: it must
+// accept none that the scanner refuses (edges of depth, escapes, numbers,
+// UTF-8, white space), and say what the scanner says about the rest.
+TEST(JsonScan, SimdjsonFastPathAgreesWithTheScanner) {
+  std::vector<std::string> texts = {
+      "{}", "[]", "0", "-0", "1e400", "-1E-400", "123456789012345678901234567890", "1.5e308", "2e308",
+      "\"\\u0000\"", "\"\\\\u0000\"", "\"\\\\\\u0000\"", "\"a\\u0000b\"", "{\"\\u0000\":1}",
+      "\"\\ud83d\"", "\"\\ude00\"", "\"\\ud83d\\u0041\"", "\"\\ud83d\\ude00\"", "\"\\uD83D\\uDE00\"", "\"\\u12\"", "\"\\x\"",
+      "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe0\x80\xaf\"", "\"\xc3\"", "\xef\xbb\xbf{}",
+      " \t\r\n[ 1 ,\t2 ]\r\n", "[1,]", "{\"a\":1,}", "[1] [2]", "\"\x7f\"", "\"\x1f\"", "tru", "true ", "nul",
+      std::string("\"a\0b\"", 5), "[\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"]", "{\"a\":{\"a\":{\"a\":[]}}}",
+  };
+  for (int depth : {499, 500, 501, 502, 999, 1000, 1001, 1002}) {
+    texts.push_back(std::string(static_cast<std::size_t>(depth), '[') + std::string(static_cast<std::size_t>(depth), ']'));
+    texts.push_back(std::string(static_cast<std::size_t>(depth), '[') + "1" + std::string(static_cast<std::size_t>(depth), ']'));
+    std::string objs;
+    for (int i = 0; i < depth; ++i) objs += "{\"k\":";
+    objs += "0";
+    objs += std::string(static_cast<std::size_t>(depth), '}');
+    texts.push_back(objs);
+  }
+  for (const std::string& t : texts) {
+    EXPECT_EQ(json_invalid_reason(t), json_scan_reason(t)) << t.substr(0, 60);
+  }
 }
 
 TEST(JsonScan, FindsTopLevelMember) {
@@ -240,6 +267,32 @@ TEST(CopyText, EscapesSpecialCharacters) {
   std::string out;
   copy_text_escape("a\\b\nc\td\re", out);
   EXPECT_EQ(out, "a\\\\b\\nc\\td\\re");
+  // Every position of every special byte within and across 8-byte words,
+  // next to high bytes, against a byte-at-a-time reference.
+  auto reference = [](const std::string& in) {
+    std::string r;
+    for (char ch : in) {
+      if (ch == '\\') r += "\\\\";
+      else if (ch == '\n') r += "\\n";
+      else if (ch == '\r') r += "\\r";
+      else if (ch == '\t') r += "\\t";
+      else r += ch;
+    }
+    return r;
+  };
+  const std::string specials = std::string("\\\n\r\t") + "\x89\xdc\x0a\x5b\x5d\x8d\x00";
+  for (std::size_t len = 0; len <= 20; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (char sp : specials) {
+        std::string in(len, 'x');
+        for (std::size_t k = 0; k < len; k += 3) in[k] = static_cast<char>(0xC3);
+        in[pos] = sp;
+        std::string got = "prefix";
+        copy_text_escape(in, got);
+        EXPECT_EQ(got, "prefix" + reference(in)) << len << " " << pos << " " << static_cast<int>(sp);
+      }
+    }
+  }
   out.clear();
   copy_bytea_hex(std::string("\x00\xff" "A", 3), out);
   EXPECT_EQ(out, "\\\\x00ff41");

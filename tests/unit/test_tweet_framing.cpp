@@ -149,6 +149,24 @@ TEST(PrepareForJsonb, LeavesOrdinaryTextAlone) {
   EXPECT_TRUE(r.note.empty());
 }
 
+// The scan skips string contents 8 bytes at a time: escapes, quotes and
+// numbers at every offset around those words are still found.
+TEST(PrepareForJsonb, FindsEscapesAtEveryOffset) {
+  for (std::size_t k = 0; k <= 17; ++k) {
+    const std::string pad(k, 'x');
+    auto nul = prepare_for_jsonb("{\"t\":\"" + pad + "\\u0000" + pad + "\",\"n\":1}");
+    EXPECT_TRUE(nul.changed) << k;
+    EXPECT_EQ(nul.text, "{\"t\":\"" + pad + pad + "\",\"n\":1}") << k;
+    auto lone = prepare_for_jsonb("[\"" + pad + "\\ud800\"," + pad.substr(0, 0) + "\"" + pad + "\\\"" + pad + "\"]");
+    EXPECT_EQ(lone.text, "[\"" + pad + "\\ufffd\",\"" + pad + "\\\"" + pad + "\"]") << k;
+    auto big = prepare_for_jsonb("[\"" + pad + "\\\"\"," + "1e999999]");
+    EXPECT_FALSE(big.reject.empty()) << k;
+    auto quoted = prepare_for_jsonb("[\"" + pad + "\\\\\",\"1e999999\"]");
+    EXPECT_TRUE(quoted.reject.empty()) << k;
+    EXPECT_FALSE(quoted.changed) << k;
+  }
+}
+
 TEST(PrepareForJsonb, RemovesNulEscapesAndReplacesLoneSurrogates) {
   auto r = prepare_for_jsonb("{\"t\":\"a\\u0000b\\u0000\",\"u\":\"x\\ud800y\\udc00z\\uD83D\\uDE00\"}");
   EXPECT_TRUE(r.changed);
