@@ -4,6 +4,8 @@
 // names no simdjson type.
 #include "core/json_record.h"
 
+#include "core/json_array_text.h"
+
 #include <simdjson.h>
 
 namespace pulse::json {
@@ -26,15 +28,42 @@ struct Record::Impl {
 Record::Record() : impl_(std::make_unique<Impl>()) {}
 Record::~Record() = default;
 
+namespace {
+
+bool parse_into(simdjson::dom::parser& parser, std::string& buffer, std::string_view text,
+                simdjson::dom::element& root) {
+  if (!escapes_agree_with_jsonb(text)) return false;
+  buffer.assign(text.data(), text.size());
+  buffer.resize(text.size() + simdjson::SIMDJSON_PADDING, '\0');
+  return parser.parse(buffer.data(), text.size(), false).get(root) == simdjson::SUCCESS;
+}
+
+}  // namespace
+
 bool Record::parse(std::string_view text) {
   impl_->nodes.clear();
-  if (text.size() > kMaxText || !escapes_agree_with_jsonb(text)) return false;
-  impl_->buffer.assign(text.data(), text.size());
-  impl_->buffer.resize(text.size() + simdjson::SIMDJSON_PADDING, '\0');
+  if (text.size() > kMaxText) return false;
   simdjson::dom::element root;
-  if (impl_->parser.parse(impl_->buffer.data(), text.size(), false).get(root) != simdjson::SUCCESS) return false;
+  if (!parse_into(impl_->parser, impl_->buffer, text, root)) return false;
   impl_->add(root);
   return true;
+}
+
+std::optional<long> Record::array_length(std::string_view text) {
+  impl_->nodes.clear();
+  if (text.size() > kMaxChunk || json_may_hold_wide_numbers(text)) return std::nullopt;
+  simdjson::dom::element root;
+  bool ok = parse_into(impl_->parser, impl_->buffer, text, root);
+  std::optional<long> n;
+  if (ok) {
+    simdjson::dom::array arr;
+    n = root.get_array().get(arr) == simdjson::SUCCESS ? static_cast<long>(arr.size()) : -1L;
+  }
+  if (text.size() > kMaxText) {
+    impl_->parser = simdjson::dom::parser();
+    std::string().swap(impl_->buffer);
+  }
+  return n;
 }
 
 Kind Record::kind(Node n) const {

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,15 @@ class Record {
   // The largest text parse() reads; a longer one goes the jsonb way, which
   // keeps this reader's buffers small.
   static constexpr std::size_t kMaxText = 1 << 20;
+
+  // For landing_length (a chunk's check): the number of elements of a JSON
+  // array text, -1 for JSON that is not an array, or nullopt when jsonb's
+  // own parser must decide: the text fails parse()'s checks, or may hold a
+  // number beyond numeric (json_may_hold_wide_numbers), or is over
+  // kMaxChunk. Handles from an earlier parse become invalid; buffers grown
+  // past kMaxText for a chunk are given back.
+  std::optional<long> array_length(std::string_view text);
+  static constexpr std::size_t kMaxChunk = std::size_t{64} << 20;
 
  private:
   struct Impl;

@@ -82,4 +82,26 @@ TEST(JsonRecord, RefusesWhatItCouldReadApartFromJsonb) {
   EXPECT_TRUE(r.elements(e[3]).empty());
 }
 
+TEST(JsonRecord, ArrayLengthVouchesOnlyForWhatJsonbTakesAlike) {
+  Record r;
+  EXPECT_EQ(r.array_length("[]"), 0L);
+  EXPECT_EQ(r.array_length(R"( [1, "a,b", {"k": [1, 2]}, [[]], null] )"), 5L);
+  EXPECT_EQ(r.array_length(R"({"a": 1})"), -1L);
+  EXPECT_EQ(r.array_length("7"), -1L);
+  EXPECT_EQ(r.array_length(R"(["\u0000"])"), std::nullopt);        // jsonb's parser decides (and refuses)
+  EXPECT_EQ(r.array_length(R"(["\ud800"])"), std::nullopt);
+  EXPECT_EQ(r.array_length("[1e5]"), std::nullopt);                   // may be beyond numeric: the parser checks
+  EXPECT_EQ(r.array_length("[0." + std::string(17000, '1') + "]"), std::nullopt);
+  EXPECT_EQ(r.array_length("[1,]"), std::nullopt);                    // not JSON: the parser words the error
+  EXPECT_EQ(r.array_length(std::string(1100, '[') + std::string(1100, ']')), std::nullopt);
+  // A chunk larger than one record's limit is counted, and reading goes on.
+  std::string big = "[";
+  for (int i = 0; i < 300000; ++i) big += i ? ",\"abc\"" : "\"abc\"";
+  big += "]";
+  ASSERT_GT(big.size(), Record::kMaxText);
+  EXPECT_EQ(r.array_length(big), 300000L);
+  ASSERT_TRUE(r.parse(R"({"a": 2})"));
+  EXPECT_EQ(r.integer_text(r.get(r.root(), "a")), "2");
+}
+
 }  // namespace
