@@ -190,6 +190,15 @@ BEGIN
   IF lo IS NULL THEN
     RETURN;
   END IF;
+  -- Tweets none of which is stored yet (a stream's new tweets) need neither
+  -- join below: one look, which stops at the first stored match, instead of
+  -- two passes over the batch (9 ms against 13 per 5,000 new tweets).
+  -- (It names a column: Citus, joining the temporary table to a distributed
+  -- pulse.tweets, cannot pass on a row of none.)
+  IF NOT EXISTS (SELECT d.id FROM pg_temp.pulse_tweet_src d JOIN pulse.tweets t ON t.id = d.id AND t.created_at = d.created_at
+                  WHERE t.created_at >= lo AND t.created_at <= hi) THEN
+    RETURN;
+  END IF;
   -- What the stored row already knows and this observation lacks is kept, when
   -- this observation is not older (an older one changes nothing anyway).
   UPDATE pg_temp.pulse_tweet_src d
