@@ -8,6 +8,9 @@
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET client_min_messages = warning;
+-- The comparisons' plans cost enough for JIT, whose compiling took longer
+-- than the queries (as in the staging functions, which set it off too).
+SET jit = off;
 CREATE SCHEMA tweets_oracle;
 SET search_path = tweets_oracle, pg_catalog, public;
 
