@@ -13,8 +13,9 @@
 --   coinone: the same rule with bucket_start + period as the close, because
 --            its chart records carry no last-trade time.
 -- The projections are C++ (extension/entry/candles.cpp, rules in
--- extension/core/candle_rules.h): one pass over the record's jsonb, its
--- numbers copied as the numerics they already are and decimal strings read
+-- extension/core/candle_rules.h): one pass over the record (its jsonb, or
+-- for a landing chunk its text), a JSON number read by numeric_in from the
+-- text it was written with, as jsonb's input reads it, and decimal strings
 -- by numeric_in, never through a double. Each returns one row per payload:
 -- the candle and why it cannot be stored (NULL when it can): the record's
 -- shape (wrong JSON type), the landing payload (market, a known period),
@@ -54,6 +55,20 @@ RETURNS TABLE(market text, period interval, bucket_start timestamptz,
               volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
 LANGUAGE c STABLE PARALLEL SAFE ROWS 1
 AS 'MODULE_PATHNAME', 'pulse_candle_coinone';
+
+-- The rows of every record of a landing chunk (its payloads, records
+-- numbered from first_seq) as the exchange's projection above gives them,
+-- with the record as jsonb where the row has a reason (what a reject keeps).
+-- A record is read from its text (simdjson, numbers as written) where that
+-- gives what its jsonb gives, else parsed into jsonb as pulse.landing would:
+-- parsing each record into jsonb cost more than the projection (issue 17).
+CREATE OR REPLACE FUNCTION pulse_internal.candle_chunk_rows(exchange text, payloads text, first_seq integer)
+RETURNS TABLE(seq integer, payload jsonb, market text, period interval, bucket_start timestamptz,
+              open numeric, high numeric, low numeric, close numeric,
+              volume numeric, quote_volume numeric, observed_at timestamptz, reason text)
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+ROWS 1000
+AS 'MODULE_PATHNAME', 'pulse_candle_chunk_rows';
 
 -- The staging tables of one candle batch: pulse_candle_proj, its records'
 -- projection (candles_project), and pulse_candle_src, its usable candles,
@@ -189,11 +204,26 @@ AS $$
 DECLARE
   proj text := (SELECT f.projection::oid::regproc::text FROM pulse_internal.formats f
                  WHERE f.format = exchange AND f.apply = 'pulse_internal.apply_candles(text,bigint,text)'::regprocedure);
+  exchange_rows text;
 BEGIN
   IF proj IS NULL THEN
     RETURN false;
   END IF;
   PERFORM pulse_internal.candle_stage();
+  -- The built-in projections read whole chunks from their text.
+  exchange_rows := CASE proj WHEN 'pulse_internal.candle_upbit' THEN 'upbit'
+                             WHEN 'pulse_internal.candle_binance' THEN 'binance'
+                             WHEN 'pulse_internal.candle_coinone' THEN 'coinone' END;
+  IF exchange_rows IS NOT NULL THEN
+    INSERT INTO pg_temp.pulse_candle_proj
+    SELECT r.seq, r.payload, r.market, r.period, r.bucket_start, r.open, r.high, r.low, r.close, r.volume,
+           r.quote_volume, r.observed_at, r.reason
+      FROM pulse_internal.landing_chunks c
+     CROSS JOIN LATERAL pulse_internal.candle_chunk_rows(exchange_rows, c.payloads, c.seq) AS r
+     WHERE c.stream = candles_project.stream AND c.batch_id = candles_project.batch_id
+       AND c.format = candles_project.exchange;
+    RETURN true;
+  END IF;
   EXECUTE format($q$
     INSERT INTO pg_temp.pulse_candle_proj
     SELECT l.seq, CASE WHEN p.reason IS NOT NULL THEN l.payload END, p.market, p.period, p.bucket_start,

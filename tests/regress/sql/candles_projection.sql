@@ -251,3 +251,79 @@ SELECT format, p, new, old FROM compared WHERE new IS DISTINCT FROM old ORDER BY
 SELECT count(*) FILTER (WHERE new IS NULL) AS no_row FROM compared;
 -- Called in a select list (value per call) as well as in FROM.
 SELECT (pulse_internal.candle_upbit('{}')).reason, (pulse_internal.candle_coinone('[]')).reason;
+
+-- Whole landing chunks read from their text (candle_chunk_rows, what
+-- candles_project uses) against the per-record projections above: the same
+-- row for every case, each alone in a chunk and in chunks of 40 records,
+-- with the record as jsonb exactly where the row has a reason. The cases'
+-- texts are jsonb's printing; texts jsonb would print otherwise follow
+-- (duplicate and escaped keys, exponents, trailing zeros, white space,
+-- surrogate pairs, deep nesting, huge numbers, containers where text is
+-- read), each record in the format of the line's first word.
+CREATE TEMP TABLE chunk_cases AS
+SELECT c.format, row_number() OVER (PARTITION BY c.format ORDER BY c.p::text)::integer AS i, c.p::text AS x
+  FROM cases c WHERE c.p IS NOT NULL;
+INSERT INTO chunk_cases (format, i, x)
+SELECT split_part(t, ' ', 1), 100000 + row_number() OVER (PARTITION BY split_part(t, ' ', 1) ORDER BY n)::integer,
+       substr(t, strpos(t, ' ') + 1)
+  FROM unnest(ARRAY[
+  'binance {"market":"X","market":"BTCUSDT","period":"1m","record":[1624559520000,"34970.9","35047.03","34800.01","35047.03","0.419472",1624559579999,"14686.8781947"]}',
+  'binance {"market":"BTCUSDT","period":"1m","record":[1624559520000,34970.90,35047.030,34800.01,35047.03,0.4194720,1624559579999,14686.8781947]}',
+  'binance {"market":"BTCUSDT","period":"1m","record":[1624559520000,3.49709e4,35047.03,34800.01,35047.03,0.419472,1624559579999,1E1]}',
+  'binance {"market":"BTCUSDT","period":"1m","record":[1624559520000,-0,0,-0.0,0,0,1624559579999,0]}',
+  'binance {"market":"BTCUSDT","period":"1m","record":[1624559520000.000,"1","1","1","1","1",1624559579999.0,"1"]}',
+  'binance { "market" : "BTCUSDT" ,	"period":"1m" ,
+     "record" : [ 1624559520000 , "1" , "2" , "0.5" , "1" , "1" , 1624559579999 , "1" ] }',
+  'binance {"market":"BTCUSDT","period":"1m","record":[18446744073709551616,"1","1","1","1","1",1624559579999,"1"]}',
+  'binance {"market":"BTCUSDT","period":"1m","record":[1624559520000,"1","1","1","1","1",1624559579999,"1"],"record":[1624559520000,"2","2","2","2","2",1624559579999,"2"]}',
+  'binance {"market":"BTCUSDT","period":"1m","observed_ms":"1624559550000","record":[1624559520000,"1","1","1","1","1",1624559579999,"1",{"deep":' || repeat('[', 100) || repeat(']', 100) || '}]}',
+  'binance {"market":["BTCUSDT"],"period":"1m","record":[1624559520000,"1","1","1","1","1",1624559579999,"1"]}',
+  'binance {"market":"BTCUSDT","period":{"m":1},"record":[1624559520000,"1","1","1","1","1",1624559579999,"1"]}',
+  'binance {"market":"BTCUSDT","period":"1m","record":"1624559520000"}',
+  'binance {"market":"BTCUSDT","period":"1m","record":1624559520000}',
+  'binance {"market":"\ud83d\ude00","period":"1m","record":[1624559520000,"1","1","1","1","1",1624559579999,"1"]}',
+  'binance {"mar\u006bet":"BTCUSDT","period":"1\u006d","record":[1624559520000,"1","1","1","1","1",1624559579999,"1"]}',
+  'binance {"market":"BTC\"USDT\\","period":"1m","record":[1624559520000,"1","1","1","1","1",1624559579999,"1"]}',
+  'binance {"market":"BTCUSDT","period":"1m","record":[1624559520000,"1","1","1","1","1",1624559579999,"' || repeat('9', 1001) || '"]}',
+  'binance {"market":"BTCUSDT","period":"1m","record":[1624559520000,"1","1","1","1","1",1624559579999,' || repeat('9', 1001) || ']}',
+  'binance {"market":"BTCUSDT","period":"1m","record":[true,false,null,{},[],"1","1",1]}',
+  'upbit {"market":"KRW-BTC","period":"1m","record":{"market":"KRW-BTC","candle_date_time_utc":"2020-02-20T11:19:00","opening_price":100.0,"high_price":110.000,"low_price":9.0e1,"trade_price":105,"timestamp":1582197598691,"candle_acc_trade_price":1000.5,"candle_acc_trade_volume":2.50,"unit":1}}',
+  'upbit {"market":"KRW-BTC","period":"1m","record":{"market":"KRW-BTC","candle_date_time_utc":"2020-02-20T11:19:00","opening_price":100,"opening_price":95,"high_price":110,"low_price":90,"trade_price":105,"timestamp":1582197598691,"candle_acc_trade_price":1000.5,"candle_acc_trade_volume":2.50,"unit":1.0}}',
+  'upbit {"market":"KRW-BTC","period":"1m","record":{"market":"KRW-BTC","candle_date_time_utc":"2020-02-20T11\u003a19:00","opening_price":100,"high_price":110,"low_price":90,"trade_price":105,"timestamp":1582197598691,"candle_acc_trade_price":1000.5,"candle_acc_trade_volume":2.50,"unit":"1","market":"KRW-ETH"}}',
+  'upbit {"market":"KRW-BTC","period":"1m","record":{"market":"KRW-BTC","candle_date_time_utc":"2020-02-20T11:19:00","opening_price":0.00000001,"high_price":123456789012345678901234567890.123456789,"low_price":0.00000001,"trade_price":1,"timestamp":1582197598691,"candle_acc_trade_price":0,"candle_acc_trade_volume":-0,"unit":true}}',
+  'upbit {"market":"KRW-BTC","period":"1m","record":{"market":{"x":1},"candle_date_time_utc":"2020-02-20T11:19:00","opening_price":1,"high_price":1,"low_price":1,"trade_price":1,"timestamp":1582197598691,"candle_acc_trade_price":1,"candle_acc_trade_volume":1,"unit":[1]}}',
+  'upbit {"market":"KRW-BTC","period":"1m","record":{"candle_date_time_utc":"2020-02-20T11:19:00","opening_price":1,"high_price":1,"low_price":1,"trade_price":1,"timestamp":1582197598691.5,"candle_acc_trade_price":1,"candle_acc_trade_volume":1}}',
+  'coinone {"market":"KRW-BTC","period":"1m","observed_ms":1686787230000,"record":{"timestamp":"1686787200000","open":"1","high":"2","low":"0.5","close":"1.5","target_volume":"10","quote_volume":"12.000","timestamp":1686787260000}}',
+  'coinone {"market":"KRW-BTC","period":"1m","observed_ms":1.68678723e12,"record":{"timestamp":1686787200000,"open":1,"high":2,"low":0.5,"close":1.5,"target_volume":10,"quote_volume":12.000}}',
+  'coinone {"market":"KRW-BTC","period":"1m","record":{"timestamp":1686787200000,"open":"1","high":"2","low":"0.5","close":"1.5","target_volume":"10","quote_volume":"12.000"}}  ',
+  'coinone {"market":"KRW-BTC","period":"1m","record":[{"timestamp":1686787200000}]}',
+  'coinone {}', 'coinone null', 'coinone "x"', 'coinone 1.50', 'coinone []', 'upbit [1]', 'binance [[1]]'
+  ]) WITH ORDINALITY AS h(t, n);
+-- Each alone, then in chunks of 40 (the hostile ones in one chunk per format).
+CREATE TEMP TABLE chunk_compared AS
+SELECT 'alone' AS how, c.format, c.i, c.x, n.seq, n.payload,
+       (n.market, n.period, n.bucket_start, n.open, n.high, n.low, n.close, n.volume, n.quote_volume,
+        n.observed_at, n.reason)::text AS got
+  FROM chunk_cases c CROSS JOIN LATERAL pulse_internal.candle_chunk_rows(c.format, '[' || c.x || ']', c.i) n
+UNION ALL
+SELECT 'chunk', c.format, c.i, c.x, n.seq, n.payload,
+       (n.market, n.period, n.bucket_start, n.open, n.high, n.low, n.close, n.volume, n.quote_volume,
+        n.observed_at, n.reason)::text
+  FROM (SELECT k.format, min(k.i) AS first, '[' || string_agg(k.x, E',\n ' ORDER BY k.i) || ']' AS chunk
+          FROM chunk_cases k GROUP BY k.format, (k.i - 1) / 40) g
+ CROSS JOIN LATERAL pulse_internal.candle_chunk_rows(g.format, g.chunk, g.first) n
+  LEFT JOIN chunk_cases c ON c.format = g.format AND c.i = n.seq;
+-- One row per record each way; none differs (none listed).
+SELECT how, count(*) = (SELECT count(*) FROM chunk_cases) AS one_each, count(*) FILTER (WHERE payload IS NOT NULL) > 1000 AS refused
+  FROM chunk_compared GROUP BY 1 ORDER BY 1;
+SELECT how, format, i, x, got, pg_temp.new_row(format, x::jsonb) AS want FROM chunk_compared
+ WHERE x IS NULL OR got IS DISTINCT FROM pg_temp.new_row(format, x::jsonb)
+    OR payload IS DISTINCT FROM CASE WHEN got NOT LIKE '%,)' THEN x::jsonb END
+ ORDER BY 1, 2, 3;
+-- Errors as jsonb's: an escape jsonb refuses, a chunk that is not an array,
+-- an unknown exchange, seq past integer.
+SELECT pulse_internal.candle_chunk_rows('binance', '[{"market":"a\u0000b"}]', 1);
+SELECT pulse_internal.candle_chunk_rows('binance', '{"market":"BTCUSDT"}', 1);
+SELECT pulse_internal.candle_chunk_rows('kraken', '[]', 1);
+SELECT count(*) FROM pulse_internal.candle_chunk_rows('binance', '[1, 2]', 2147483646);
+SELECT count(*) FROM pulse_internal.candle_chunk_rows('binance', '[1, 2]', 2147483647);
