@@ -7,8 +7,9 @@
 // number's own text gives what jsonb's input gives.
 // parse() refuses (the caller goes the jsonb way) whatever jsonb could read
 // apart: an escaped NUL or a lone surrogate, nesting deeper than kMaxDepth,
-// a number that could leave numeric's range (json_may_hold_wide_numbers),
-// text over kMaxText, or anything simdjson finds malformed. An object's key
+// a number that could leave numeric's range (one with an exponent or over
+// 1,000 characters), text over kMaxText, or anything simdjson finds
+// malformed. An object's key
 // holds the last of its duplicates, as in jsonb. Strings are UTF-8: use it
 // in a UTF-8 database only.
 #pragma once

@@ -57,7 +57,7 @@ std::optional<Datum> num(const Ref& v) {
 // pulse_internal.json_epoch_ms, in microseconds since 1970.
 template <typename Ref>
 std::optional<int64_t> epoch_ms(const Ref& v) {
-  if (v.kind() == JsonKind::kNumber) return candle::epoch_ms_from_number(pulse::pg::numeric_text(v.numeric()));
+  if (v.kind() == JsonKind::kNumber) return candle::epoch_ms_from_number(v.number_text());
   if (v.kind() == JsonKind::kString) return candle::epoch_ms_from_string(v.string());
   return std::nullopt;
 }

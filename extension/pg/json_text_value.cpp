@@ -44,7 +44,7 @@ int TextRef::array_length() const noexcept { return tree_ == nullptr ? 0 : tree_
 std::optional<std::string> TextRef::text() const {
   switch (kind()) {
     case JsonKind::kString: return std::string(tree_->text(node_));
-    case JsonKind::kNumber: return numeric_text(numeric());
+    case JsonKind::kNumber: return number_text();
     case JsonKind::kBool: return std::string(tree_->boolean(node_) ? "true" : "false");
     case JsonKind::kObject:
     case JsonKind::kArray: throw NeedsJsonb{};
@@ -58,6 +58,13 @@ std::string_view TextRef::string() const noexcept {
 
 Datum TextRef::numeric() const {
   return kind() == JsonKind::kNumber ? numeric_from_text(tree_->text(node_)) : static_cast<Datum>(0);
+}
+
+std::string TextRef::number_text() const {
+  if (kind() != JsonKind::kNumber) return {};
+  std::string_view t = tree_->text(node_);
+  if (!t.empty() && t[0] == '-' && t.find_first_not_of("-0.") == std::string_view::npos) t.remove_prefix(1);
+  return std::string(t);
 }
 
 }  // namespace pulse::pg

@@ -37,6 +37,9 @@ class TextRef {
   std::string_view string() const noexcept;
   // numeric_in of the number's text (0 for anything else).
   Datum numeric() const;
+  // numeric_out of numeric(), without making it: the text itself (it has no
+  // exponent), but for a negative zero, which numeric keeps unsigned.
+  std::string number_text() const;
 
  private:
   TextRef(const json::Tree* t, json::Tree::Node n) : tree_(t), node_(n) {}

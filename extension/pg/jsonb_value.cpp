@@ -74,12 +74,7 @@ int JsonRef::array_length() const noexcept {
 std::optional<std::string> JsonRef::text() const {
   switch (kind_) {
     case JsonKind::kString: return std::string(v_.val.string.val, v_.val.string.len);
-    case JsonKind::kNumber: {
-      char* s = pg_guard([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v_.val.numeric))); });
-      std::string out(s);
-      pfree(s);
-      return out;
-    }
+    case JsonKind::kNumber: return number_text();
     case JsonKind::kBool: return std::string(v_.val.boolean ? "true" : "false");
     case JsonKind::kObject:
     case JsonKind::kArray: {
@@ -99,6 +94,14 @@ std::string_view JsonRef::string() const noexcept {
 
 Datum JsonRef::numeric() const noexcept {
   return kind_ == JsonKind::kNumber ? NumericGetDatum(v_.val.numeric) : static_cast<Datum>(0);
+}
+
+std::string JsonRef::number_text() const {
+  if (kind_ != JsonKind::kNumber) return {};
+  char* s = pg_guard([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v_.val.numeric))); });
+  std::string out(s);
+  pfree(s);
+  return out;
 }
 
 }  // namespace pulse::pg

@@ -40,8 +40,9 @@ class JsonRef {
   std::optional<std::string> text() const;
   // The bytes of a string (empty for anything else).
   std::string_view string() const noexcept;
-  // A number's numeric datum (0 for anything else).
+  // A number's numeric datum (0 for anything else), and its numeric_out.
   Datum numeric() const noexcept;
+  std::string number_text() const;
 
  private:
   JsonRef(const JsonbValue& v, bool scalar_doc);
