@@ -235,30 +235,50 @@ BEGIN
 END
 $$;
 
+-- The usable candles of the projected batch (pulse_candle_proj's rows
+-- without a reason), one per key, into pg_temp.pulse_candle_src: per key the
+-- greatest observed_at wins, then the later record. It depends on the
+-- records alone, so stage_ahead runs it too.
+CREATE OR REPLACE FUNCTION pulse_internal.candles_collapse() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+  DELETE FROM pg_temp.pulse_candle_src;
+  INSERT INTO pg_temp.pulse_candle_src (market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
+  SELECT DISTINCT ON (p.market, p.period, p.bucket_start)
+         p.market, p.period, p.bucket_start, p.open, p.high, p.low, p.close, p.volume, p.quote_volume, p.observed_at
+    FROM pg_temp.pulse_candle_proj p WHERE p.reason IS NULL
+   ORDER BY p.market, p.period, p.bucket_start, p.observed_at DESC, p.seq DESC;
+END
+$$;
+
 -- Applies a batch's landing rows of one candle format (the exchange's name):
--- its projection (candles_project, unless staged ahead in this transaction)
--- is merged into pulse.candles with pulse.merge semantics: inside the batch
--- the greatest observed_at wins per key (then the later record); a stored
--- row is rewritten only when the incoming version is not older AND a price
--- or volume differs, so loading the same data twice writes nothing. Written
--- as INSERT ... ON CONFLICT on the primary key rather than a pulse.merge
--- call (which would check and count the batch again). Two statements: the
--- first puts the rejects (the projection's, and candles before what the
--- retention of pulse.candles keeps) in pulse.rejects and the usable candles,
--- one per key, in the session's staging table, and returns the UTC hours
--- they fall in; the partitions those need are made; the second merges the
--- staged candles.
+-- its projection and collapse (candles_project, candles_collapse, unless
+-- staged ahead in this transaction) are merged into pulse.candles with
+-- pulse.merge semantics: inside the batch the greatest observed_at wins per
+-- key (then the later record); a stored row is rewritten only when the
+-- incoming version is not older AND a price or volume differs, so loading
+-- the same data twice writes nothing. Written as INSERT ... ON CONFLICT on
+-- the primary key rather than a pulse.merge call (which would check and
+-- count the batch again). Candles before what the retention of
+-- pulse.candles keeps (read now, not when staged) are refused with their
+-- records, and the batch is collapsed again without them; the refused go
+-- to pulse.rejects; the partitions the rest needs are made; then they are
+-- merged.
 CREATE OR REPLACE FUNCTION pulse_internal.apply_candles(stream text, batch_id bigint, exchange text)
 RETURNS TABLE(inserted bigint, updated bigint, unchanged bigint, rejected bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
--- The planner's estimate for this statement is high enough to trigger JIT,
--- whose compile time exceeds the work of a typical batch.
+-- The planner's estimate for these statements is high enough to trigger
+-- JIT, whose compile time exceeds the work of a typical batch.
 SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
   keep_from timestamptz := pulse_internal.retention_floor('pulse.candles');
+  staged boolean := pulse_internal.staged_ahead(stream, batch_id, exchange);
   n_rej bigint;
   n_good bigint;
   t_min timestamptz;
@@ -268,8 +288,7 @@ DECLARE
   n_fresh bigint;
   late integer[];
 BEGIN
-  IF NOT pulse_internal.staged_ahead(stream, batch_id, exchange)
-     AND NOT pulse_internal.candles_project(stream, batch_id, exchange) THEN
+  IF NOT staged AND NOT pulse_internal.candles_project(stream, batch_id, exchange) THEN
     RAISE EXCEPTION 'no candle projection for exchange %', exchange USING ERRCODE = '22023';
   END IF;
   -- Candles that retention refuses keep their record too: read again here,
@@ -277,35 +296,26 @@ BEGIN
   SELECT array_agg(c.seq) INTO late FROM pg_temp.pulse_candle_proj c
    WHERE c.reason IS NULL AND c.bucket_start < keep_from;
   IF late IS NOT NULL THEN
-    UPDATE pg_temp.pulse_candle_proj c SET payload = l.payload
+    UPDATE pg_temp.pulse_candle_proj c
+       SET payload = l.payload,
+           reason = format('candle opens at %s, before what the retention of pulse.candles keeps (%s)',
+                           pulse_internal.utc_text(c.bucket_start), pulse_internal.utc_text(keep_from))
       FROM pulse.landing l
      WHERE l.stream = apply_candles.stream AND l.batch_id = apply_candles.batch_id AND l.format = exchange
        AND l.seq = ANY (late) AND c.seq = l.seq;
+    staged := false;
   END IF;
-  WITH proj AS MATERIALIZED (
-    SELECT c.seq, c.payload, c.market, c.period, c.bucket_start, c.open, c.high, c.low, c.close, c.volume,
-           c.quote_volume, c.observed_at,
-           coalesce(c.reason, CASE WHEN c.bucket_start < keep_from
-                                   THEN format('candle opens at %s, before what the retention of pulse.candles keeps (%s)',
-                                               pulse_internal.utc_text(c.bucket_start), pulse_internal.utc_text(keep_from)) END) AS reason
-      FROM pg_temp.pulse_candle_proj c),
-  rej AS (
-    INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
-    SELECT apply_candles.stream, apply_candles.batch_id, exchange, convert_to(p.payload::text, 'UTF8'), p.reason
-      FROM proj p WHERE p.reason IS NOT NULL
-    RETURNING 1),
-  staged AS (
-    INSERT INTO pg_temp.pulse_candle_src (market, period, bucket_start, open, high, low, close, volume, quote_volume, observed_at)
-    SELECT DISTINCT ON (p.market, p.period, p.bucket_start)
-           p.market, p.period, p.bucket_start, p.open, p.high, p.low, p.close, p.volume, p.quote_volume, p.observed_at
-      FROM proj p WHERE p.reason IS NULL
-     ORDER BY p.market, p.period, p.bucket_start, p.observed_at DESC, p.seq DESC
-    RETURNING bucket_start)
-  SELECT (SELECT count(*) FROM rej), s.n, s.lo, s.hi, s.hours
-    INTO n_rej, n_good, t_min, t_max, hours
-    FROM (SELECT count(*) AS n, min(st.bucket_start) AS lo, max(st.bucket_start) AS hi,
-                 array_agg(DISTINCT date_bin('1 hour', st.bucket_start, timestamptz '2000-01-01 00:00:00+00')) AS hours
-            FROM staged st) AS s;
+  IF NOT staged THEN
+    PERFORM pulse_internal.candles_collapse();
+  END IF;
+  INSERT INTO pulse.rejects (stream, batch_id, format, raw, reason)
+  SELECT apply_candles.stream, apply_candles.batch_id, exchange, convert_to(p.payload::text, 'UTF8'), p.reason
+    FROM pg_temp.pulse_candle_proj p WHERE p.reason IS NOT NULL;
+  GET DIAGNOSTICS n_rej = ROW_COUNT;
+  SELECT count(*), min(st.bucket_start), max(st.bucket_start),
+         array_agg(DISTINCT date_bin('1 hour', st.bucket_start, timestamptz '2000-01-01 00:00:00+00'))
+    INTO n_good, t_min, t_max, hours
+    FROM pg_temp.pulse_candle_src st;
   IF n_good = 0 THEN
     RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, n_rej;
     RETURN;

@@ -400,7 +400,9 @@ BEGIN
       PERFORM pulse_internal.tweets_collapse(CASE fmts[1] WHEN 'twitter_v1' THEN 'statuses' ELSE 'data' END,
                                              CASE fmts[1] WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END);
     END IF;
-  ELSIF NOT pulse_internal.candles_project(stream, batch_id, fmts[1]) THEN
+  ELSIF pulse_internal.candles_project(stream, batch_id, fmts[1]) THEN
+    PERFORM pulse_internal.candles_collapse();
+  ELSE
     RETURN false;
   END IF;
   IF to_regclass('pg_temp.pulse_staged_ahead') IS NULL THEN
