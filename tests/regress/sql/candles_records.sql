@@ -93,6 +93,28 @@ SELECT market, open FROM pulse.candles WHERE market LIKE 'STAGE_' ORDER BY marke
 DELETE FROM pulse.candles WHERE market LIKE 'STAGE_';
 DELETE FROM pulse.landing WHERE stream = 'regress_staged2';
 DELETE FROM pulse.checkpoints WHERE stream = 'regress_staged2';
+-- A candle batch staged ahead is collapsed then too (one candle per key,
+-- the greatest observed_at winning), and retention that moves between the
+-- staging and the apply is read when the batch applies: the candles it no
+-- longer keeps are rejected, each with its record, the rest stored.
+BEGIN;
+INSERT INTO pulse.landing (stream, format, batch_id, seq, payload)
+SELECT 'regress_staged3', 'binance', 1, n, format('{"market":"STAGEC","period":"1m","observed_ms":%s,"record":[%s,"%s","%s","%s","%s","1",%s,"1"]}',
+         (extract(epoch FROM t)::bigint * 1000 + 30000 + n)::text, extract(epoch FROM t)::bigint * 1000,
+         p, p, p, p, extract(epoch FROM t)::bigint * 1000 + 59999)::jsonb
+  FROM (VALUES (1, date_trunc('minute', now()) - interval '3 days', 10),
+               (2, date_trunc('minute', now()) - interval '3 days', 11),
+               (3, date_trunc('minute', now()) - interval '1 hour', 12),
+               (4, date_trunc('minute', now()) - interval '1 hour', 13)) AS v(n, t, p);
+SELECT pulse_internal.stage_ahead('regress_staged3', 1) AS staged;
+SELECT count(*) AS collapsed, string_agg(open::text, ',' ORDER BY bucket_start) AS opens FROM pg_temp.pulse_candle_src;
+UPDATE pulse_internal.managed_tables SET retain = interval '2 days' WHERE parent = 'pulse.candles'::regclass;
+SELECT * FROM pulse.apply_batch('regress_staged3', 1, '{}');
+SELECT open FROM pulse.candles WHERE market = 'STAGEC';
+SELECT convert_from(raw, 'UTF8')::jsonb #>> '{record,1}' AS open, reason LIKE 'candle opens at %, before what the retention of pulse.candles keeps (%)' AS retention
+  FROM pulse.rejects WHERE stream = 'regress_staged3' ORDER BY 1;
+ROLLBACK;
+SELECT retain FROM pulse_internal.managed_tables WHERE parent = 'pulse.candles'::regclass;
 -- a batch of two candle formats is not staged ahead
 SELECT pulse_internal.stage_ahead('regress_records', 1) AS two_formats_staged;
 DELETE FROM pulse.rejects WHERE stream = 'regress_staged';
