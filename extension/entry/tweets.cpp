@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "core/tweet_fields.h"
 #include "core/tweet_time.h"
 #include "entry/boundary.h"
@@ -79,20 +80,24 @@ PULSE_FUNCTION(pulse_twitter_v2_rows) {
   return static_cast<Datum>(0);
 }
 
-// pulse_internal.twitter_v2_chunk_rows(payloads text, received_at
-// timestamptz, first_seq integer) and _v1_: the rows of every record of a
-// landing chunk, numbered from first_seq (stage_twitter_v2 / _v1).
-PULSE_FUNCTION(pulse_twitter_v2_chunk_rows) {
+// pulse_internal.tweet_chunk_rows(format text, payloads text, received_at
+// timestamptz, first_seq integer): the rows of every record of a landing
+// chunk of format twitter_v2 or twitter_v1, numbered from first_seq
+// (stage_tweets).
+PULSE_FUNCTION(pulse_tweet_chunk_rows) {
   pulse::pg::MaterializedRows out(fcinfo, true);
-  pulse::pg::tweet_chunk_rows(pulse::pg::TweetFormat::kV2, pulse::pg::text_view(PG_GETARG_DATUM(0)),
-                              PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_INT32(2), out);
-  return static_cast<Datum>(0);
-}
-
-PULSE_FUNCTION(pulse_twitter_v1_chunk_rows) {
-  pulse::pg::MaterializedRows out(fcinfo, true);
-  pulse::pg::tweet_chunk_rows(pulse::pg::TweetFormat::kV1, pulse::pg::text_view(PG_GETARG_DATUM(0)),
-                              PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_INT32(2), out);
+  std::string_view name = pulse::pg::text_view(PG_GETARG_DATUM(0));
+  pulse::pg::TweetFormat format;
+  if (name == "twitter_v2") {
+    format = pulse::pg::TweetFormat::kV2;
+  } else if (name == "twitter_v1") {
+    format = pulse::pg::TweetFormat::kV1;
+  } else {
+    throw pulse::Error(pulse::sqlstate::kInvalidParameterValue,
+                       "tweet_chunk_rows: unknown tweet format \"" + std::string(name) + "\"");
+  }
+  pulse::pg::tweet_chunk_rows(format, pulse::pg::text_view(PG_GETARG_DATUM(1)), PG_GETARG_TIMESTAMPTZ(2),
+                              PG_GETARG_INT32(3), out);
   return static_cast<Datum>(0);
 }
 

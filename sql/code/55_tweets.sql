@@ -53,16 +53,17 @@ $$;
 -- pg_temp.pulse_tweet_src: the newest observation (later records of a batch
 -- are newer among equal observation times); for ids seen more than once,
 -- fields the newest lacks from the newest that has them, rules unioned.
--- `list` and `noun` name the format's items in notes (data/tweet,
--- statuses/status).
-CREATE OR REPLACE FUNCTION pulse_internal.tweets_collapse(list text, noun text) RETURNS void
+-- Notes name the format's items as its records do (twitter_v2: data/tweet,
+-- twitter_v1: statuses/status).
+CREATE OR REPLACE FUNCTION pulse_internal.tweets_collapse(format text) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
--- The plans' cost estimates (set-returning JSON functions) trigger JIT, whose
--- compile time exceeds the work for a batch; measured in bench/tweets_bench.sh.
+-- (JIT's compile time exceeds the work of a batch: bench/tweets_bench.sh.)
 SET jit = off
 AS $fn$
 DECLARE
+  list text := CASE format WHEN 'twitter_v1' THEN 'statuses' ELSE 'data' END;
+  noun text := CASE format WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END;
   n_valid bigint;
   n_ids bigint;
 BEGIN
@@ -303,8 +304,7 @@ BEGIN
   GET DIAGNOSTICS rejected = ROW_COUNT;
 
   IF NOT collapsed THEN
-    PERFORM pulse_internal.tweets_collapse(CASE format WHEN 'twitter_v1' THEN 'statuses' ELSE 'data' END,
-                                           CASE format WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END);
+    PERFORM pulse_internal.tweets_collapse(format);
   END IF;
   -- Notes: stored tweets whose created_at claim was overruled by their key.
   -- They are not rejections (the tweet is stored) and are not counted.
@@ -397,8 +397,7 @@ BEGIN
     -- ids from before snowflakes need the stored rows (apply_tweets
     -- asks tweets_collapse_alone again).
     IF pulse_internal.tweets_collapse_alone() THEN
-      PERFORM pulse_internal.tweets_collapse(CASE fmts[1] WHEN 'twitter_v1' THEN 'statuses' ELSE 'data' END,
-                                             CASE fmts[1] WHEN 'twitter_v1' THEN 'status' ELSE 'tweet' END);
+      PERFORM pulse_internal.tweets_collapse(fmts[1]);
     END IF;
   ELSIF pulse_internal.candles_project(stream, batch_id, fmts[1]) THEN
     PERFORM pulse_internal.candles_collapse();

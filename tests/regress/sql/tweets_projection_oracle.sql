@@ -296,11 +296,11 @@ LANGUAGE sql STABLE AS $$
               CROSS JOIN LATERAL pulse_internal.twitter_v1_rows(l.payload, l.received_at, l.seq) AS r
               WHERE fmt = 'twitter_v1'),
        a AS (SELECT r.* FROM tweets_oracle.records l
-              CROSS JOIN LATERAL pulse_internal.twitter_v2_chunk_rows('[' || l.payload::text || ']', l.received_at, l.seq) AS r
+              CROSS JOIN LATERAL pulse_internal.tweet_chunk_rows('twitter_v2', '[' || l.payload::text || ']', l.received_at, l.seq) AS r
               WHERE fmt = 'twitter_v2'
              UNION ALL
              SELECT r.* FROM tweets_oracle.records l
-              CROSS JOIN LATERAL pulse_internal.twitter_v1_chunk_rows('[' || l.payload::text || ']', l.received_at, l.seq) AS r
+              CROSS JOIN LATERAL pulse_internal.tweet_chunk_rows('twitter_v1', '[' || l.payload::text || ']', l.received_at, l.seq) AS r
               WHERE fmt = 'twitter_v1'),
        -- Chunks: runs of consecutive seqs with one landing time.
        g AS (SELECT l.received_at, l.seq, l.payload,
@@ -310,11 +310,11 @@ LANGUAGE sql STABLE AS $$
                     '[' || string_agg(g.payload::text, ', ' ORDER BY g.seq) || ']' AS payloads
                FROM g GROUP BY g.received_at, g.run),
        t AS (SELECT r.* FROM c
-              CROSS JOIN LATERAL pulse_internal.twitter_v2_chunk_rows(c.payloads, c.received_at, c.first_seq) AS r
+              CROSS JOIN LATERAL pulse_internal.tweet_chunk_rows('twitter_v2', c.payloads, c.received_at, c.first_seq) AS r
               WHERE fmt = 'twitter_v2'
              UNION ALL
              SELECT r.* FROM c
-              CROSS JOIN LATERAL pulse_internal.twitter_v1_chunk_rows(c.payloads, c.received_at, c.first_seq) AS r
+              CROSS JOIN LATERAL pulse_internal.tweet_chunk_rows('twitter_v1', c.payloads, c.received_at, c.first_seq) AS r
               WHERE fmt = 'twitter_v1')
   SELECT count(*),
          count(*) FILTER (WHERE d.seq IS NULL OR a.seq IS NULL OR to_jsonb(a) IS DISTINCT FROM to_jsonb(d)),
@@ -652,13 +652,13 @@ SELECT t.k, t.fmt,
          WHERE t.fmt = 'twitter_v2')
        + (SELECT count(*) FROM pulse_internal.twitter_v1_rows(t.body::jsonb, '2024-06-12 08:00:30+00', 1)
          WHERE t.fmt = 'twitter_v1') AS n,
-       (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.twitter_v2_chunk_rows('[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
+       (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.tweet_chunk_rows('twitter_v2', '[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
          WHERE t.fmt = 'twitter_v2')
        IS NOT DISTINCT FROM
        (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.twitter_v2_rows(t.body::jsonb, '2024-06-12 08:00:30+00', 1) r
          WHERE t.fmt = 'twitter_v2')
        AND
-       (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.twitter_v1_chunk_rows('[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
+       (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.tweet_chunk_rows('twitter_v1', '[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
          WHERE t.fmt = 'twitter_v1')
        IS NOT DISTINCT FROM
        (SELECT array_agg(to_jsonb(r) ORDER BY r.ord) FROM pulse_internal.twitter_v1_rows(t.body::jsonb, '2024-06-12 08:00:30+00', 1) r
@@ -667,27 +667,28 @@ SELECT t.k, t.fmt,
 -- The values read from text, shown: duplicates, escapes and numbers as jsonb reads them.
 SELECT r.id, r.text, r.hashtags, r.retweet_count, r.like_count, r.reply_count, r.quote_count, r.matched_rules, r.author_id
   FROM tweets_oracle.texts t
- CROSS JOIN LATERAL pulse_internal.twitter_v2_chunk_rows('[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
+ CROSS JOIN LATERAL pulse_internal.tweet_chunk_rows('twitter_v2', '[' || t.body || ']', '2024-06-12 08:00:30+00', 1) r
  WHERE t.fmt = 'twitter_v2' AND t.k IN (1, 2, 3, 4, 5, 6, 7, 11) ORDER BY t.k, r.ord;
 -- All of them in one chunk, numbered from 41: the same rows.
 SELECT count(*) AS n,
        count(*) FILTER (WHERE a IS NULL OR b IS NULL OR to_jsonb(a) IS DISTINCT FROM to_jsonb(b)) AS wrong
-  FROM (SELECT r FROM pulse_internal.twitter_v2_chunk_rows(
+  FROM (SELECT r FROM pulse_internal.tweet_chunk_rows('twitter_v2',
                  (SELECT '[' || string_agg(body, ',' ORDER BY k) || ']' FROM tweets_oracle.texts WHERE fmt = 'twitter_v2'),
                  '2024-06-12 08:00:30+00', 41) r) AS x(a)
   FULL JOIN (SELECT r FROM (SELECT body, 40 + row_number() OVER (ORDER BY k) AS seq FROM tweets_oracle.texts WHERE fmt = 'twitter_v2') t
               CROSS JOIN LATERAL pulse_internal.twitter_v2_rows(t.body::jsonb, '2024-06-12 08:00:30+00', t.seq::int) r) AS y(b)
     ON (a).seq = (b).seq AND (a).ord = (b).ord;
 -- What jsonb refuses, the chunk functions refuse with jsonb's error.
-SELECT pulse_internal.twitter_v2_chunk_rows('[{"data": {"id": "1", "text": "\u0000"}}]', now(), 1);
-SELECT pulse_internal.twitter_v2_chunk_rows('[{"data": {"id": "1", "text": "\ud800"}}]', now(), 1);
-SELECT pulse_internal.twitter_v2_chunk_rows('[{"data": {"id": "1", "text": "\udc00\ud800"}}]', now(), 1);
-SELECT pulse_internal.twitter_v1_chunk_rows('[{"id": 1, "x": 1e999999}]', now(), 1);
-SELECT pulse_internal.twitter_v1_chunk_rows('[{"id": 1}', now(), 1);
-SELECT pulse_internal.twitter_v1_chunk_rows('{"id": 1}', now(), 1);
-SELECT seq, problem FROM pulse_internal.twitter_v1_chunk_rows('[{"id": 1}]', '2024-06-12 08:00:30+00', 2147483647);
-SELECT count(*) FROM pulse_internal.twitter_v1_chunk_rows('[{"id": 1}, {"id": 2}]', now(), 2147483647);
-SELECT count(*) FROM pulse_internal.twitter_v1_chunk_rows('[]', now(), 1);
+SELECT pulse_internal.tweet_chunk_rows('twitter_v2', '[{"data": {"id": "1", "text": "\u0000"}}]', now(), 1);
+SELECT pulse_internal.tweet_chunk_rows('twitter_v2', '[{"data": {"id": "1", "text": "\ud800"}}]', now(), 1);
+SELECT pulse_internal.tweet_chunk_rows('twitter_v2', '[{"data": {"id": "1", "text": "\udc00\ud800"}}]', now(), 1);
+SELECT pulse_internal.tweet_chunk_rows('twitter_v1', '[{"id": 1, "x": 1e999999}]', now(), 1);
+SELECT pulse_internal.tweet_chunk_rows('twitter_v1', '[{"id": 1}', now(), 1);
+SELECT pulse_internal.tweet_chunk_rows('twitter_v1', '{"id": 1}', now(), 1);
+SELECT seq, problem FROM pulse_internal.tweet_chunk_rows('twitter_v1', '[{"id": 1}]', '2024-06-12 08:00:30+00', 2147483647);
+SELECT count(*) FROM pulse_internal.tweet_chunk_rows('twitter_v1', '[{"id": 1}, {"id": 2}]', now(), 2147483647);
+SELECT count(*) FROM pulse_internal.tweet_chunk_rows('twitter_v1', '[]', now(), 1);
+SELECT count(*) FROM pulse_internal.tweet_chunk_rows('twitter_v3', '[]', now(), 1);
 
 RESET search_path;
 DROP SCHEMA tweets_oracle CASCADE;
