@@ -86,10 +86,12 @@ Millis rate_limit_wait(const HttpResponse& r, std::chrono::system_clock::time_po
   if (end == remaining->c_str() || rem > 0) return Millis(0);
   long long at = std::strtoll(reset->c_str(), &end, 10);
   if (end == reset->c_str()) return Millis(0);
-  auto wait = std::chrono::system_clock::time_point(std::chrono::seconds(at)) - now;
+  // A second of margin: the window resets on X's clock, not ours, so a
+  // reset that passed on ours less than a second ago is waited for too (the
+  // header has whole seconds: a response sent at 9.99 s names 10 s).
+  auto wait = std::chrono::system_clock::time_point(std::chrono::seconds(at)) + std::chrono::seconds(1) - now;
   auto ms = std::chrono::duration_cast<Millis>(wait);
-  // A second of margin: the window resets on X's clock, not ours.
-  return ms.count() > 0 ? ms + Millis(1000) : Millis(0);
+  return ms.count() > 0 ? ms : Millis(0);
 }
 
 std::string max_id(const std::string& a, const std::string& b) {

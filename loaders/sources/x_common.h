@@ -46,8 +46,8 @@ void add_frame(Pipeline& out, const std::string& format, Frame&& f, const std::s
 [[noreturn]] void throw_auth_error(const HttpResponse& r, const std::string& what);
 
 // How long X's rate-limit headers ask us to wait before the next request:
-// nothing while x-rate-limit-remaining > 0, else until x-rate-limit-reset
-// (epoch seconds). Unscaled.
+// nothing while x-rate-limit-remaining > 0, else until a second after
+// x-rate-limit-reset (epoch seconds). Unscaled.
 Millis rate_limit_wait(const HttpResponse& r, std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // Larger of two decimal tweet ids (ids are compared as numbers, by length

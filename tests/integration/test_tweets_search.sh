@@ -74,7 +74,9 @@ import json, sys
 t = [json.loads(l)["t"] for l in open(sys.argv[1]) if '"/2/tweets/search/recent"' in l]
 assert len(t) == 3, t
 gaps = [b - a for a, b in zip(t, t[1:])]
-assert all(g >= 0.4 for g in gaps), gaps   # reset is 1 s ahead, plus 1 s margin, scaled by 0.5
+# the reset (whole seconds) is within 1 s after the request, the wait ends a
+# second after it, scaled by 0.5: at least 0.5 s between requests
+assert all(g >= 0.4 for g in gaps), gaps
 PY
 
 # 3. the recorded response: gzip body, default fields (no created_at), real ids

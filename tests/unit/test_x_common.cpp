@@ -17,7 +17,11 @@ TEST(XCommon, RateLimitWaitsOnlyWhenExhausted) {
   r.headers = {{"X-Rate-Limit-Remaining", "0"}, {"x-rate-limit-reset", "1700000100"}};
   EXPECT_EQ(x::rate_limit_wait(r, now).count(), 101000);  // until the reset, plus a second
   r.headers = {{"x-rate-limit-remaining", "0"}, {"x-rate-limit-reset", "1699999999"}};
-  EXPECT_EQ(x::rate_limit_wait(r, now).count(), 0);  // already past
+  EXPECT_EQ(x::rate_limit_wait(r, now).count(), 0);  // a second past: the margin is over
+  // Passed on our clock a moment ago (whole seconds): the margin still holds.
+  r.headers = {{"x-rate-limit-remaining", "0"}, {"x-rate-limit-reset", "1700000000"}};
+  EXPECT_EQ(x::rate_limit_wait(r, now + std::chrono::milliseconds(300)).count(), 700);
+  EXPECT_EQ(x::rate_limit_wait(r, now + std::chrono::milliseconds(1000)).count(), 0);
   r.headers = {{"x-rate-limit-remaining", "0"}, {"x-rate-limit-reset", "soon"}};
   EXPECT_EQ(x::rate_limit_wait(r, now).count(), 0);
 }
