@@ -3,26 +3,20 @@
 // with startTime. Rate limits: request weight per minute (6000 on /api/v3;
 // klines costs 2), reported in x-mbx-used-weight-1m; 429 and 418 carry
 // Retry-After.
-#include <regex>
-
 #include "core/json_scan.h"
 #include "sources/candles.h"
 
 namespace pulse::load {
 namespace {
 
-std::optional<int64_t> binance_bucket(json_t* el) {
-  json_t* t = json_array_get(el, 0);
-  if (json_is_integer(t)) return json_integer_value(t);
-  return std::nullopt;
-}
+// The open time, the kline's first field.
+std::optional<int64_t> binance_bucket(std::string_view el) { return record_element_integer(el, 0); }
 
 class Binance : public Exchange {
  public:
   std::string name() const override { return "binance"; }
   void validate_market(const std::string& m) const override {
-    static const std::regex re("^[A-Z0-9]{2,30}$");
-    if (!std::regex_match(m, re))
+    if (!is_symbol_market(m))
       throw UsageError("unknown binance market \"" + m + "\": expected a symbol such as BTCUSDT");
   }
   bool pages_backwards() const override { return false; }

@@ -24,8 +24,9 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
-#include <regex>
 #include <sstream>
+
+#include <simdjson.h>
 
 #include "core/json_scan.h"
 
@@ -337,7 +338,7 @@ std::string wrap_candle(const CandleParams& p, std::string_view raw, int64_t obs
 
 Page split_candle_array(const CandleParams& p, const std::string& format, std::string_view array_text,
                         std::string_view whole_body, int64_t observed_ms,
-                        std::optional<int64_t> (*bucket_of)(json_t* element)) {
+                        std::optional<int64_t> (*bucket_of)(std::string_view element)) {
   Page page;
   std::vector<Span> spans;
   try {
@@ -350,9 +351,7 @@ Page split_candle_array(const CandleParams& p, const std::string& format, std::s
   page.records.reserve(spans.size());
   for (const Span& s : spans) {
     std::string_view raw = s.of(array_text);
-    // jansson reads only the paging key here; the stored bytes are `raw`.
-    JsonPtr el = json_parse(raw);
-    std::optional<int64_t> b = el ? bucket_of(el.get()) : std::nullopt;
+    std::optional<int64_t> b = bucket_of(raw);
     if (b) {
       if (!page.min_bucket_ms || *b < *page.min_bucket_ms) page.min_bucket_ms = b;
       if (!page.max_bucket_ms || *b > *page.max_bucket_ms) page.max_bucket_ms = b;
@@ -360,6 +359,60 @@ Page split_candle_array(const CandleParams& p, const std::string& format, std::s
     page.records.push_back({format, wrap_candle(p, raw, observed_ms), ""});
   }
   return page;
+}
+
+namespace {
+
+// One parser per thread, its buffers reused from record to record.
+bool parse_record(std::string_view text, simdjson::dom::element& root) {
+  thread_local simdjson::dom::parser parser;
+  return parser.parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
+}
+
+bool is_upper_or_digit(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+}  // namespace
+
+std::optional<int64_t> record_element_integer(std::string_view record, std::size_t index) {
+  simdjson::dom::element root;
+  simdjson::dom::array arr;
+  simdjson::dom::element e;
+  int64_t v = 0;
+  if (!parse_record(record, root) || root.get_array().get(arr) != simdjson::SUCCESS ||
+      arr.at(index).get(e) != simdjson::SUCCESS || !e.is_int64() || e.get_int64().get(v) != simdjson::SUCCESS)
+    return std::nullopt;
+  return v;
+}
+
+RecordMember record_member(std::string_view record, std::string_view key) {
+  RecordMember out;
+  simdjson::dom::element root;
+  simdjson::dom::object obj;
+  if (!parse_record(record, root) || root.get_object().get(obj) != simdjson::SUCCESS) return out;
+  for (simdjson::dom::key_value_pair kv : obj) {
+    if (kv.key != key) continue;
+    out = RecordMember{};
+    int64_t i = 0;
+    std::string_view s;
+    if (kv.value.is_int64() && kv.value.get_int64().get(i) == simdjson::SUCCESS) out.integer = i;
+    if (kv.value.get_string().get(s) == simdjson::SUCCESS) out.string = std::string(s);
+  }
+  return out;
+}
+
+bool is_dashed_market(std::string_view m) {
+  std::size_t dash = m.find('-');
+  if (dash == std::string_view::npos || dash < 2 || dash > 5 || m.size() - dash - 1 < 1 || m.size() - dash - 1 > 15)
+    return false;
+  for (std::size_t i = 0; i < dash; ++i)
+    if (m[i] < 'A' || m[i] > 'Z') return false;
+  for (std::size_t i = dash + 1; i < m.size(); ++i)
+    if (!is_upper_or_digit(m[i])) return false;
+  return true;
+}
+
+bool is_symbol_market(std::string_view m) {
+  return m.size() >= 2 && m.size() <= 30 && std::all_of(m.begin(), m.end(), is_upper_or_digit);
 }
 
 int run_candles(const Options& opts) {

@@ -62,10 +62,28 @@ std::unique_ptr<Exchange> make_coinone();
 // "observed_ms":..,"record":<raw bytes verbatim>}.
 std::string wrap_candle(const CandleParams& p, std::string_view raw, int64_t observed_ms);
 // Splits a JSON array body into wrapped records of `format`; the callback
-// reads each element's bucket time (nullopt if unreadable).
+// reads each element's bucket time from its text (nullopt if unreadable).
 Page split_candle_array(const CandleParams& p, const std::string& format, std::string_view array_text,
                         std::string_view whole_body, int64_t observed_ms,
-                        std::optional<int64_t> (*bucket_of)(json_t* element));
+                        std::optional<int64_t> (*bucket_of)(std::string_view element));
+
+// What the exchanges' bucket readers look at in a record's text (parsed
+// with simdjson: only the paging times are read here, the stored bytes are
+// the record as received): an array element or object member that is a
+// JSON integer (int64), or a member's string. Nothing when the text is not
+// JSON of that shape. A repeated key reads its last value, as jsonb does.
+std::optional<int64_t> record_element_integer(std::string_view record, std::size_t index);
+struct RecordMember {
+  std::optional<int64_t> integer;
+  std::optional<std::string> string;
+};
+RecordMember record_member(std::string_view record, std::string_view key);
+
+// Market codes as the exchanges spell them: `head` (2-5 capital letters),
+// "-", then 1-15 capitals or digits (Upbit, Coinone: KRW-BTC); with head
+// empty, 2-30 capitals or digits (Binance: BTCUSDT).
+bool is_dashed_market(std::string_view m);
+bool is_symbol_market(std::string_view m);
 
 int run_candles(const Options& opts);
 

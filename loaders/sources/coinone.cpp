@@ -3,32 +3,26 @@
 // "chart":[{"timestamp":ms,"open":"..",...,"target_volume":"..",
 // "quote_volume":".."}]}, newest first, candles at or before `timestamp`;
 // decimals are strings. --market KRW-BTC means quote KRW, target BTC.
-#include <regex>
-
 #include "core/json_scan.h"
 #include "sources/candles.h"
 
 namespace pulse::load {
 namespace {
 
-std::optional<int64_t> coinone_bucket(json_t* el) {
-  json_t* t = json_object_get(el, "timestamp");
-  if (json_is_integer(t)) return json_integer_value(t);
-  if (json_is_string(t)) {
-    try {
-      return std::stoll(json_string_value(t));
-    } catch (const std::exception&) {
-    }
-  }
-  return std::nullopt;
+// "timestamp": epoch milliseconds, a number or a string of digits.
+std::optional<int64_t> coinone_bucket(std::string_view el) {
+  RecordMember t = record_member(el, "timestamp");
+  if (t.integer) return t.integer;
+  const std::string& s = t.string.value_or("");
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(s);
 }
 
 class Coinone : public Exchange {
  public:
   std::string name() const override { return "coinone"; }
   void validate_market(const std::string& m) const override {
-    static const std::regex re("^[A-Z]{2,5}-[A-Z0-9]{1,15}$");
-    if (!std::regex_match(m, re))
+    if (!is_dashed_market(m))
       throw UsageError("unknown coinone market \"" + m + "\": expected QUOTE-TARGET such as KRW-BTC");
   }
   bool pages_backwards() const override { return true; }

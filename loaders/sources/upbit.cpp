@@ -2,7 +2,6 @@
 // Newest first, at most 200 a page, paged backwards with `to` (exclusive).
 // Rate limits: the Remaining-Req header counts what is left in the current
 // second; 429 when exceeded, 418 when the IP is blocked for ignoring 429s.
-#include <regex>
 
 #include "core/json_scan.h"
 #include "sources/candles.h"
@@ -10,18 +9,17 @@
 namespace pulse::load {
 namespace {
 
-std::optional<int64_t> upbit_bucket(json_t* el) {
-  const char* s = json_string_value(json_object_get(el, "candle_date_time_utc"));
-  if (!s) return std::nullopt;
-  return parse_utc_naive(s);
+std::optional<int64_t> upbit_bucket(std::string_view el) {
+  RecordMember utc = record_member(el, "candle_date_time_utc");
+  if (!utc.string) return std::nullopt;
+  return parse_utc_naive(*utc.string);
 }
 
 class Upbit : public Exchange {
  public:
   std::string name() const override { return "upbit"; }
   void validate_market(const std::string& m) const override {
-    static const std::regex re("^[A-Z]{2,5}-[A-Z0-9]{1,15}$");
-    if (!std::regex_match(m, re))
+    if (!is_dashed_market(m))
       throw UsageError("unknown upbit market \"" + m + "\": expected QUOTE-BASE such as KRW-BTC");
   }
   bool pages_backwards() const override { return true; }

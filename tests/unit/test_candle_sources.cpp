@@ -14,8 +14,18 @@ TEST(CandleTime, ParsesIsoAndEpochMs) {
   EXPECT_EQ(parse_time_arg("since", "2020-02-20"), 1582156800000);
   EXPECT_EQ(parse_time_arg("since", "2020-02-20T11:19:00.250Z"), 1582197540250);
   EXPECT_EQ(parse_time_arg("since", "1582197540000"), 1582197540000);
+  EXPECT_EQ(parse_time_arg("since", "2020-02-20T11:19:00.5"), 1582197540500);
+  EXPECT_EQ(parse_time_arg("since", "2020-02-20T11:19:00.123456789Z"), 1582197540123);
+  EXPECT_EQ(parse_time_arg("since", "2020-02-20T20:49+0930"), 1582197540000);
+  EXPECT_EQ(parse_time_arg("since", "2020-02-20T06:19:00-05:00"), 1582197540000);
+  EXPECT_EQ(parse_time_arg("since", "2020-02-29"), 1582934400000);
+  EXPECT_EQ(parse_time_arg("since", "1234567890"), 1234567890);
+  EXPECT_EQ(parse_time_arg("since", "12345678901234"), 12345678901234);
   for (const char* bad : {"", "yesterday", "2020-13-01", "2021-02-30", "2020-02-20T25:00", "2020-02-20T11:19:00+25:00",
-                          "20200220", "2020-02-20T11:19:00ZZ"}) {
+                          "20200220", "2020-02-20T11:19:00ZZ", "2020-02-20T11:19:00.1234567891Z",
+                          "2020-02-20T11:19:00.Z", "2020-02-20T11:19:00+09", "2020-02-20T11", "2020-02-20T11:19:0a",
+                          "123456789", "123456789012345", "2020-02-20T11:19:00 ", " 2020-02-20", "2020-2-20",
+                          "2020-02-20T11:19:00+0960", "2020-02-20T11:19.5"}) {
     EXPECT_THROW(parse_time_arg("since", bad), UsageError) << bad;
   }
   try {
@@ -26,6 +36,10 @@ TEST(CandleTime, ParsesIsoAndEpochMs) {
   EXPECT_EQ(format_utc(1582197540000), "2020-02-20T11:19:00Z");
   EXPECT_EQ(parse_utc_naive("2020-02-20T11:19:00").value_or(0), 1582197540000);
   EXPECT_FALSE(parse_utc_naive("2020-02-20T11:19"));
+  EXPECT_EQ(parse_utc_naive("2020-02-20 11:19:00").value_or(0), 1582197540000);
+  for (const char* bad : {"2020-02-20T11:19:00Z", "2020-13-20T11:19:00", "2020-02-20T24:00:00", "2020-02-20T11:19:0x",
+                          "2020-02-20X11:19:00", "02020-02-20T11:19:00", ""})
+    EXPECT_FALSE(parse_utc_naive(bad)) << bad;
 }
 
 TEST(CandleSources, UrlsFollowTheDocumentedPaths) {
@@ -55,6 +69,32 @@ TEST(CandleSources, MarketNames) {
   EXPECT_THROW(make_binance()->validate_market("BTC/USDT"), UsageError);
   EXPECT_NO_THROW(make_coinone()->validate_market("KRW-XRP"));
   EXPECT_THROW(make_coinone()->validate_market("XRP"), UsageError);
+  // The exact shapes: 2-5 capitals, a dash, 1-15 capitals or digits; a
+  // symbol of 2-30 capitals or digits.
+  for (const char* ok : {"KR-B", "KRWAB-BTC", "KRW-1INCH", "KRW-ABCDEFGHIJKLMNO"}) EXPECT_TRUE(is_dashed_market(ok)) << ok;
+  for (const char* bad : {"K-BTC", "KRWABC-BTC", "KRW-", "-BTC", "KRW-ABCDEFGHIJKLMNOP", "KRW-BTC-X", "KR1-BTC",
+                          "KRW-btc", "KRW_BTC", "", "KRW-BTC\n"})
+    EXPECT_FALSE(is_dashed_market(bad)) << bad;
+  for (const char* ok : {"BT", "BTCUSDT", "1INCHUSDT", "ABCDEFGHIJKLMNOPQRSTUVWXYZ1234"}) EXPECT_TRUE(is_symbol_market(ok)) << ok;
+  for (const char* bad : {"B", "ABCDEFGHIJKLMNOPQRSTUVWXYZ12345", "btcusdt", "BTC-USDT", ""})
+    EXPECT_FALSE(is_symbol_market(bad)) << bad;
+}
+
+TEST(CandleSources, BucketTimesReadFromRecordText) {
+  EXPECT_EQ(record_element_integer(R"([1624559520000,"1"])", 0).value_or(-1), 1624559520000);
+  EXPECT_EQ(record_element_integer(R"([1624559520000,"1"])", 1), std::nullopt);  // a string
+  EXPECT_EQ(record_element_integer(R"([1.5])", 0), std::nullopt);
+  EXPECT_EQ(record_element_integer(R"([18446744073709551615])", 0), std::nullopt);  // beyond int64
+  EXPECT_EQ(record_element_integer(R"([])", 0), std::nullopt);
+  EXPECT_EQ(record_element_integer(R"({"0":1})", 0), std::nullopt);
+  EXPECT_EQ(record_element_integer(R"([1,)", 0), std::nullopt);  // not JSON
+  RecordMember m = record_member(R"({"timestamp":"1686787200000","timestamp":1686787260000})", "timestamp");
+  EXPECT_EQ(m.integer.value_or(-1), 1686787260000);  // the last of a repeated key
+  EXPECT_FALSE(m.string);
+  m = record_member(R"({"candle_date_time_utc":"2020-02-20T11:19:00"})", "candle_date_time_utc");
+  EXPECT_EQ(m.string.value_or(""), "2020-02-20T11:19:00");
+  EXPECT_FALSE(record_member(R"({"a":1})", "b").integer);
+  EXPECT_FALSE(record_member(R"([1])", "a").integer);
 }
 
 TEST(CandleSources, RecordsKeepTheBytesReceived) {
