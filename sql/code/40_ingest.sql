@@ -234,6 +234,8 @@ BEGIN
     RAISE EXCEPTION 'reapply: from must be before until' USING ERRCODE = '22023';
   END IF;
   batches := 0; inserted := 0; updated := 0; unchanged := 0; rejected := 0;
+  -- The appliers take no subtransaction per batch in here (candle_merge).
+  PERFORM set_config('pulse.reapplying', 'on', true);
   -- Oldest batch first, so that among equal versions the later record wins
   -- as it did when the batches were first applied.
   FOR b IN SELECT DISTINCT l.batch_id FROM pulse_internal.landing_chunks l
@@ -252,6 +254,7 @@ BEGIN
     unchanged := unchanged + res.unchanged;
     rejected := rejected + res.rejected;
   END LOOP;
+  PERFORM set_config('pulse.reapplying', '', true);
   RETURN NEXT;
 END
 $$;

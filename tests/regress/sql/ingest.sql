@@ -129,6 +129,16 @@ SELECT exchange, bucket_start, open, close, observed_at
   FROM pulse.candles WHERE market LIKE 'REG%' ORDER BY exchange, bucket_start;
 SELECT count(*) AS rejects FROM pulse.rejects WHERE stream = 'regress_ingest';
 SELECT * FROM pulse.reapply('regress_ingest', '-infinity', 'infinity');
+-- reapply takes no subtransaction per batch (a first load's plain INSERT
+-- does, outside it): every rebuilt row carries the transaction's own xid,
+-- and the marker that says so is gone after it.
+BEGIN;
+DELETE FROM pulse.candles WHERE market LIKE 'REG%';
+SELECT batches, inserted FROM pulse.reapply('regress_ingest', '-infinity', 'infinity');
+SELECT count(*) AS rows, count(*) FILTER (WHERE xmin = pg_current_xact_id()::xid) AS by_the_transaction,
+       current_setting('pulse.reapplying', true) AS marker
+  FROM pulse.candles WHERE market LIKE 'REG%';
+COMMIT;
 
 -- Errors keep their SQLSTATE.
 \set VERBOSITY sqlstate
