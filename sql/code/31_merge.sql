@@ -425,7 +425,10 @@ BEGIN
        AND (p.nk_cols IS NULL OR has_table_privilege(p.target, 'UPDATE'))
        AND NOT EXISTS (SELECT FROM pg_class pc WHERE pc.oid = p.target AND pc.relrowsecurity) THEN
       PERFORM pulse_internal.merge_partitions(p, c.hours);
-      IF pulse_internal.merge_range_empty(p, c.t_min, c.t_max) THEN
+      -- (Not inside pulse.reapply: a subtransaction per batch of its one
+      -- transaction would overflow the backend's cache of them.)
+      IF pulse_internal.merge_range_empty(p, c.t_min, c.t_max)
+         AND current_setting('pulse.reapplying', true) IS DISTINCT FROM 'on' THEN
         BEGIN
           EXECUTE pulse_internal.merge_first_statement(p);
           GET DIAGNOSTICS n_written = ROW_COUNT;

@@ -191,6 +191,13 @@ SELECT count(*) AS rejects_before FROM pulse.rejects WHERE stream = 's4';
 SELECT batches, inserted, updated, unchanged, rejected
   FROM pulse.reapply('s4', (SELECT h FROM regress_hour) - interval '1 day', (SELECT h FROM regress_hour) + interval '1 day');
 SELECT count(*) AS rejects_after FROM pulse.rejects WHERE stream = 's4';
+-- Rebuilt into an emptied table (pulse.merge's first load), all in the
+-- transaction itself: no subtransaction per batch.
+BEGIN;
+DELETE FROM pulse.tweets;
+SELECT batches FROM pulse.reapply('s4', (SELECT h FROM regress_hour) - interval '1 day', (SELECT h FROM regress_hour) + interval '1 day');
+SELECT count(*) > 0 AS rebuilt, count(*) FILTER (WHERE xmin <> pg_current_xact_id()::xid) AS in_subtransactions FROM pulse.tweets;
+ROLLBACK;
 
 -- 9. sentiment: pulse.sentiment of the text the row ends with, on every row;
 -- an observation without text keeps the stored text and its sentiment; an
