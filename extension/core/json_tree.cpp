@@ -43,6 +43,16 @@ struct Tree::Impl {
     return &nodes[static_cast<std::size_t>(n)];
   }
 
+  // Makes child the next member of container self, after last.
+  void append(Node self, Node& last, Node child) {
+    if (last == kNone) {
+      nodes[static_cast<std::size_t>(self)].first = child;
+    } else {
+      nodes[static_cast<std::size_t>(last)].next = child;
+    }
+    last = child;
+    ++nodes[static_cast<std::size_t>(self)].count;
+  }
   // Appends the value v (and what it holds); kNone when it cannot be read.
   template <typename V>
   Node walk(V& v, int depth);
@@ -151,13 +161,7 @@ Tree::Node Tree::Impl::walk(V& v, int depth) {
       Node child = walk(val, depth + 1);
       if (child == kNone) return kNone;
       nodes[static_cast<std::size_t>(child)].key = key;
-      if (last == kNone) {
-        nodes[static_cast<std::size_t>(self)].first = child;
-      } else {
-        nodes[static_cast<std::size_t>(last)].next = child;
-      }
-      last = child;
-      ++nodes[static_cast<std::size_t>(self)].count;
+      append(self, last, child);
     }
     return self;
   }
@@ -171,13 +175,7 @@ Tree::Node Tree::Impl::walk(V& v, int depth) {
       if (std::move(element).get(val) != simdjson::SUCCESS) return kNone;
       Node child = walk(val, depth + 1);
       if (child == kNone) return kNone;
-      if (last == kNone) {
-        nodes[static_cast<std::size_t>(self)].first = child;
-      } else {
-        nodes[static_cast<std::size_t>(last)].next = child;
-      }
-      last = child;
-      ++nodes[static_cast<std::size_t>(self)].count;
+      append(self, last, child);
     }
     return self;
   }

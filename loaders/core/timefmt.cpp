@@ -38,6 +38,19 @@ struct Reader {
   }
 };
 
+// The fields into tm, if each is in its range (a day up to 31: the caller
+// checks the month has it; a second up to max_sec).
+bool fill_tm(std::tm& tm, int y, int mo, int d, int h, int mi, int se, int max_sec) {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > max_sec) return false;
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = se;
+  return true;
+}
+
 bool all_digits(std::string_view v) {
   return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
 }
@@ -47,20 +60,12 @@ bool all_digits(std::string_view v) {
 std::optional<int64_t> parse_utc_naive(std::string_view s) {
   // YYYY-MM-DD[T ]HH:MM:SS
   Reader r{s};
-  std::tm tm{};
   int y, mo, d, h, mi, se;
   if (!(r.digits(4, y) && r.take('-') && r.digits(2, mo) && r.take('-') && r.digits(2, d) && (r.take('T') || r.take(' ')) &&
         r.digits(2, h) && r.take(':') && r.digits(2, mi) && r.take(':') && r.digits(2, se) && r.done()))
     return std::nullopt;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60)
-    return std::nullopt;
+  std::tm tm{};
+  if (!fill_tm(tm, y, mo, d, h, mi, se, 60)) return std::nullopt;
   return int64_t(timegm(&tm)) * 1000;
 }
 
@@ -100,15 +105,7 @@ int64_t parse_time_arg(const std::string& flag, const std::string& v) {
     if (!r.digits(2, zm)) throw bad();
   }
   if (!r.done()) throw bad();
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 59)
-    throw bad();
+  if (!fill_tm(tm, y, mo, d, h, mi, se, 59)) throw bad();
   std::tm check = tm;
   int64_t secs = timegm(&check);
   if (check.tm_mday != tm.tm_mday) throw bad();  // 2021-02-30 normalizes to March
