@@ -29,6 +29,7 @@
 #include <simdjson.h>
 
 #include "core/json_scan.h"
+#include "core/simd_json.h"
 
 namespace pulse::load {
 namespace {
@@ -363,12 +364,6 @@ Page split_candle_array(const CandleParams& p, const std::string& format, std::s
 
 namespace {
 
-// One parser per thread, its buffers reused from record to record.
-bool parse_record(std::string_view text, simdjson::dom::element& root) {
-  thread_local simdjson::dom::parser parser;
-  return parser.parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
-}
-
 bool is_upper_or_digit(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 }  // namespace
@@ -378,7 +373,7 @@ std::optional<int64_t> record_element_integer(std::string_view record, std::size
   simdjson::dom::array arr;
   simdjson::dom::element e;
   int64_t v = 0;
-  if (!parse_record(record, root) || root.get_array().get(arr) != simdjson::SUCCESS ||
+  if (!simd_parse(record, root) || root.get_array().get(arr) != simdjson::SUCCESS ||
       arr.at(index).get(e) != simdjson::SUCCESS || !e.is_int64() || e.get_int64().get(v) != simdjson::SUCCESS)
     return std::nullopt;
   return v;
@@ -387,16 +382,13 @@ std::optional<int64_t> record_element_integer(std::string_view record, std::size
 RecordMember record_member(std::string_view record, std::string_view key) {
   RecordMember out;
   simdjson::dom::element root;
-  simdjson::dom::object obj;
-  if (!parse_record(record, root) || root.get_object().get(obj) != simdjson::SUCCESS) return out;
-  for (simdjson::dom::key_value_pair kv : obj) {
-    if (kv.key != key) continue;
-    out = RecordMember{};
-    int64_t i = 0;
-    std::string_view s;
-    if (kv.value.is_int64() && kv.value.get_int64().get(i) == simdjson::SUCCESS) out.integer = i;
-    if (kv.value.get_string().get(s) == simdjson::SUCCESS) out.string = std::string(s);
-  }
+  if (!simd_parse(record, root)) return out;
+  std::optional<simdjson::dom::element> v = simd_member(root, key);
+  if (!v) return out;
+  int64_t i = 0;
+  std::string_view s;
+  if (v->is_int64() && v->get_int64().get(i) == simdjson::SUCCESS) out.integer = i;
+  if (v->get_string().get(s) == simdjson::SUCCESS) out.string = std::string(s);
   return out;
 }
 

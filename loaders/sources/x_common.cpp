@@ -7,6 +7,8 @@
 
 #include <simdjson.h>
 
+#include "core/simd_json.h"
+
 #include "core/config.h"
 #include "core/json_scan.h"
 #include "core/jsonb_text.h"
@@ -226,16 +228,6 @@ std::optional<std::vector<int64_t>> scanned_event_times(std::string_view record)
 // double, nesting past its limit).
 using SimdElement = simdjson::dom::element;
 
-std::optional<SimdElement> simd_member(SimdElement obj, std::string_view key) {
-  simdjson::dom::object o;
-  if (obj.get_object().get(o) != simdjson::SUCCESS) return std::nullopt;
-  std::optional<SimdElement> found;
-  for (simdjson::dom::key_value_pair kv : o) {
-    if (kv.key == key) found = kv.value;
-  }
-  return found;
-}
-
 std::optional<std::string_view> simd_string_member(SimdElement obj, std::string_view key) {
   std::optional<SimdElement> v = simd_member(obj, key);
   std::string_view s;
@@ -259,9 +251,8 @@ std::optional<int64_t> simd_tweet_time(SimdElement t) {
 
 std::optional<std::vector<int64_t>> simd_event_times(std::string_view record) {
   if (record.find("\\u00") != std::string_view::npos) return std::nullopt;
-  thread_local simdjson::dom::parser parser;
   SimdElement root;
-  if (parser.parse(record.data(), record.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  if (!simd_parse(record, root)) return std::nullopt;
   std::vector<int64_t> out;
   if (!root.is_object()) return out;
   try {
