@@ -1,6 +1,9 @@
 // numerics, now() and one-row results for the C++ projections (projection.h).
+#include <cstring>
+#include <new>
 #include <string>
 
+#include "core/decimal_digits.h"
 #include "core/error.h"
 #include "pg/guard.h"
 #include "pg/projection.h"
@@ -22,11 +25,27 @@ extern "C" {
 
 namespace pulse::pg {
 
+// The short form of a numeric (utils/adt/numeric.c, stable on disk since
+// PostgreSQL 9.1): a 16-bit header, then the base-10,000 digits.
+static constexpr uint16_t kNumericShort = 0x8000;
+static constexpr uint16_t kShortSignNeg = 0x2000;
+static constexpr int kShortDscaleShift = 7;
+static constexpr uint16_t kShortWeightSign = 0x0040;
+static constexpr uint16_t kShortWeightMask = 0x003F;
+
 int numeric_cmp(Datum a, Datum b) {
   return pg_guard([&] { return DatumGetInt32(DirectFunctionCall2(::numeric_cmp, a, b)); });
 }
 
 bool numeric_negative(Datum a) {
+  // A short-form numeric in line says it in its header (zero is never
+  // negative there: make_result stores it positive).
+  const auto* v = reinterpret_cast<const varlena*>(DatumGetPointer(a));
+  if (!VARATT_IS_EXTERNAL(v) && !VARATT_IS_COMPRESSED(v) && VARSIZE_ANY_EXHDR(v) >= sizeof(uint16_t)) {
+    uint16_t header;
+    memcpy(&header, VARDATA_ANY(v), sizeof header);
+    if ((header & 0xC000) == kNumericShort) return (header & kShortSignNeg) != 0;
+  }
   // A zero made once for the backend's life.
   static Datum zero = 0;
   if (zero == 0) {
@@ -47,12 +66,59 @@ std::string numeric_text(Datum a) {
   return out;
 }
 
-Datum numeric_from_text(std::string_view s) {
+namespace {
+
+Datum numeric_in_text(std::string_view s) {
   std::string z(s);  // NUL-terminated
   const char* p = z.c_str();
   return pg_guard([&] {
     return DirectFunctionCall3(numeric_in, CStringGetDatum(p), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
   });
+}
+
+// The numeric of a DecimalDigits, as make_result would build it; nullptr
+// when out of memory.
+Datum pack_short(const DecimalDigits& d) {
+  const Size size = VARHDRSZ + sizeof(uint16_t) + sizeof(int16_t) * d.ngroups;
+  auto* p = static_cast<char*>(palloc_extended(size, MCXT_ALLOC_NO_OOM));
+  if (p == nullptr) return static_cast<Datum>(0);
+  SET_VARSIZE(p, size);
+  uint16_t header = kNumericShort | static_cast<uint16_t>(d.dscale << kShortDscaleShift) |
+                    static_cast<uint16_t>(d.weight & kShortWeightMask);
+  if (d.negative) header |= kShortSignNeg;
+  if (d.weight < 0) header |= kShortWeightSign;
+  memcpy(p + VARHDRSZ, &header, sizeof header);
+  memcpy(p + VARHDRSZ + sizeof header, d.groups.data(), sizeof(int16_t) * d.ngroups);
+  return PointerGetDatum(p);
+}
+
+// Once per backend: the packed form of a few decimals must be numeric_in's
+// to the byte, else every decimal goes through numeric_in.
+bool packing_agrees() {
+  static const bool agrees = [] {
+    for (const char* t : {"0", "-0.000", "7", "-12345.678900", "0.0001", "99999999.99999999", "100000000", "-0.5"}) {
+      auto d = short_decimal_digits(t);
+      if (!d) return false;
+      Datum mine = pack_short(*d);
+      Datum theirs = numeric_in_text(t);
+      if (mine == 0 || VARSIZE(DatumGetPointer(mine)) != VARSIZE(DatumGetPointer(theirs)) ||
+          memcmp(DatumGetPointer(mine), DatumGetPointer(theirs), VARSIZE(DatumGetPointer(mine))) != 0)
+        return false;
+    }
+    return true;
+  }();
+  return agrees;
+}
+
+}  // namespace
+
+Datum numeric_from_text(std::string_view s) {
+  if (auto d = short_decimal_digits(s); d && packing_agrees()) {
+    Datum v = pack_short(*d);
+    if (v == 0) throw std::bad_alloc();
+    return v;
+  }
+  return numeric_in_text(s);
 }
 
 Datum interval_datum(int64_t micros) {

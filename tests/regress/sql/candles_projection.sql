@@ -327,3 +327,43 @@ SELECT pulse_internal.candle_chunk_rows('binance', '{"market":"BTCUSDT"}', 1);
 SELECT pulse_internal.candle_chunk_rows('kraken', '[]', 1);
 SELECT count(*) FROM pulse_internal.candle_chunk_rows('binance', '[1, 2]', 2147483646);
 SELECT count(*) FROM pulse_internal.candle_chunk_rows('binance', '[1, 2]', 2147483647);
+-- Decimals are packed into numerics without numeric_in where the short form
+-- holds them (core/decimal_digits.h): every one must be numeric_in's to the
+-- byte (numeric_send), read from a string (Binance) and from a JSON number
+-- (Upbit), both through the record projections and a chunk. The texts:
+-- zeros with and without sign and scale, leading and trailing zeros, every
+-- group alignment, the short form's limits (63 digits after the point,
+-- 256 before) and just past them, and random ones.
+CREATE TEMP TABLE decimals AS
+SELECT row_number() OVER () AS i, d FROM (
+  SELECT unnest(ARRAY['0', '-0', '00', '-000.000', '0.0', '1', '-1', '10', '100', '1000', '10000', '100000000',
+                      '0.1', '0.01', '0.001', '0.0001', '0.00001', '0.000000010', '-0.00000001', '12.3400',
+                      '00012.340', '9999', '99999999.99999999', '1.' || repeat('0', 62) || '1',
+                      '1.' || repeat('0', 63) || '1', '0.' || repeat('0', 62) || '5', repeat('9', 256), '1' || repeat('0', 256),
+                      repeat('9', 256) || '.' || repeat('9', 63), '-' || repeat('0', 300) || '7.5']) AS d
+  UNION ALL
+  SELECT (CASE WHEN g % 3 = 0 THEN '-' ELSE '' END) || repeat('0', g % 3) ||
+         substr(md5(g::text) || md5((g + 1)::text), 1, 1 + g % 23) ||
+         CASE WHEN g % 5 = 0 THEN '' ELSE '.' || substr(md5((g * 7)::text) || md5(g::text), 1, 1 + g % 19) || repeat('0', g % 4) END
+    FROM generate_series(1, 3000) g
+) s;
+UPDATE decimals SET d = translate(d, 'abcdef', '012345');
+-- As a JSON number (Upbit's prices): no leading zeros.
+ALTER TABLE decimals ADD COLUMN j text;
+UPDATE decimals SET j = regexp_replace(d, '^(-?)0+(?=[0-9])', '\1');
+SELECT count(*) AS decimals,
+       count(*) FILTER (WHERE numeric_send(b.open) IS DISTINCT FROM numeric_send(d::numeric)) AS binance_differs,
+       count(*) FILTER (WHERE numeric_send(c.open) IS DISTINCT FROM numeric_send(d::numeric)) AS chunk_differs,
+       count(*) FILTER (WHERE numeric_send(u.open) IS DISTINCT FROM numeric_send(j::numeric)) AS upbit_chunk_differs,
+       count(*) FILTER (WHERE (b.reason IS NULL) <> (d::numeric >= 0)) AS sign_rule_differs
+  FROM decimals
+ CROSS JOIN LATERAL (SELECT r.open, r.reason FROM pulse_internal.candle_binance(jsonb_build_object(
+         'market', 'BTCUSDT', 'period', '1m', 'record',
+         jsonb_build_array(1624559520000, d, d, d, d, d, 1624559579999, d))) r) b
+ CROSS JOIN LATERAL (SELECT r.open FROM pulse_internal.candle_chunk_rows('binance',
+         '[{"market":"BTCUSDT","period":"1m","record":[1624559520000,"' || d || '","' || d || '","' || d || '","' ||
+         d || '","' || d || '",1624559579999,"' || d || '"]}]', 1) r) c
+ CROSS JOIN LATERAL (SELECT r.open FROM pulse_internal.candle_chunk_rows('upbit',
+         '[{"market":"KRW-BTC","record":{"market":"KRW-BTC","candle_date_time_utc":"2021-06-24T18:32:00",' ||
+         '"timestamp":1624559579000,"opening_price":' || j || ',"high_price":' || j || ',"low_price":' || j ||
+         ',"trade_price":' || j || ',"candle_acc_trade_volume":1,"candle_acc_trade_price":1}}]', 1) r) u;
