@@ -37,7 +37,7 @@ std::string result_error(PGconn* c, PGresult* r, std::string* sqlstate) {
   return one_line(msg);
 }
 
-// Sends one COPY FROM STDIN with already formatted text rows.
+// Sends one COPY FROM STDIN with its rows already formatted.
 bool copy_in(PGconn* c, const char* sql, const std::string& data, std::string& err, std::string& sqlstate) {
   PgResultPtr r(PQexec(c, sql));
   if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN) {
@@ -304,16 +304,49 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
   // records with consecutive seq and one format, their payloads as one JSON
   // array (the loader has checked each is one JSON value). A chunk is closed
   // at a reject (a gap in seq), a change of format, or its size limits.
+  // Chunks go in COPY's binary format: the server then copies each payload
+  // as it is, where the text format made it scan and unescape every byte of
+  // it (a 2.4 MB chunk of klines: 22-33 ms against 35-52 ms, issue 17).
+  // Text fields still pass the server's encoding check, as in text COPY.
   const std::string* chunk_format = nullptr;
   int chunk_next_seq = 0;
   size_t chunk_n = 0, chunk_bytes = 0;
+  size_t chunk_len_at = 0;  // where the open chunk's payloads length goes
+  auto put_be = [&](uint64_t v, int bytes) {
+    for (int k = bytes - 1; k >= 0; --k) landing += static_cast<char>((v >> (8 * k)) & 0xff);
+  };
+  auto put_field = [&](std::string_view v) {
+    put_be(v.size(), 4);
+    landing.append(v.data(), v.size());
+  };
   auto close_chunk = [&] {
     if (chunk_n == 0) return;
-    landing += "]\n";
+    landing += ']';
+    const uint64_t len = landing.size() - chunk_len_at - 4;
+    for (int k = 0; k < 4; ++k) landing[chunk_len_at + k] = static_cast<char>((len >> (8 * (3 - k))) & 0xff);
     chunk_n = 0;
   };
+  // A chunk row's columns before its payloads, whose length is filled in
+  // when the chunk closes.
+  auto chunk_prefix = [&](const std::string& format, int at_seq) {
+    if (landing.empty()) {
+      static const char kSignature[] = "PGCOPY\n\377\r\n";
+      landing.append(kSignature, sizeof kSignature);  // with its NUL
+      put_be(0, 4);                                    // flags
+      put_be(0, 4);                                    // no header extension
+    }
+    put_be(5, 2);
+    put_field(stream);
+    put_field(format);
+    put_be(8, 4);
+    put_be(static_cast<uint64_t>(batch_id), 8);
+    put_be(4, 4);
+    put_be(static_cast<uint32_t>(at_seq), 4);
+    chunk_len_at = landing.size();
+    put_be(0, 4);
+  };
   // stream, format, batch and seq, each followed by a tab: the columns of a
-  // landing row (0.1.0) or chunk before its payload(s).
+  // 0.1.0 landing row (text COPY) before its payload.
   auto row_prefix = [&](const std::string& format, int at_seq) {
     landing += stream_esc;
     landing += '\t';
@@ -341,14 +374,14 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
       if (chunk_n == 0 || *chunk_format != r.format || seq != chunk_next_seq || chunk_n >= kChunkMaxRecords ||
           chunk_bytes + r.payload.size() > kChunkMaxBytes) {
         close_chunk();
-        row_prefix(r.format, seq);
+        chunk_prefix(r.format, seq);
         landing += '[';
         chunk_format = &r.format;
         chunk_bytes = 0;
       } else {
         landing += ',';
       }
-      copy_text_escape(r.payload, landing);
+      landing += r.payload;
       ++chunk_n;
       chunk_bytes += r.payload.size();
       chunk_next_seq = seq + 1;
@@ -386,9 +419,11 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
     }
   }
   close_chunk();
+  if (chunks && !landing.empty()) put_be(0xffff, 2);  // the binary format's end
   if (!landing.empty() &&
       !copy_in(c,
-               chunks ? "COPY pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) FROM STDIN"
+               chunks ? "COPY pulse_internal.landing_chunks (stream, format, batch_id, seq, payloads) FROM STDIN "
+                        "(FORMAT binary)"
                       : "COPY pulse.landing (stream, format, batch_id, seq, payload) FROM STDIN",
                landing, err, sqlstate))
     return false;

@@ -77,7 +77,8 @@ bool exec_ok(PGconn* c, const char* sql, std::string& err, std::string& sqlstate
 constexpr size_t kChunkMaxRecords = 100000;
 constexpr size_t kChunkMaxBytes = size_t(16) << 20;
 
-// One COPY FROM STDIN with already formatted text rows; reads every result.
+// One COPY FROM STDIN with its rows already formatted (text or binary, as the
+// statement says); reads every result.
 bool copy_in(PGconn* c, const char* sql, const std::string& data, std::string& err, std::string& sqlstate);
 // A query that must succeed: a lost connection throws DbConnectError,
 // anything else DbError.
