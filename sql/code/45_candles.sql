@@ -315,9 +315,12 @@ BEGIN
     RAISE EXCEPTION 'no candle projection for exchange %', exchange USING ERRCODE = '22023';
   END IF;
   -- Candles that retention refuses keep their record too: read again here,
-  -- in one pass over the batch, only when there are such candles.
-  SELECT array_agg(c.seq) INTO late FROM pg_temp.pulse_candle_proj c
-   WHERE c.reason IS NULL AND c.bucket_start < keep_from;
+  -- in one pass over the batch, only when there are such candles (none
+  -- without a retention: no scan of the batch then).
+  IF keep_from > '-infinity' THEN
+    SELECT array_agg(c.seq) INTO late FROM pg_temp.pulse_candle_proj c
+     WHERE c.reason IS NULL AND c.bucket_start < keep_from;
+  END IF;
   IF late IS NOT NULL THEN
     UPDATE pg_temp.pulse_candle_proj c
        SET payload = l.payload,
