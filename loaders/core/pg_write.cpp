@@ -312,8 +312,13 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
   int chunk_next_seq = 0;
   size_t chunk_n = 0, chunk_bytes = 0;
   size_t chunk_len_at = 0;  // where the open chunk's payloads length goes
+  // v as `bytes` big-endian bytes at landing[at] (binary COPY's integers).
+  auto store_be = [&](size_t at, uint64_t v, int bytes) {
+    for (int k = 0; k < bytes; ++k) landing[at + k] = static_cast<char>((v >> (8 * (bytes - 1 - k))) & 0xff);
+  };
   auto put_be = [&](uint64_t v, int bytes) {
-    for (int k = bytes - 1; k >= 0; --k) landing += static_cast<char>((v >> (8 * k)) & 0xff);
+    landing.resize(landing.size() + bytes);
+    store_be(landing.size() - bytes, v, bytes);
   };
   auto put_field = [&](std::string_view v) {
     put_be(v.size(), 4);
@@ -322,8 +327,7 @@ bool send_batch_rows(PGconn* c, const std::string& stream, int64_t batch_id, con
   auto close_chunk = [&] {
     if (chunk_n == 0) return;
     landing += ']';
-    const uint64_t len = landing.size() - chunk_len_at - 4;
-    for (int k = 0; k < 4; ++k) landing[chunk_len_at + k] = static_cast<char>((len >> (8 * (3 - k))) & 0xff);
+    store_be(chunk_len_at, landing.size() - chunk_len_at - 4, 4);
     chunk_n = 0;
   };
   // A chunk row's columns before its payloads, whose length is filled in
