@@ -27,6 +27,7 @@ namespace pulse::pg {
 
 // The short form of a numeric (utils/adt/numeric.c, stable on disk since
 // PostgreSQL 9.1): a 16-bit header, then the base-10,000 digits.
+static constexpr uint16_t kNumericFormMask = 0xC000;  // short, long (by sign) or special
 static constexpr uint16_t kNumericShort = 0x8000;
 static constexpr uint16_t kShortSignNeg = 0x2000;
 static constexpr int kShortDscaleShift = 7;
@@ -44,7 +45,7 @@ bool numeric_negative(Datum a) {
   if (!VARATT_IS_EXTERNAL(v) && !VARATT_IS_COMPRESSED(v) && VARSIZE_ANY_EXHDR(v) >= sizeof(uint16_t)) {
     uint16_t header;
     memcpy(&header, VARDATA_ANY(v), sizeof header);
-    if ((header & 0xC000) == kNumericShort) return (header & kShortSignNeg) != 0;
+    if ((header & kNumericFormMask) == kNumericShort) return (header & kShortSignNeg) != 0;
   }
   // A zero made once for the backend's life.
   static Datum zero = 0;
